@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine: system packages (when root or with sudo), npm
+# dependencies, k6 built from its Go module at a pinned version, and the build.
+# Safe to run again: every step checks first and does only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+K6_VERSION="v1.8.1"
+TOOLS_BIN="$PWD/.tools/bin"
+step() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@";
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@";
+  else return 1; fi
+}
+
+# --- system packages -------------------------------------------------------------------------
+missing=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)                    # independent load generator for bench/
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose) # offline check of infra/compose
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)          # HTML report test
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)                  # live-view test in a real terminal
+# canvas (PNG charts) builds from source against these
+for pkg in build-essential libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev; do
+  have_pkg "$pkg" || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing system packages: ${missing[*]}"
+  if command -v apt-get >/dev/null 2>&1 && as_root true; then
+    # Keep Debian from starting the packaged services on their default ports: capacity starts
+    # its own instances on free loopback ports and must not meet a system-wide one.
+    added_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+      as_root chmod +x /usr/sbin/policy-rc.d
+      added_policy=1
+    fi
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    [ "$added_policy" = 1 ] && as_root rm -f /usr/sbin/policy-rc.d
+  else
+    echo "warning: cannot install ${missing[*]} (need root or passwordless sudo with apt-get)." >&2
+    echo "         Install them with your package manager; 'capacity doctor' shows what is missing." >&2
+  fi
+else
+  step "system packages: all present"
+fi
+
+# --- npm dependencies --------------------------------------------------------------------------
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1  # Artillery pulls Playwright; we never need its browser
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm dependencies"
+  npm ci --no-audit --no-fund
+else
+  step "npm dependencies: up to date"
+fi
+
+# --- k6 -------------------------------------------------------------------------------------
+if command -v k6 >/dev/null 2>&1; then
+  step "k6: found on PATH ($(command -v k6))"
+elif [ -x "$TOOLS_BIN/k6" ] && "$TOOLS_BIN/k6" version 2>/dev/null | grep -q "k6 $K6_VERSION"; then
+  step "k6 $K6_VERSION: already built in .tools/bin"
+elif command -v go >/dev/null 2>&1; then
+  step "building k6 $K6_VERSION from go.k6.io/k6 into .tools/bin (a few minutes)"
+  mkdir -p "$TOOLS_BIN"
+  GOBIN="$TOOLS_BIN" GOFLAGS=-mod=mod go install "go.k6.io/k6@$K6_VERSION"
+else
+  echo "warning: k6 not found and Go is not installed: the k6 engine will be unavailable." >&2
+  echo "         Install Go (https://go.dev/dl) and run 'npm run setup' again, or put k6 on PATH." >&2
+fi
+
+# --- build ----------------------------------------------------------------------------------
+step "building capacity and the reference app"
+npm run build --silent
+
+step "done: try 'npx capacity doctor'"

@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander';
+import type { ProcessContext } from './context.js';
+import { CapacityError, ExitCode, type ExitCodeValue, formatError, exitCodeOf } from './errors.js';
+import { commandModules } from './commands/index.js';
+
+const VERSION = '0.1.0';
+
+function buildProgram(ctx: ProcessContext, setResult: (code: ExitCodeValue) => void): Command {
+  const program = new Command('capacity')
+    .description('Capacity planning and load testing: bring up a stack, load it, size it, price it.')
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'print stack traces on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void ctx.stdout.write(text),
+      writeErr: (text) => void ctx.stderr.write(text),
+    });
+
+  for (const module of commandModules) {
+    const command = program.command(module.name).description(module.summary);
+    command.exitOverride().configureOutput({
+      writeOut: (text) => void ctx.stdout.write(text),
+      writeErr: (text) => void ctx.stderr.write(text),
+    });
+    module.configure(command);
+    command.action(async (...received: unknown[]) => {
+      // commander passes the declared arguments, then the options object, then the command.
+      const self = received[received.length - 1] as Command;
+      const args = received.slice(0, -2).flatMap((value) => (Array.isArray(value) ? value : [value])) as string[];
+      const options = self.opts();
+      setResult(await module.action({ args: args.filter((a) => a !== undefined), options, ctx }));
+    });
+  }
+  return program;
+}
+
+/**
+ * Runs the CLI in-process and returns the exit code. Only this function prints errors;
+ * command bodies throw CapacityError.
+ */
+export async function main(argv: string[], ctx: ProcessContext): Promise<number> {
+  let result: ExitCodeValue = ExitCode.Ok;
+  const program = buildProgram(ctx, (code) => {
+    result = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return result;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit 0; everything commander rejects is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return ExitCode.Ok;
+      }
+      return ExitCode.BadInput;
+    }
+    ctx.stderr.write(formatError(error, ctx.debug));
+    if (error instanceof CapacityError) return error.exitCode;
+    return exitCodeOf(error);
+  }
+}
