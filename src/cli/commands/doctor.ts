@@ -1,12 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import type { CommandModule } from '../command.js';
-import { CapacityError, ExitCode } from '../errors.js';
+import { ExitCode } from '../errors.js';
 
-// Placeholder until the command lands; the issue that owns it replaces this module.
 export const command: CommandModule = {
   name: 'doctor',
-  summary: '(not built yet)',
-  configure() {},
-  async action() {
-    throw new CapacityError('capacity doctor is not built yet', { exitCode: ExitCode.MissingDependency });
+  summary: 'check engines and services: found or not, version, path, install hint (exit 3 if a required one is missing)',
+  configure(command) {
+    command.option('--json', 'print the checks as JSON');
+  },
+  async action({ options, ctx }) {
+    const { checkAll, allRequiredFound, findProjectRoot } = await import('../../doctor/checks.js');
+    const { formatDoctorTable, formatDoctorJson } = await import('../../doctor/format.js');
+    // The project this CLI belongs to (for .tools/bin and node_modules), else the working directory.
+    const projectRoot =
+      ctx.env.CAPACITY_PROJECT_ROOT ?? findProjectRoot(dirname(fileURLToPath(import.meta.url))) ?? ctx.cwd;
+    const results = await checkAll({ path: ctx.env.PATH, projectRoot });
+    ctx.stdout.write(options.json ? formatDoctorJson(results) : formatDoctorTable(results));
+    return allRequiredFound(results) ? ExitCode.Ok : ExitCode.MissingDependency;
   },
 };

@@ -1,0 +1,336 @@
+/**
+ * Where capacity's engines and services live on this machine, and which versions they are.
+ * Binary lookup is synchronous, dependency-free and takes PATH and the project root as
+ * parameters (never process.env), so engines, stack drivers and tests can reuse it.
+ */
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+
+export interface LookupOptions {
+  /** A PATH-style list of directories (':'-separated on Linux); undefined or '' means none. */
+  path: string | undefined;
+  /** Directories tried after PATH, in order. */
+  extraDirs?: readonly string[];
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Absolute path of the first executable `name` in PATH, then in extraDirs; undefined if none. */
+export function findBinary(name: string, options: LookupOptions): string | undefined {
+  if (isAbsolute(name)) return isExecutableFile(name) ? name : undefined;
+  const dirs = [...(options.path ?? '').split(delimiter), ...(options.extraDirs ?? [])];
+  for (const dir of dirs) {
+    // An empty PATH entry means the working directory; we never want that implicitly.
+    if (!dir || !isAbsolute(dir)) continue;
+    const candidate = join(dir, name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** `<project root>/.tools/bin`, where the setup script builds k6. */
+export function toolsBinDir(projectRoot: string): string {
+  return join(projectRoot, '.tools', 'bin');
+}
+
+/** k6 from PATH, else the one the setup script built into `<project root>/.tools/bin`. */
+export function findK6(options: { path: string | undefined; projectRoot: string }): string | undefined {
+  return findBinary('k6', { path: options.path, extraDirs: [toolsBinDir(options.projectRoot)] });
+}
+
+export const DEFAULT_POSTGRES_ROOT = '/usr/lib/postgresql';
+
+function compareVersionsDescending(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i += 1) {
+    const diff = (pb[i] ?? 0) - (pa[i] ?? 0);
+    if (diff !== 0 && !Number.isNaN(diff)) return diff;
+  }
+  return b.localeCompare(a);
+}
+
+/** Debian/Ubuntu keep PostgreSQL's server binaries off PATH, in /usr/lib/postgresql/<major>/bin. */
+export function postgresVersionedBinDirs(postgresRoot: string = DEFAULT_POSTGRES_ROOT): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(postgresRoot);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => /^\d+(\.\d+)?$/.test(entry))
+    .sort(compareVersionsDescending)
+    .map((entry) => join(postgresRoot, entry, 'bin'));
+}
+
+/**
+ * A directory holding both `initdb` and `postgres` (they must come from the same version):
+ * PATH first (the user's choice), then the newest /usr/lib/postgresql/<major>/bin.
+ */
+export function findPostgresBinDir(options: { path: string | undefined; postgresRoot?: string }): string | undefined {
+  const onPath = findBinary('postgres', { path: options.path });
+  if (onPath && isExecutableFile(join(dirname(onPath), 'initdb'))) return dirname(onPath);
+  for (const dir of postgresVersionedBinDirs(options.postgresRoot)) {
+    if (isExecutableFile(join(dir, 'postgres')) && isExecutableFile(join(dir, 'initdb'))) return dir;
+  }
+  return undefined;
+}
+
+/** A binary installed by npm in the project: `<root>/node_modules/.bin/<name>`. */
+export function findNodeModuleBin(projectRoot: string, name: string): string | undefined {
+  return findBinary(name, { path: undefined, extraDirs: [join(projectRoot, 'node_modules', '.bin')] });
+}
+
+/** The installed version of an npm package of the project, from its package.json. */
+export function nodePackageVersion(projectRoot: string, packageName: string): string | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(join(projectRoot, 'node_modules', packageName, 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof manifest.version === 'string' ? manifest.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The nearest ancestor of `start` (inclusive) whose package.json is named "capacity". */
+export function findProjectRoot(start: string): string | undefined {
+  let dir = start;
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'capacity') return dir;
+      } catch {
+        // unreadable manifest: keep walking up
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks `capacity doctor` runs.
+
+export type CheckKind = 'engine' | 'service' | 'tool';
+
+export interface CheckResult {
+  name: string;
+  kind: CheckKind;
+  required: boolean;
+  /** What capacity uses it for. */
+  purpose: string;
+  found: boolean;
+  path?: string;
+  version?: string;
+  /** One line telling the user how to install it. */
+  hint: string;
+  /** Anything else worth knowing (e.g. "no Docker engine: offline validation only"). */
+  note?: string;
+}
+
+export interface DoctorLookup {
+  path: string | undefined;
+  projectRoot: string;
+  postgresRoot?: string;
+  /** Time limit for each `--version` probe. */
+  probeTimeoutMs?: number;
+}
+
+interface ProbeOutput {
+  ok: boolean;
+  text: string;
+}
+
+/** Runs `file args` with a time limit and returns stdout+stderr, whatever the exit code. */
+function probe(file: string, args: string[], timeoutMs: number, env: Record<string, string>): Promise<ProbeOutput> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: timeoutMs, env, encoding: 'utf8', maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      resolve({ ok: !error, text: `${stdout}\n${stderr}` });
+    });
+  });
+}
+
+/** Pulls a version out of a `--version` banner with the given pattern (first capture group). */
+export function parseVersion(text: string, pattern: RegExp): string | undefined {
+  const match = pattern.exec(text);
+  return match?.[1];
+}
+
+interface BinarySpec {
+  name: string;
+  kind: CheckKind;
+  required: boolean;
+  purpose: string;
+  hint: string;
+  locate(lookup: DoctorLookup): string | undefined;
+  versionArgs: string[];
+  versionPattern: RegExp;
+}
+
+const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
+
+const BINARY_SPECS: BinarySpec[] = [
+  {
+    name: 'k6',
+    kind: 'engine',
+    required: true,
+    purpose: 'load engine (open and closed models, remote write to Prometheus)',
+    hint: 'npm run setup (builds k6 from go.k6.io/k6 into .tools/bin; needs Go) or put k6 on PATH',
+    locate: (l) => findK6(l),
+    versionArgs: ['version'],
+    versionPattern: /k6 v?(\d+\.\d+\.\d+\S*)/,
+  },
+  {
+    name: 'postgres',
+    kind: 'service',
+    required: true,
+    purpose: 'PostgreSQL server and initdb for the local stack',
+    hint: 'apt-get install postgresql',
+    locate: (l) => {
+      const dir = findPostgresBinDir(l);
+      return dir ? join(dir, 'postgres') : undefined;
+    },
+    versionArgs: ['--version'],
+    versionPattern: /PostgreSQL\)?\s+(\d+(?:\.\d+)*)/,
+  },
+  {
+    name: 'redis-server',
+    kind: 'service',
+    required: true,
+    purpose: 'Redis for sessions, cache and rate limiting',
+    hint: 'apt-get install redis-server',
+    locate: (l) => findBinary('redis-server', { path: l.path }),
+    versionArgs: ['--version'],
+    versionPattern: /v=(\d+\.\d+\.\d+)/,
+  },
+  {
+    name: 'nginx',
+    kind: 'service',
+    required: true,
+    purpose: 'load balancer of the local stack',
+    hint: 'apt-get install nginx-light',
+    // Debian installs nginx in /usr/sbin, which is not on an ordinary user's PATH.
+    locate: (l) => findBinary('nginx', { path: l.path, extraDirs: l.path ? SBIN_DIRS : [] }),
+    versionArgs: ['-v'],
+    versionPattern: /nginx\/(\d+\.\d+\.\d+)/,
+  },
+  {
+    name: 'prometheus',
+    kind: 'service',
+    required: true,
+    purpose: 'metrics store of the local stack (remote-write receiver for k6)',
+    hint: 'apt-get install prometheus',
+    locate: (l) => findBinary('prometheus', { path: l.path }),
+    versionArgs: ['--version'],
+    versionPattern: /version (\d+\.\d+\.\d+)/,
+  },
+  {
+    name: 'wrk',
+    kind: 'tool',
+    required: false,
+    purpose: 'independent load generator for bench/ only',
+    hint: 'apt-get install wrk',
+    locate: (l) => findBinary('wrk', { path: l.path }),
+    versionArgs: ['--version'],
+    versionPattern: /wrk (?:debian\/)?(\d+\.\d+\.\d+)/,
+  },
+  {
+    name: 'chromium',
+    kind: 'tool',
+    required: false,
+    purpose: 'renders HTML reports to PDF/PNG and checks them',
+    hint: 'apt-get install chromium',
+    locate: (l) => findBinary('chromium', { path: l.path }) ?? findBinary('chromium-browser', { path: l.path }),
+    versionArgs: ['--version'],
+    versionPattern: /Chromium (\d+(?:\.\d+)+)/,
+  },
+  {
+    name: 'go',
+    kind: 'tool',
+    required: false,
+    purpose: 'builds k6 from source in npm run setup',
+    hint: 'apt-get install golang-go (or https://go.dev/dl)',
+    locate: (l) => findBinary('go', { path: l.path }),
+    versionArgs: ['version'],
+    versionPattern: /go version go(\d+\.\d+(?:\.\d+)?)/,
+  },
+];
+
+async function checkBinary(spec: BinarySpec, lookup: DoctorLookup, env: Record<string, string>): Promise<CheckResult> {
+  const base = { name: spec.name, kind: spec.kind, required: spec.required, purpose: spec.purpose, hint: spec.hint };
+  const path = spec.locate(lookup);
+  if (!path) return { ...base, found: false };
+  const output = await probe(path, spec.versionArgs, lookup.probeTimeoutMs ?? 10_000, env);
+  const version = parseVersion(output.text, spec.versionPattern);
+  return version ? { ...base, found: true, path, version } : { ...base, found: true, path, note: 'version not recognised' };
+}
+
+function checkNodePackage(
+  lookup: DoctorLookup,
+  name: string,
+  binName: string,
+  purpose: string,
+): CheckResult {
+  const version = nodePackageVersion(lookup.projectRoot, name);
+  const path = findNodeModuleBin(lookup.projectRoot, binName);
+  const base = { name, kind: 'engine' as const, required: true, purpose, hint: 'npm run setup (installs the npm dependencies)' };
+  if (!version) return { ...base, found: false };
+  return path ? { ...base, found: true, version, path } : { ...base, found: true, version, path: join(lookup.projectRoot, 'node_modules', name) };
+}
+
+/** `docker compose` (v2 plugin) preferred, else `docker-compose` (v1). Optional. */
+async function checkCompose(lookup: DoctorLookup, env: Record<string, string>): Promise<CheckResult> {
+  const base = {
+    name: 'docker compose',
+    kind: 'tool' as const,
+    required: false,
+    purpose: 'the compose stack driver (--driver compose)',
+    hint: 'install Docker Engine with the compose plugin (https://docs.docker.com/engine/install/); apt-get install docker-compose validates files only',
+  };
+  const timeout = lookup.probeTimeoutMs ?? 10_000;
+  const docker = findBinary('docker', { path: lookup.path });
+  if (docker) {
+    const v2 = await probe(docker, ['compose', 'version'], timeout, env);
+    const version = v2.ok ? parseVersion(v2.text, /v?(\d+\.\d+\.\d+)/) : undefined;
+    if (version) return { ...base, found: true, path: `${docker} compose`, version };
+  }
+  const v1Path = findBinary('docker-compose', { path: lookup.path });
+  if (!v1Path) return { ...base, found: false };
+  const v1 = await probe(v1Path, ['version'], timeout, env);
+  const version = parseVersion(v1.text, /docker-compose version v?(\d+\.\d+\.\d+)/) ?? parseVersion(v1.text, /v?(\d+\.\d+\.\d+)/);
+  return {
+    ...base,
+    found: true,
+    path: v1Path,
+    ...(version ? { version } : {}),
+    ...(docker ? {} : { note: 'no docker CLI on PATH: the compose file can be validated, not started' }),
+  };
+}
+
+/** Runs every check (binaries probed concurrently); order is the table's order. */
+export async function checkAll(lookup: DoctorLookup): Promise<CheckResult[]> {
+  const env: Record<string, string> = lookup.path ? { PATH: lookup.path } : {};
+  const [k6, ...services] = await Promise.all(BINARY_SPECS.map((spec) => checkBinary(spec, lookup, env)));
+  const compose = await checkCompose(lookup, env);
+  const autocannon = checkNodePackage(lookup, 'autocannon', 'autocannon', 'load engine (in-process, HDR histograms)');
+  const artillery = checkNodePackage(lookup, 'artillery', 'artillery', 'load engine (scenario flows, child process)');
+  return [k6!, autocannon, artillery, ...services, compose];
+}
+
+/** True when every required check passed. */
+export function allRequiredFound(results: readonly CheckResult[]): boolean {
+  return results.every((result) => result.found || !result.required);
+}
