@@ -311,13 +311,13 @@ async function checkCompose(lookup: DoctorLookup, env: Record<string, string>): 
   if (!v1Path) return { ...base, found: false };
   const v1 = await probe(v1Path, ['version'], timeout, env);
   const version = parseVersion(v1.text, /docker-compose version v?(\d+\.\d+\.\d+)/) ?? parseVersion(v1.text, /v?(\d+\.\d+\.\d+)/);
-  return {
-    ...base,
-    found: true,
-    path: v1Path,
-    ...(version ? { version } : {}),
-    ...(docker ? {} : { note: 'no docker CLI on PATH: the compose file can be validated, not started' }),
-  };
+  const engine = docker ? await probe(docker, ['version', '--format', '{{.Server.Version}}'], timeout, env) : undefined;
+  const note = !docker
+    ? 'no docker CLI on PATH: the compose file can be validated (config -q), not started'
+    : engine?.ok
+      ? undefined
+      : 'no Docker engine reachable: the compose file can be validated (config -q), not started';
+  return { ...base, found: true, path: v1Path, ...(version ? { version } : {}), ...(note ? { note } : {}) };
 }
 
 /** Runs every check (binaries probed concurrently); order is the table's order. */
