@@ -45,6 +45,8 @@ export interface PlanData {
   productIdRange: [number, number];
   password: string;
   searchTerms: string[];
+  /** Page numbers for {page}, inclusive (absent in older plans: engines use 1..5). */
+  pageRange?: [number, number];
 }
 
 export interface Plan {

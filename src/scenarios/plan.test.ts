@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { CapacityError } from '../cli/errors.js';
+import { parseScenarioText } from './load.js';
+import { applyOverrides, buildPlan, planFromScenario } from './plan.js';
+
+const OPEN = parseScenarioText(
+  `name: shop
+model: open
+maxUsers: 100
+stages:
+  - { name: ramp, duration: 10s, target: 50 }
+  - { name: hold, duration: 1m, target: 100 }
+requests:
+  - { name: list, path: "/products?page={page}", weight: 3 }
+  - { name: buy, method: POST, path: /orders, auth: true, body: { productId: "{productId}" } }
+slos:
+  p95Ms: 200
+  errorRate: 0.001
+  endpoints:
+    buy: { p99Ms: 400, minRps: 5 }
+failover: { at: 20s, restoreAt: 40s }
+`,
+  'shop.yaml',
+);
+
+const CLOSED = parseScenarioText(
+  `name: steps
+model: closed
+maxUsers: 40
+thinkTime: 500ms
+stages:
+  - { duration: 30s, target: 10 }
+  - { duration: 30s, target: 40 }
+requests:
+  - { name: home, path: / }
+`,
+  'steps.yaml',
+);
+
+function rejection(run: () => unknown): CapacityError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CapacityError) return error;
+    throw error;
+  }
+  throw new Error('expected a CapacityError');
+}
+
+describe('planFromScenario', () => {
+  it('resolves stages, requests, data, SLOs and failover into plain data', () => {
+    const plan = planFromScenario(OPEN, 'http://127.0.0.1:8080/');
+    expect(plan).toMatchObject({
+      scenario: 'shop',
+      model: 'open',
+      baseUrl: 'http://127.0.0.1:8080',
+      startTarget: 0,
+      stages: [
+        { name: 'ramp', durationS: 10, target: 50 },
+        { name: 'hold', durationS: 60, target: 100 },
+      ],
+      maxUsers: 100,
+      totalDurationS: 70,
+      peakTarget: 100,
+      intervalS: 1,
+      requestTimeoutS: 10,
+      data: { userIdRange: [1, 1000], productIdRange: [1, 100], pageRange: [1, 5], password: 'capacity' },
+      failover: { atS: 20, restoreAtS: 40, instance: 'app2' },
+    });
+    expect(plan.requests).toEqual([
+      { name: 'list', method: 'GET', path: '/products?page={page}', weight: 3, auth: false },
+      { name: 'buy', method: 'POST', path: '/orders', weight: 1, auth: true, body: { productId: '{productId}' } },
+    ]);
+    expect(plan.slos).toEqual([
+      { name: 'p95 <= 200 ms', metric: 'p95', threshold: 200 },
+      { name: 'error rate <= 0.1 %', metric: 'errorRate', threshold: 0.001 },
+      { name: 'buy p99 <= 400 ms', metric: 'p99', threshold: 400, endpoint: 'buy' },
+      { name: 'buy throughput >= 5 req/s', metric: 'minRps', threshold: 5, endpoint: 'buy' },
+    ]);
+  });
+
+  it('keeps think time for the closed model', () => {
+    const plan = planFromScenario(CLOSED, 'http://h');
+    expect(plan.thinkTimeS).toBe(0.5);
+    expect(plan.model).toBe('closed');
+  });
+});
+
+describe('overrides', () => {
+  it('--rps scales every open-model stage to the new peak', () => {
+    const { plan } = buildPlan(OPEN, { baseUrl: 'http://h', overrides: { rps: 1000 } });
+    expect(plan.stages.map((stage) => stage.target)).toEqual([500, 1000]);
+    expect(plan.peakTarget).toBe(1000);
+  });
+
+  it('--rps on a closed scenario is bad input', () => {
+    expect(rejection(() => applyOverrides(CLOSED, { rps: 10 })).exitCode).toBe(2);
+  });
+
+  it('--users scales a closed scenario and caps an open one', () => {
+    expect(buildPlan(CLOSED, { baseUrl: 'http://h', overrides: { users: 80 } }).plan).toMatchObject({
+      stages: [{ target: 20 }, { target: 80 }],
+      maxUsers: 80,
+    });
+    const open = buildPlan(OPEN, { baseUrl: 'http://h', overrides: { users: 7 } }).plan;
+    expect(open.maxUsers).toBe(7);
+    expect(open.peakTarget).toBe(100);
+  });
+
+  it('--duration stretches the stages and the failover times together', () => {
+    const { plan } = buildPlan(OPEN, { baseUrl: 'http://h', overrides: { durationS: 35 } });
+    expect(plan.stages.map((stage) => stage.durationS)).toEqual([5, 30]);
+    expect(plan.totalDurationS).toBe(35);
+    expect(plan.failover).toMatchObject({ atS: 10, restoreAtS: 20 });
+  });
+
+  it('--set assigns dotted paths with YAML values, then validates again', () => {
+    const { scenario, plan } = buildPlan(OPEN, {
+      baseUrl: 'http://h',
+      overrides: { set: ['stages.1.target=250', 'slos.p95Ms=150', 'stages.0.duration=1m', 'slos.endpoints.list.p99Ms=900'] },
+    });
+    expect(plan.stages).toEqual([
+      { name: 'ramp', durationS: 60, target: 50 },
+      { name: 'hold', durationS: 60, target: 250 },
+    ]);
+    expect(scenario.slos.p95Ms).toBe(150);
+    expect(plan.slos).toContainEqual({ name: 'list p99 <= 900 ms', metric: 'p99', threshold: 900, endpoint: 'list' });
+  });
+
+  it('an invalid --set names the assignment and the field', () => {
+    const error = rejection(() => applyOverrides(OPEN, { set: ['stages.1.target=-3', 'colour=blue'] }));
+    expect(error.exitCode).toBe(2);
+    expect(error.details).toEqual([
+      '--set stages.1.target=-3 → stages[1].target: must be >= 0',
+      '--set colour=blue → colour: unknown key "colour"',
+    ]);
+  });
+
+  it('a --set without "=" or through a value is bad input', () => {
+    expect(rejection(() => applyOverrides(OPEN, { set: ['model'] })).message).toContain('key=value');
+    expect(rejection(() => applyOverrides(OPEN, { set: ['model.x=1'] })).message).toContain('is a value');
+  });
+
+  it('non-positive flags are bad input', () => {
+    expect(rejection(() => applyOverrides(OPEN, { rps: 0 })).message).toContain('--rps');
+    expect(rejection(() => applyOverrides(OPEN, { durationS: Number.NaN })).message).toContain('--duration');
+  });
+
+  it('leaves the input scenario untouched', () => {
+    const before = structuredClone(OPEN);
+    buildPlan(OPEN, { baseUrl: 'http://h', overrides: { rps: 5, durationS: 7, set: ['maxUsers=3'] } });
+    expect(OPEN).toEqual(before);
+  });
+});

@@ -1,0 +1,227 @@
+import { parse as parseYamlValue } from 'yaml';
+import { badInput } from '../cli/errors.js';
+import { formatFieldPath, problemsFromIssues, scenarioErrorMap } from './load.js';
+import { Scenario, type ScenarioSloSet } from './schema.js';
+import type { Plan, PlanSlo } from './types.js';
+
+/**
+ * Scenario + overrides + target → Plan. Pure: no files, clocks or processes, so `capacity plan`
+ * prints exactly what `capacity run` executes, and tests use plain values.
+ */
+
+export interface ScenarioOverrides {
+  /** Open model: scale every stage so the peak arrival rate is this (req/s). */
+  rps?: number;
+  /** Closed model: scale every stage so the peak is this many users. Both models: the cap on users. */
+  users?: number;
+  /** Stretch or shrink every stage (and the failover times) so the run lasts this long. */
+  durationS?: number;
+  /** `key.path=value` assignments on the scenario, e.g. `stages.1.target=500`, `slos.p95Ms=150`. */
+  set?: string[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+interface Assignment {
+  raw: string;
+  path: Array<string | number>;
+  value: Json;
+}
+
+function parseAssignment(raw: string): Assignment {
+  const equals = raw.indexOf('=');
+  if (equals <= 0) throw badInput(`--set ${raw}: expected key=value, e.g. --set stages.0.target=500`);
+  const key = raw.slice(0, equals).trim();
+  const text = raw.slice(equals + 1);
+  const segments = key.split('.');
+  if (segments.some((segment) => segment === '')) throw badInput(`--set ${raw}: empty segment in "${key}"`);
+  let value: Json;
+  try {
+    // YAML scalars: 500 is a number, true a boolean, 30s a string, [1, 9] a list.
+    value = text.trim() === '' ? '' : (parseYamlValue(text) as Json);
+  } catch {
+    value = text;
+  }
+  return { raw, path: segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment)), value };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function applyAssignment(root: Record<string, unknown>, assignment: Assignment): void {
+  let node: unknown = root;
+  const { path: keys } = assignment;
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index] as string | number;
+    const last = index === keys.length - 1;
+    if (Array.isArray(node)) {
+      if (typeof key !== 'number' || key > node.length) {
+        throw badInput(`--set ${assignment.raw}: ${formatFieldPath(keys.slice(0, index))} is a list of ${node.length}: use an index from 0 to ${node.length}`);
+      }
+      if (last) node[key] = assignment.value;
+      else {
+        if (node[key] === undefined) node[key] = typeof keys[index + 1] === 'number' ? [] : {};
+        node = node[key];
+      }
+    } else if (isRecord(node)) {
+      const name = String(key);
+      if (last) node[name] = assignment.value;
+      else {
+        if (node[name] === undefined || node[name] === null) node[name] = typeof keys[index + 1] === 'number' ? [] : {};
+        node = node[name];
+      }
+    } else {
+      throw badInput(`--set ${assignment.raw}: ${formatFieldPath(keys.slice(0, index))} is a value, not a mapping or a list`);
+    }
+  }
+}
+
+function startsWith(full: ReadonlyArray<string | number>, prefix: ReadonlyArray<string | number>): boolean {
+  return prefix.every((key, index) => String(full[index]) === String(key));
+}
+
+/** Validates again after overrides; problems name the override that caused them. */
+function revalidate(candidate: unknown, assignments: Assignment[], cause: string): Scenario {
+  const parsed = Scenario.safeParse(candidate, { error: scenarioErrorMap });
+  if (parsed.success) return parsed.data;
+  const details = problemsFromIssues(parsed.error.issues).map((problem) => {
+    const culprit = assignments.find((assignment) => startsWith(problem.path, assignment.path) || startsWith(assignment.path, problem.path));
+    return `${culprit ? `--set ${culprit.raw}` : cause} → ${formatFieldPath(problem.path)}: ${problem.message}`;
+  });
+  throw badInput('the scenario is not valid after the overrides', details, 'check the --set/--rps/--users/--duration values');
+}
+
+const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function peakOf(scenario: Scenario): number {
+  return Math.max(scenario.startTarget, ...scenario.stages.map((stage) => stage.target));
+}
+
+function totalOf(scenario: Scenario): number {
+  return scenario.stages.reduce((sum, stage) => sum + stage.duration, 0);
+}
+
+function checkPositive(flag: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw badInput(`${flag} must be a number > 0 (got ${value})`);
+}
+
+/** Applies --set, --rps, --users and --duration to a validated scenario, validating after each step. */
+export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides = {}): Scenario {
+  checkPositive('--rps', overrides.rps);
+  checkPositive('--users', overrides.users);
+  checkPositive('--duration', overrides.durationS);
+  const assignments = (overrides.set ?? []).map(parseAssignment);
+  let current = scenario;
+  if (assignments.length > 0) {
+    const copy = structuredClone(scenario) as unknown as Record<string, unknown>;
+    for (const assignment of assignments) applyAssignment(copy, assignment);
+    current = revalidate(copy, assignments, '--set');
+  }
+
+  const next = structuredClone(current);
+  const flags: string[] = [];
+  if (overrides.rps !== undefined) {
+    if (next.model !== 'open') {
+      throw badInput(`--rps applies to open-model scenarios; ${scenario.name} is closed (users with think time)`, [], 'use --users to scale a closed scenario');
+    }
+    const factor = overrides.rps / peakOf(next);
+    next.startTarget = round(next.startTarget * factor, 3);
+    for (const stage of next.stages) stage.target = round(stage.target * factor, 3);
+    flags.push(`--rps ${overrides.rps}`);
+  }
+  if (overrides.users !== undefined) {
+    const users = Math.round(overrides.users);
+    if (next.model === 'closed') {
+      const factor = users / peakOf(next);
+      next.startTarget = Math.round(next.startTarget * factor);
+      for (const stage of next.stages) stage.target = stage.target > 0 ? Math.max(1, Math.round(stage.target * factor)) : 0;
+    }
+    next.maxUsers = Math.max(1, users);
+    flags.push(`--users ${overrides.users}`);
+  }
+  if (overrides.durationS !== undefined) {
+    const factor = overrides.durationS / totalOf(next);
+    for (const stage of next.stages) stage.duration = round(stage.duration * factor, 3);
+    if (next.failover) {
+      next.failover.at = round(next.failover.at * factor, 3);
+      next.failover.restoreAt = round(next.failover.restoreAt * factor, 3);
+    }
+    flags.push(`--duration ${overrides.durationS}s`);
+  }
+  return flags.length === 0 ? current : revalidate(next, [], flags.join(' '));
+}
+
+function sloName(metric: PlanSlo['metric'], threshold: number, endpoint?: string): string {
+  const subject = endpoint ? `${endpoint} ` : '';
+  if (metric === 'errorRate') return `${subject}error rate <= ${round(threshold * 100, 4)} %`;
+  if (metric === 'minRps') return `${subject}throughput >= ${threshold} req/s`;
+  return `${subject}${metric} <= ${threshold} ms`;
+}
+
+function slosOf(set: ScenarioSloSet, endpoint?: string): PlanSlo[] {
+  const entries: Array<[PlanSlo['metric'], number | undefined]> = [
+    ['p50', set.p50Ms],
+    ['p90', set.p90Ms],
+    ['p95', set.p95Ms],
+    ['p99', set.p99Ms],
+    ['errorRate', set.errorRate],
+    ['minRps', set.minRps],
+  ];
+  const slos: PlanSlo[] = [];
+  for (const [metric, threshold] of entries) {
+    if (threshold === undefined) continue;
+    slos.push({ name: sloName(metric, threshold, endpoint), metric, threshold, ...(endpoint ? { endpoint } : {}) });
+  }
+  return slos;
+}
+
+/** The plan an engine executes: durations in seconds, SLOs flattened, data ranges resolved. */
+export function planFromScenario(scenario: Scenario, baseUrl: string): Plan {
+  const { endpoints, ...global } = scenario.slos;
+  const plan: Plan = {
+    scenario: scenario.name,
+    model: scenario.model,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    startTarget: scenario.startTarget,
+    stages: scenario.stages.map((stage) => ({ ...(stage.name ? { name: stage.name } : {}), durationS: stage.duration, target: stage.target })),
+    thinkTimeS: scenario.thinkTime,
+    maxUsers: scenario.maxUsers,
+    requestTimeoutS: scenario.requestTimeout,
+    intervalS: scenario.interval,
+    requests: scenario.requests.map((request) => ({
+      name: request.name,
+      method: request.method,
+      path: request.path,
+      weight: request.weight,
+      auth: request.auth,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      ...(request.expectStatus ? { expectStatus: request.expectStatus } : {}),
+    })),
+    data: {
+      userIdRange: scenario.data.users,
+      productIdRange: scenario.data.products,
+      pageRange: scenario.data.pages,
+      password: scenario.data.password,
+      searchTerms: scenario.data.searchTerms,
+    },
+    slos: [...slosOf(global), ...Object.entries(endpoints).flatMap(([name, set]) => slosOf(set, name))],
+    totalDurationS: round(totalOf(scenario), 3),
+    peakTarget: peakOf(scenario),
+  };
+  if (scenario.failover) {
+    plan.failover = { atS: scenario.failover.at, restoreAtS: scenario.failover.restoreAt, instance: scenario.failover.instance };
+  }
+  return plan;
+}
+
+export interface BuiltPlan {
+  plan: Plan;
+  /** The scenario as run, after overrides (stored in RunResult.scenario.definition). */
+  scenario: Scenario;
+}
+
+export function buildPlan(scenario: Scenario, options: { baseUrl: string; overrides?: ScenarioOverrides }): BuiltPlan {
+  const effective = applyOverrides(scenario, options.overrides);
+  return { plan: planFromScenario(effective, options.baseUrl), scenario: effective };
+}
