@@ -65,7 +65,7 @@ slos:
   });
 
   it('reports a scenario without stages', () => {
-    const { details } = problemsOf(VALID.replace(/stages:\n  - duration: 5s\n    target: 10\n/, 'stages: []\n'));
+    const { details } = problemsOf(VALID.replace(/stages:\n {2}- duration: 5s\n {4}target: 10\n/, 'stages: []\n'));
     expect(details).toEqual(['bad.yaml:4:9 stages: needs at least one stage']);
   });
 
