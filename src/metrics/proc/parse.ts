@@ -1,0 +1,99 @@
+/**
+ * Pure readers of the /proc files the sampler uses (see proc(5)). Each returns undefined for text
+ * it cannot read: a process may exit between listing and reading, leaving an empty file.
+ */
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  /** Clock ticks spent in user and kernel mode by the process itself. */
+  utime: number;
+  stime: number;
+  /** Clock ticks of its children that exited and were waited for. */
+  cutime: number;
+  cstime: number;
+  numThreads: number;
+  /** Clock ticks after boot at which the process started: tells a reused PID apart. */
+  startTime: number;
+}
+
+/** Reads /proc/<pid>/stat. The command name may hold spaces and parentheses: it ends at the last ')'. */
+export function parseProcStat(text: string): ProcStat | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const pid = Number(text.slice(0, open).trim());
+  const comm = text.slice(open + 1, close);
+  // Fields after the name, numbered from 3 (state) as in proc(5).
+  const rest = text.slice(close + 1).trim().split(/\s+/);
+  const field = (n: number): number => Number(rest[n - 3]);
+  const stat: ProcStat = {
+    pid,
+    comm,
+    state: rest[0] ?? '',
+    ppid: field(4),
+    utime: field(14),
+    stime: field(15),
+    cutime: field(16),
+    cstime: field(17),
+    numThreads: field(20),
+    startTime: field(22),
+  };
+  const numbers = [stat.pid, stat.ppid, stat.utime, stat.stime, stat.cutime, stat.cstime, stat.numThreads, stat.startTime];
+  return numbers.every((n) => Number.isInteger(n) && n >= 0) ? stat : undefined;
+}
+
+export interface ProcStatm {
+  sizePages: number;
+  residentPages: number;
+  /** Resident pages backed by files or shared memory (counted again in every process mapping them). */
+  sharedPages: number;
+}
+
+/** Reads /proc/<pid>/statm (sizes in pages). */
+export function parseProcStatm(text: string): ProcStatm | undefined {
+  const fields = text.trim().split(/\s+/).map(Number);
+  if (fields.length < 3 || fields.slice(0, 3).some((n) => !Number.isInteger(n) || n < 0)) return undefined;
+  return { sizePages: fields[0] as number, residentPages: fields[1] as number, sharedPages: fields[2] as number };
+}
+
+/** Reads /proc/<pid>/task/<tid>/children: space-separated PIDs. */
+export function parseChildren(text: string): number[] {
+  return text
+    .trim()
+    .split(/\s+/)
+    .filter((field) => /^\d+$/.test(field))
+    .map(Number);
+}
+
+/** Total CPU ticks a process tree has used, counting children already reaped by their parents. */
+export function treeTicks(stats: ProcStat[]): number {
+  return stats.reduce((total, s) => total + s.utime + s.stime + s.cutime + s.cstime, 0);
+}
+
+export interface TreeSample {
+  /** Seconds since the run started. */
+  t: number;
+  ticks: number;
+  rssBytes: number;
+  processes: number;
+}
+
+/**
+ * CPU cores used between successive samples of one process tree. A fall in the tick total (a
+ * child exited before its parent reaped it) counts as zero rather than as negative work.
+ */
+export function cpuCoresFromSamples(samples: TreeSample[], clockTicksPerSecond: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 1; i < samples.length; i += 1) {
+    const previous = samples[i - 1] as TreeSample;
+    const current = samples[i] as TreeSample;
+    const elapsed = current.t - previous.t;
+    if (!(elapsed > 0)) continue;
+    const ticks = Math.max(0, current.ticks - previous.ticks);
+    out.push([current.t, ticks / clockTicksPerSecond / elapsed]);
+  }
+  return out;
+}
