@@ -1,0 +1,159 @@
+/**
+ * Scratch PostgreSQL and Redis servers for integration tests: real binaries on loopback, a free
+ * port, a temporary data directory, stopped by PID. Generic: any test may use them.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, chownSync, existsSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RunningService {
+  url: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const POSTGRES_BIN = process.env['POSTGRES_BIN'] ?? '/usr/lib/postgresql/15/bin';
+const HOST = '127.0.0.1';
+
+/** A port the kernel just handed out on loopback (free at the time of asking). */
+export async function freePort(host = HOST): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}: ${output()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, HOST);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${what} did not listen on ${HOST}:${port} within ${timeoutMs} ms: ${output()}`);
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    process.kill(child.pid, signal);
+  });
+}
+
+function userIds(name: string): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
+
+function capture(child: ChildProcess): () => string {
+  let text = '';
+  const keep = (chunk: Buffer): void => {
+    text = (text + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => text.trim();
+}
+
+export interface PostgresOptions {
+  /** Extra `-c name=value` server settings. */
+  settings?: Record<string, string>;
+}
+
+/**
+ * initdb + postgres as the `postgres` user (PostgreSQL refuses to run as root), trust auth on
+ * loopback only, durability off (scratch data). The URL names the `postgres` database and user.
+ */
+export async function startPostgres(options: PostgresOptions = {}): Promise<RunningService> {
+  const dir = mkdtempSync(join(tmpdir(), 'capacity-pg-'));
+  const dataDir = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const ids = asRoot ? userIds('postgres') : undefined;
+  if (ids !== undefined) chownSync(dir, ids.uid, ids.gid);
+  try {
+    execFileSync(join(POSTGRES_BIN, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C'], {
+      stdio: 'pipe',
+      ...(ids ?? {}),
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+  }
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    listen_addresses: HOST,
+    port: String(port),
+    unix_socket_directories: dir,
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    max_connections: '200',
+    ...options.settings,
+  };
+  const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+  const child = spawn(join(POSTGRES_BIN, 'postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(ids ?? {}) });
+  const output = capture(child);
+  const cleanup = async (): Promise<void> => {
+    // SIGINT is PostgreSQL's "fast shutdown": abort sessions, checkpoint, exit.
+    await stopChild(child, 'SIGINT');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, child, 'postgres', 30_000, output);
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return { url: `postgres://postgres@${HOST}:${port}/postgres`, port, pid: child.pid!, stop: cleanup };
+}
+
+/** redis-server on a free loopback port, no persistence. */
+export async function startRedis(): Promise<RunningService> {
+  const dir = mkdtempSync(join(tmpdir(), 'capacity-redis-'));
+  const port = await freePort();
+  const child = spawn('redis-server', ['--bind', HOST, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = capture(child);
+  const cleanup = async (): Promise<void> => {
+    await stopChild(child, 'SIGTERM');
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, child, 'redis-server', 15_000, output);
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return { url: `redis://${HOST}:${port}`, port, pid: child.pid!, stop: cleanup };
+}
