@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { Interval, ServerSeries } from '../results/schema.js';
+import { fitUsl } from '../sizing/usl-fit.js';
+import { uslThroughput } from '../sizing/usl.js';
+import { calibrate, chooseSteadyWindow, holdStages, requestsInWindow, steadyStretch, utilizationLawCheck, uslPoints } from './calibration.js';
+
+function interval(t: number, rps: number, extra: Partial<Interval> = {}): Interval {
+  return { t, durationS: 1, achievedRps: rps, requests: Math.round(rps), errors: 0, errorsByKind: {}, statusCounts: {}, ...extra };
+}
+
+function cpuSeries(tier: string, instance: string, coresAt: (t: number) => number, until: number, source: ServerSeries['source'] = 'proc'): ServerSeries {
+  const points: Array<[number, number]> = [];
+  for (let t = 0; t <= until; t += 1) points.push([t, coresAt(t)]);
+  return { tier, instance, metric: 'cpu_seconds_per_second', unit: 'cores', source, points };
+}
+
+function rssSeries(tier: string, instance: string, bytesAt: (t: number) => number, until: number): ServerSeries {
+  const points: Array<[number, number]> = [];
+  for (let t = 0; t <= until; t += 1) points.push([t, bytesAt(t)]);
+  return { tier, instance, metric: 'rss_bytes', unit: 'bytes', source: 'proc', points };
+}
+
+// Ramp 0→200 req/s over 5 s, hold 200 for 20 s, ramp down over 3 s.
+const rampHold: Interval[] = [
+  ...[40, 80, 120, 160, 200].map((rps, i) => interval(i, rps)),
+  ...Array.from({ length: 20 }, (_, i) => interval(5 + i, i % 2 === 0 ? 196 : 204, { activeUsers: 50 })),
+  ...[150, 100, 50].map((rps, i) => interval(25 + i, rps)),
+];
+const plan = { startTarget: 0, model: 'open' as const, stages: [{ durationS: 5, target: 200 }, { durationS: 20, target: 200 }, { durationS: 3, target: 0 }] };
+
+describe('steady window', () => {
+  it('finds the hold stage from the plan, leaving its first interval out', () => {
+    expect(holdStages(plan)).toEqual([{ fromS: 5, toS: 25, target: 200 }]);
+    expect(chooseSteadyWindow(rampHold, plan)).toEqual({ fromS: 6, toS: 25 });
+  });
+
+  it('without a plan, finds the longest stretch within ±10 % of its median', () => {
+    // 200 at t=4 belongs to the stretch too: it is within 10 % of the hold.
+    expect(steadyStretch(rampHold)).toEqual({ fromS: 4, toS: 25 });
+  });
+
+  it('gives no window when nothing was served', () => {
+    expect(steadyStretch([interval(0, 0), interval(1, 0), interval(2, 0)])).toBeUndefined();
+  });
+
+  it('counts requests pro rata at the window edges', () => {
+    expect(requestsInWindow([interval(0, 100), interval(1, 100)], { fromS: 0.5, toS: 2 })).toBe(150);
+  });
+});
+
+describe('calibrate', () => {
+  // App: 2 instances at 2 ms per request each half of the load, plus nothing idle; redis 0.1 ms.
+  const rateAt = (t: number): number => (rampHold.find((i) => i.t + 1 === t)?.achievedRps ?? 0);
+  const server: ServerSeries[] = [
+    cpuSeries('app', 'app1', (t) => (rateAt(t) / 2) * 0.002, 28),
+    cpuSeries('app', 'app2', (t) => (rateAt(t) / 2) * 0.002, 28),
+    cpuSeries('redis', 'redis', (t) => rateAt(t) * 0.0001, 28),
+    // Prometheus also has app CPU: /proc wins.
+    cpuSeries('app', '127.0.0.1:3001', () => 5, 28, 'prometheus'),
+    rssSeries('app', 'app1', (t) => (t < 5 ? 100e6 : 110e6), 28),
+    rssSeries('app', 'app2', (t) => (t < 5 ? 100e6 : 110e6), 28),
+  ];
+
+  it('measures service demand, busy cores and memory per tier over the steady window', () => {
+    const calibration = calibrate({ intervals: rampHold, server, plan, bytesReceived: 2_000_000, totalRequests: 1000, machine: 'test' });
+    expect(calibration?.window).toEqual({ fromS: 6, toS: 25 });
+    expect(calibration?.throughputRps).toBeCloseTo(200, 0);
+    const app = calibration?.tiers.find((t) => t.tier === 'app');
+    expect(app?.instances).toBe(2);
+    expect(app?.cpuSecondsPerRequest.value).toBeCloseTo(0.002, 6);
+    expect(app?.cpuSecondsPerRequest.min).toBeLessThanOrEqual(app?.cpuSecondsPerRequest.value as number);
+    expect(app?.cpuSecondsPerRequest.stdev).toBeLessThan(0.0001);
+    expect(app?.coresBusy).toBeCloseTo(0.4, 2);
+    expect(app?.memoryBytesPerInstance).toBe(110e6);
+    // 2 × 10 MB added over 50 users.
+    expect(app?.memoryBytesPerUser).toBeCloseTo(400_000, 0);
+    expect(calibration?.tiers.find((t) => t.tier === 'redis')?.cpuSecondsPerRequest.value).toBeCloseTo(0.0001, 7);
+    expect(calibration?.bytesPerResponse).toBe(2000);
+    expect(calibration?.concurrentUsers).toBe(50);
+  });
+
+  it('reproduces measured utilization by U = X·D on a held-out window', () => {
+    const calibration = calibrate({ intervals: rampHold, server, window: { fromS: 6, toS: 15 } });
+    const checks = utilizationLawCheck(calibration!, rampHold, server, { fromS: 15, toS: 25 });
+    expect(checks.map((c) => c.tier).sort()).toEqual(['app', 'redis']);
+    for (const check of checks) expect(check.relativeError).toBeLessThan(0.02);
+  });
+
+  it('shows a wrong demand as a large error', () => {
+    const calibration = calibrate({ intervals: rampHold, server, window: { fromS: 6, toS: 15 } })!;
+    const doubled = { ...calibration, tiers: calibration.tiers.map((t) => ({ ...t, cpuSecondsPerRequest: { ...t.cpuSecondsPerRequest, value: t.cpuSecondsPerRequest.value * 2 } })) };
+    for (const check of utilizationLawCheck(doubled, rampHold, server, { fromS: 15, toS: 25 })) expect(check.relativeError).toBeGreaterThan(0.9);
+  });
+
+  it('gives nothing without server CPU', () => {
+    expect(calibrate({ intervals: rampHold, server: [], plan })).toBeUndefined();
+  });
+});
+
+describe('USL from a stepped run', () => {
+  it('fits σ, κ, λ through the sizing fit from the hold steps', () => {
+    const truth = { sigma: 0.05, kappa: 0.001, lambda: 100 };
+    const steps = [1, 4, 8, 16, 32];
+    const stages = steps.flatMap((n) => [{ durationS: 1, target: n }, { durationS: 6, target: n }]);
+    const intervals: Interval[] = [];
+    let t = 0;
+    for (const n of steps) {
+      intervals.push(interval(t, uslThroughput(n, truth) / 2, { activeUsers: n }));
+      t += 1;
+      for (let k = 0; k < 6; k += 1, t += 1) intervals.push(interval(t, uslThroughput(n, truth), { activeUsers: n, requests: Math.round(uslThroughput(n, truth)) }));
+    }
+    const steppedPlan = { startTarget: 0, model: 'closed' as const, stages };
+    expect(uslPoints(intervals, steppedPlan)).toHaveLength(5);
+    const server = [cpuSeries('app', 'app1', () => 0.5, t)];
+    const calibration = calibrate({ intervals, server, plan: steppedPlan, fitUsl });
+    expect(calibration?.usl?.sigma).toBeCloseTo(0.05, 1);
+    expect(calibration?.usl?.kappa).toBeCloseTo(0.001, 3);
+    expect(calibration?.usl?.points).toHaveLength(5);
+  });
+});

@@ -1,0 +1,313 @@
+/**
+ * Join of client intervals and server series, and the calibration `capacity size` consumes
+ * (pure): over the steady part of the run, each tier's service demand D (CPU-seconds per request),
+ * the cores it kept busy, its memory per instance and per concurrent user, and bytes per response.
+ */
+import type { Calibration, Interval, ServerSeries, TierCalibration } from '../results/schema.js';
+import type { Plan } from '../scenarios/types.js';
+import { METRICS, integrateRate, meanInWindow } from './series.js';
+
+export interface Window {
+  fromS: number;
+  toS: number;
+}
+
+export type UslFitter = (points: ReadonlyArray<readonly [number, number]>) => {
+  sigma: number;
+  kappa: number;
+  lambda: number;
+  nStar: number | null;
+};
+
+export interface CalibrationInput {
+  intervals: Interval[];
+  server: ServerSeries[];
+  /** The plan run: its hold stages give the steady window and the steps of a stepped run. */
+  plan?: Pick<Plan, 'stages' | 'startTarget' | 'model'>;
+  /** Engine totals, for bytes per response. */
+  bytesReceived?: number;
+  totalRequests?: number;
+  /** Use this window instead of choosing one. */
+  window?: Window;
+  /** Allowed deviation of the achieved rate from the stretch's median (default 0.1). */
+  tolerance?: number;
+  /** Sub-windows the spread of D is measured over (default 5, fewer on short windows). */
+  subWindows?: number;
+  machine?: string;
+  /** The USL fit (src/sizing/usl-fit.ts); a stepped run gets a fit only when given. */
+  fitUsl?: UslFitter;
+}
+
+/** Where CPU figures come from, best first: /proc is exact per process tree. */
+const SOURCE_PREFERENCE: ReadonlyArray<ServerSeries['source']> = ['proc', 'prometheus', 'scrape', 'cloudwatch'];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function stdev(values: number[]): number {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  return Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
+function intervalEnd(interval: Interval): number {
+  return interval.t + interval.durationS;
+}
+
+/** Hold stages of a plan (the target does not move), as windows in seconds since the start. */
+export function holdStages(plan: Pick<Plan, 'stages' | 'startTarget'>): Array<Window & { target: number }> {
+  const holds: Array<Window & { target: number }> = [];
+  let at = 0;
+  let target = plan.startTarget;
+  for (const stage of plan.stages) {
+    if (stage.target === target && stage.durationS > 0 && stage.target > 0) holds.push({ fromS: at, toS: at + stage.durationS, target });
+    at += stage.durationS;
+    target = stage.target;
+  }
+  return holds;
+}
+
+/**
+ * The longest run of consecutive intervals whose achieved rate stays within ±tolerance of the
+ * run's own median, leaving out the first and last intervals of the run (ramp-up, the partial
+ * last period) and intervals with no request.
+ */
+export function steadyStretch(intervals: Interval[], tolerance = 0.1): Window | undefined {
+  const sorted = [...intervals].sort((a, b) => a.t - b.t);
+  const candidates = sorted.slice(1, -1);
+  let best: { start: number; end: number } | undefined;
+  for (let start = 0; start < candidates.length; start += 1) {
+    // No later start can give a longer stretch than the best one already found.
+    if (best && candidates.length - start <= best.end - best.start + 1) break;
+    if ((candidates[start] as Interval).requests === 0) continue;
+    let low = Infinity;
+    let high = -Infinity;
+    let end = start;
+    for (let j = start; j < candidates.length; j += 1) {
+      const interval = candidates[j] as Interval;
+      if (interval.requests === 0) break;
+      const nextLow = Math.min(low, interval.achievedRps);
+      const nextHigh = Math.max(high, interval.achievedRps);
+      // Every value within ±tol of some centre is possible only if high/low ≤ (1+tol)/(1−tol).
+      if (nextHigh > nextLow * ((1 + tolerance) / (1 - tolerance))) break;
+      low = nextLow;
+      high = nextHigh;
+      end = j;
+    }
+    const stretch = candidates.slice(start, end + 1);
+    const centre = median(stretch.map((i) => i.achievedRps));
+    const within = stretch.every((i) => Math.abs(i.achievedRps - centre) <= tolerance * centre);
+    if (within && (!best || end - start > best.end - best.start)) best = { start, end };
+  }
+  if (!best) return undefined;
+  return { fromS: (candidates[best.start] as Interval).t, toS: intervalEnd(candidates[best.end] as Interval) };
+}
+
+/** The steady window: the plan's longest hold stage (first interval left out), else the steady stretch. */
+export function chooseSteadyWindow(intervals: Interval[], plan?: Pick<Plan, 'stages' | 'startTarget'>, tolerance = 0.1): Window | undefined {
+  if (plan) {
+    const holds = holdStages(plan);
+    // Longest hold; on a tie the later one (a stepped run's highest step).
+    const longest = holds.reduce<(typeof holds)[number] | undefined>((best, hold) => (!best || hold.toS - hold.fromS >= best.toS - best.fromS ? hold : best), undefined);
+    if (longest) {
+      const inside = intervals.filter((i) => i.t >= longest.fromS - 1e-9 && intervalEnd(i) <= longest.toS + 1e-9).sort((a, b) => a.t - b.t);
+      const trimmed = inside.slice(1);
+      if (trimmed.length >= 2) return { fromS: (trimmed[0] as Interval).t, toS: intervalEnd(trimmed[trimmed.length - 1] as Interval) };
+    }
+  }
+  return steadyStretch(intervals, tolerance);
+}
+
+/** Requests completed in a window, from the intervals that lie inside it (pro rata at its edges). */
+export function requestsInWindow(intervals: Interval[], window: Window): number {
+  let total = 0;
+  for (const interval of intervals) {
+    const overlap = Math.min(intervalEnd(interval), window.toS) - Math.max(interval.t, window.fromS);
+    if (overlap > 0) total += interval.requests * (overlap / interval.durationS);
+  }
+  return total;
+}
+
+interface TierSeries {
+  tier: string;
+  source: ServerSeries['source'];
+  cpu: ServerSeries[];
+  rss: ServerSeries[];
+}
+
+/** For each tier, the CPU and memory series of the best source that has CPU for it. */
+export function tierSeries(server: ServerSeries[]): TierSeries[] {
+  const tiers = [...new Set(server.map((s) => s.tier))];
+  const out: TierSeries[] = [];
+  for (const tier of tiers) {
+    for (const source of SOURCE_PREFERENCE) {
+      const cpu = server.filter((s) => s.tier === tier && s.source === source && s.metric === METRICS.cpu.metric && s.instance !== 'all');
+      if (cpu.length === 0) continue;
+      const rss = server.filter((s) => s.tier === tier && s.source === source && s.metric === METRICS.rss.metric && s.instance !== 'all');
+      out.push({ tier, source, cpu, rss });
+      break;
+    }
+  }
+  return out;
+}
+
+/** CPU-seconds a tier used in a window (sum over its instances); undefined if no instance covers it. */
+export function tierCpuSeconds(cpu: ServerSeries[], window: Window): number | undefined {
+  let total: number | undefined;
+  for (const series of cpu) {
+    const used = integrateRate(series.points, window.fromS, window.toS);
+    if (used !== undefined) total = (total ?? 0) + Math.max(0, used);
+  }
+  return total;
+}
+
+function splitWindow(window: Window, parts: number): Window[] {
+  const width = (window.toS - window.fromS) / parts;
+  return Array.from({ length: parts }, (_, k) => ({ fromS: window.fromS + k * width, toS: window.fromS + (k + 1) * width }));
+}
+
+/** Mean active users in a window, when the engine reported them. */
+function usersInWindow(intervals: Interval[], window: Window): number | undefined {
+  const users = intervals
+    .filter((i) => i.t >= window.fromS - 1e-9 && intervalEnd(i) <= window.toS + 1e-9 && i.activeUsers !== undefined)
+    .map((i) => i.activeUsers as number);
+  if (users.length === 0) return undefined;
+  const mean = users.reduce((s, v) => s + v, 0) / users.length;
+  return mean > 0 ? mean : undefined;
+}
+
+/** Stepped-run points (N, X): N from the engine's active users, else by Little's law X·R. */
+export function uslPoints(intervals: Interval[], plan: Pick<Plan, 'stages' | 'startTarget'>): Array<[number, number]> {
+  const points: Array<[number, number]> = [];
+  for (const hold of holdStages(plan)) {
+    const inside = intervals.filter((i) => i.t >= hold.fromS - 1e-9 && intervalEnd(i) <= hold.toS + 1e-9).sort((a, b) => a.t - b.t).slice(1);
+    if (inside.length < 2) continue;
+    const seconds = inside.reduce((s, i) => s + i.durationS, 0);
+    const x = inside.reduce((s, i) => s + i.requests, 0) / seconds;
+    const users = inside.filter((i) => i.activeUsers !== undefined).map((i) => i.activeUsers as number);
+    const latencies = inside.filter((i) => i.latencyMs?.mean !== undefined).map((i) => (i.latencyMs?.mean as number) / 1000);
+    const n =
+      users.length > 0
+        ? users.reduce((s, v) => s + v, 0) / users.length
+        : latencies.length > 0
+          ? x * (latencies.reduce((s, v) => s + v, 0) / latencies.length)
+          : undefined;
+    if (n !== undefined && n > 0 && x > 0) points.push([n, x]);
+  }
+  return points;
+}
+
+/** Calibration over the steady window; undefined when there is no steady window or no server CPU. */
+export function calibrate(input: CalibrationInput): Calibration | undefined {
+  const window = input.window ?? chooseSteadyWindow(input.intervals, input.plan, input.tolerance);
+  if (!window || window.toS <= window.fromS) return undefined;
+  const duration = window.toS - window.fromS;
+  const requests = requestsInWindow(input.intervals, window);
+  if (!(requests > 0)) return undefined;
+  const throughput = requests / duration;
+  const users = usersInWindow(input.intervals, window);
+  const parts = Math.max(1, Math.min(input.subWindows ?? 5, Math.floor(duration / 2)));
+  const subWindows = splitWindow(window, parts);
+
+  const tiers: TierCalibration[] = [];
+  for (const { tier, cpu, rss } of tierSeries(input.server)) {
+    const cpuSeconds = tierCpuSeconds(cpu, window);
+    if (cpuSeconds === undefined) continue;
+    const demands = subWindows
+      .map((sub) => {
+        const used = tierCpuSeconds(cpu, sub);
+        const served = requestsInWindow(input.intervals, sub);
+        return used !== undefined && served > 0 ? used / served : undefined;
+      })
+      .filter((d): d is number => d !== undefined);
+    const demand = cpuSeconds / requests;
+    const memories = rss.map((s) => meanInWindow(s.points, window.fromS, window.toS)).filter((m): m is number => m !== undefined);
+    const memoryPerInstance = memories.length > 0 ? memories.reduce((s, v) => s + v, 0) / memories.length : 0;
+    const calibration: TierCalibration = {
+      tier,
+      instances: Math.max(1, new Set(cpu.map((s) => s.instance)).size),
+      cpuSecondsPerRequest: {
+        value: demand,
+        min: demands.length > 0 ? Math.min(...demands) : demand,
+        max: demands.length > 0 ? Math.max(...demands) : demand,
+        stdev: stdev(demands),
+      },
+      coresBusy: cpuSeconds / duration,
+      memoryBytesPerInstance: memoryPerInstance,
+    };
+    if (users !== undefined) {
+      // Memory that load added: the tier's mean in the window over its first reading, per user.
+      const added = rss.reduce((total, s) => {
+        const first = s.points[0];
+        const during = meanInWindow(s.points, window.fromS, window.toS);
+        return first && during !== undefined ? total + Math.max(0, during - first[1]) : total;
+      }, 0);
+      calibration.memoryBytesPerUser = added / users;
+    }
+    tiers.push(calibration);
+  }
+  if (tiers.length === 0) return undefined;
+
+  const result: Calibration = { window, throughputRps: throughput, tiers };
+  if (users !== undefined) result.concurrentUsers = users;
+  if (input.bytesReceived !== undefined && input.totalRequests !== undefined && input.totalRequests > 0) {
+    result.bytesPerResponse = input.bytesReceived / input.totalRequests;
+  }
+  if (input.machine) result.machine = input.machine;
+  if (input.plan && input.fitUsl) {
+    const points = uslPoints(input.intervals, input.plan);
+    if (points.length >= 3) {
+      try {
+        const fit = input.fitUsl(points);
+        result.usl = { sigma: fit.sigma, kappa: fit.kappa, lambda: fit.lambda, nStar: fit.nStar, points };
+      } catch {
+        // too few distinct steps for a fit: the calibration stands without it
+      }
+    }
+  }
+  return result;
+}
+
+export interface UtilizationCheck {
+  tier: string;
+  throughputRps: number;
+  demandS: number;
+  /** U = X · D, in cores. */
+  predictedCores: number;
+  /** From the tier's CPU series over the same window. */
+  measuredCores: number;
+  /** |predicted − measured| / measured. */
+  relativeError: number;
+}
+
+/**
+ * Utilization law check: the calibrated demands times the throughput of `window` against each
+ * tier's CPU measured there. On the calibration window itself this holds by construction; on
+ * another window (a held-out part, another load level) it tests the demands.
+ */
+export function utilizationLawCheck(calibration: Calibration, intervals: Interval[], server: ServerSeries[], window: Window): UtilizationCheck[] {
+  const duration = window.toS - window.fromS;
+  if (!(duration > 0)) return [];
+  const throughput = requestsInWindow(intervals, window) / duration;
+  const byTier = new Map(tierSeries(server).map((t) => [t.tier, t]));
+  const out: UtilizationCheck[] = [];
+  for (const tier of calibration.tiers) {
+    const series = byTier.get(tier.tier);
+    const cpuSeconds = series ? tierCpuSeconds(series.cpu, window) : undefined;
+    if (cpuSeconds === undefined) continue;
+    const measured = cpuSeconds / duration;
+    const predicted = throughput * tier.cpuSecondsPerRequest.value;
+    out.push({
+      tier: tier.tier,
+      throughputRps: throughput,
+      demandS: tier.cpuSecondsPerRequest.value,
+      predictedCores: predicted,
+      measuredCores: measured,
+      relativeError: measured > 0 ? Math.abs(predicted - measured) / measured : predicted === 0 ? 0 : Infinity,
+    });
+  }
+  return out;
+}
