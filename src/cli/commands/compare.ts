@@ -1,12 +1,27 @@
 import type { CommandModule } from '../command.js';
-import { CapacityError, ExitCode } from '../errors.js';
+import { ExitCode, badInput } from '../errors.js';
 
-// Placeholder until the command lands; the issue that owns it replaces this module.
 export const command: CommandModule = {
   name: 'compare',
-  summary: '(not built yet)',
-  configure() {},
-  async action() {
-    throw new CapacityError('capacity compare is not built yet', { exitCode: ExitCode.MissingDependency });
+  summary: 'two runs side by side: totals, percentiles, error rate, throughput, endpoints, deltas',
+  configure(command) {
+    command
+      .argument('<a>', 'first result (A): folder or result.json')
+      .argument('<b>', 'second result (B)')
+      .option('--format <format>', 'text | markdown | json', 'text');
+  },
+  async action({ args, options, ctx }) {
+    const [first, second] = args;
+    if (first === undefined || second === undefined) throw badInput('compare needs two results: capacity compare <a> <b>');
+    const format = String(options.format);
+    if (format !== 'text' && format !== 'markdown' && format !== 'json') throw badInput(`--format must be text, markdown or json, got "${format}"`);
+    const { loadRunResult } = await import('../../reporters/load.js');
+    const { compareResults, formatComparisonMarkdown, formatComparisonText } = await import('../../gate/compare.js');
+    const a = await loadRunResult(first, ctx.cwd);
+    const b = await loadRunResult(second, ctx.cwd);
+    const comparison = compareResults(a.result, b.result);
+    if (format === 'json') ctx.stdout.write(JSON.stringify(comparison, null, 2) + '\n');
+    else ctx.stdout.write(format === 'markdown' ? formatComparisonMarkdown(comparison) : formatComparisonText(comparison));
+    return ExitCode.Ok;
   },
 };

@@ -1,0 +1,65 @@
+/** Text and Markdown renderings of a gate report: the effect, its interval, the decision. */
+import { formatP, formatPercent, type GateReport, type MetricVerdict } from './evaluate.js';
+
+const LABELS: Record<MetricVerdict['metric'], string> = { p95: 'p95 latency', p99: 'p99 latency', errorRate: 'error rate', throughput: 'throughput' };
+
+function value(verdict: MetricVerdict, figure: number): string {
+  if (verdict.unit === 'fraction') return `${(figure * 100).toFixed(2)} %`;
+  if (verdict.unit === 'ms') return `${figure.toFixed(figure < 10 ? 2 : 1)} ms`;
+  return `${figure.toFixed(1)} ${verdict.unit}`;
+}
+
+export function effectText(verdict: MetricVerdict): string {
+  const { effect } = verdict;
+  if (verdict.effectKind === 'difference') {
+    const sign = effect.estimate >= 0 ? '+' : '';
+    return `${sign}${formatPercent(effect.estimate)} [${formatPercent(effect.low)}, ${formatPercent(effect.high)}]`;
+  }
+  const change = (effect.estimate - 1) * 100;
+  return `×${effect.estimate.toFixed(3)} (${change >= 0 ? '+' : ''}${change.toFixed(1)} %) [${effect.low.toFixed(3)}, ${effect.high.toFixed(3)}]`;
+}
+
+const OUTCOME_TEXT: Record<MetricVerdict['outcome'], string> = { regressed: 'REGRESSED', improved: 'improved', 'within-tolerance': 'ok' };
+
+function header(report: GateReport): string {
+  const { options } = report;
+  return (
+    `scenario "${report.scenario}": current ${report.currentRun} vs baseline ${report.baselineRuns.join(', ')}; ` +
+    `tolerance ${(options.tolerance * 100).toFixed(0)} % (error rate +${formatPercent(options.errorRateTolerance)}), ` +
+    `${(options.confidence * 100).toFixed(0)} % bootstrap interval, ${options.iterations} resamples, seed ${options.seed}`
+  );
+}
+
+export function formatGateText(report: GateReport): string {
+  const lines = [`gate: ${header(report)}`];
+  const width = Math.max(...report.metrics.map((verdict) => LABELS[verdict.metric].length));
+  for (const verdict of report.metrics) {
+    lines.push(
+      `  ${LABELS[verdict.metric].padEnd(width)}  ${value(verdict, verdict.baseline).padStart(12)} → ${value(verdict, verdict.current).padEnd(12)}` +
+        `  ${effectText(verdict).padEnd(38)}  ${OUTCOME_TEXT[verdict.outcome]}`,
+    );
+    lines.push(`  ${''.padEnd(width)}  ${verdict.reason}; ${verdict.samples.baseline} vs ${verdict.samples.current} intervals`);
+  }
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
+  lines.push(report.regressed ? 'gate: FAILED: regression beyond the tolerance' : 'gate: passed: no regression beyond the tolerance');
+  return lines.join('\n') + '\n';
+}
+
+export function formatGateMarkdown(report: GateReport): string {
+  const lines = [
+    `### Regression gate: ${report.regressed ? '❌ regression' : '✅ no regression'}`,
+    '',
+    header(report).replace(/^scenario "([^"]+)"/, 'Scenario `$1`'),
+    '',
+    '| metric | baseline | current | effect [interval] | p-value | verdict |',
+    '|---|---:|---:|---|---:|---|',
+  ];
+  for (const verdict of report.metrics) {
+    lines.push(
+      `| ${LABELS[verdict.metric]} | ${value(verdict, verdict.baseline)} | ${value(verdict, verdict.current)} | ${effectText(verdict)} | ` +
+        `${verdict.pValue === undefined ? '–' : formatP(verdict.pValue)} | ${verdict.outcome === 'regressed' ? '❌ regressed' : verdict.outcome === 'improved' ? '✅ improved' : '✅ ok'} |`,
+    );
+  }
+  for (const warning of report.warnings) lines.push('', `> ⚠️ ${warning}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,194 @@
+/**
+ * Chart definitions (Chart.js configurations) built from results alone. Pure: the HTML
+ * reporter inlines them for the browser, the PNG reporter renders them with chartjs-node-canvas.
+ */
+import type { ChartConfiguration } from 'chart.js';
+import type { RunResult } from '../../results/schema.js';
+import { cpuByTier, resultLabel, uslThroughput } from '../summary.js';
+
+export interface ChartSpec {
+  /** File-name friendly id, unique within a report. */
+  id: string;
+  title: string;
+  config: ChartConfiguration;
+}
+
+const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
+export const colour = (index: number): string => PALETTE[index % PALETTE.length] as string;
+
+type Point = { x: number; y: number };
+
+function lineChart(title: string, xTitle: string, yTitle: string, datasets: { label: string; data: Point[]; dashed?: boolean; fill?: boolean }[]): ChartConfiguration {
+  return {
+    type: 'line',
+    data: {
+      datasets: datasets.map((dataset, index) => ({
+        label: dataset.label,
+        data: dataset.data,
+        borderColor: colour(index),
+        backgroundColor: `${colour(index)}33`,
+        borderWidth: 2,
+        pointRadius: 0,
+        tension: 0.2,
+        fill: dataset.fill ?? false,
+        ...(dataset.dashed ? { borderDash: [6, 4] } : {}),
+      })),
+    },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false,
+      normalized: true,
+      plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
+      scales: {
+        x: { type: 'linear', title: { display: true, text: xTitle } },
+        y: { type: 'linear', beginAtZero: true, title: { display: true, text: yTitle } },
+      },
+    },
+  };
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** Charts of one run: latency percentiles, throughput, errors, server CPU per tier, USL. */
+export function runCharts(result: RunResult, prefix = ''): ChartSpec[] {
+  const specs: ChartSpec[] = [];
+  const withLatency = result.intervals.filter((interval) => interval.latencyMs);
+  specs.push({
+    id: `${prefix}latency`,
+    title: 'Latency percentiles over time',
+    config: lineChart(
+      'Latency percentiles per interval',
+      'seconds since start',
+      'milliseconds',
+      (['p50', 'p95', 'p99'] as const).map((key) => ({ label: key, data: withLatency.map((interval) => ({ x: interval.t, y: interval.latencyMs?.[key] ?? 0 })) })),
+    ),
+  });
+  const planned = result.intervals.filter((interval) => interval.plannedRps !== undefined);
+  specs.push({
+    id: `${prefix}throughput`,
+    title: 'Achieved vs planned throughput',
+    config: lineChart('Throughput: achieved vs planned', 'seconds since start', 'requests per second', [
+      { label: 'achieved', data: result.intervals.map((interval) => ({ x: interval.t, y: interval.achievedRps })), fill: true },
+      ...(planned.length > 0 ? [{ label: 'planned', data: planned.map((interval) => ({ x: interval.t, y: interval.plannedRps ?? 0 })), dashed: true }] : []),
+    ]),
+  });
+  specs.push({
+    id: `${prefix}errors`,
+    title: 'Errors per interval',
+    config: {
+      type: 'bar',
+      data: {
+        labels: result.intervals.map((interval) => String(interval.t)),
+        datasets: [
+          { label: 'errors', data: result.intervals.map((interval) => interval.errors), backgroundColor: colour(1), yAxisID: 'y' },
+          {
+            type: 'line',
+            label: 'error rate (%)',
+            data: result.intervals.map((interval) => (interval.requests > 0 ? (interval.errors / interval.requests) * 100 : 0)),
+            borderColor: colour(3),
+            backgroundColor: colour(3),
+            pointRadius: 0,
+            borderWidth: 2,
+            yAxisID: 'rate',
+          },
+        ],
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: { title: { display: true, text: `Errors per interval (total ${result.totals.errors})` }, legend: { position: 'bottom' } },
+        scales: {
+          x: { title: { display: true, text: 'seconds since start' } },
+          y: { beginAtZero: true, suggestedMax: 1, ticks: { precision: 0 }, title: { display: true, text: 'errors' } },
+          rate: { position: 'right', beginAtZero: true, suggestedMax: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'error rate %' } },
+        },
+      },
+    } as ChartConfiguration,
+  });
+  const tiers = cpuByTier(result);
+  if (tiers.length > 0) {
+    specs.push({
+      id: `${prefix}server-cpu`,
+      title: 'Server CPU per tier',
+      config: lineChart(
+        'Server CPU per tier (cores busy, instances summed)',
+        'seconds since start',
+        'cores',
+        tiers.map((tier) => ({ label: tier.tier, data: tier.points.map(([x, y]) => ({ x, y })) })),
+      ),
+    });
+  }
+  const usl = result.calibration?.usl;
+  if (usl) {
+    const maxUsers = Math.max(...usl.points.map(([users]) => users), usl.nStar ?? 0, 1) * 1.2;
+    const curve: Point[] = [];
+    for (let step = 0; step <= 60; step += 1) {
+      const users = 1 + ((maxUsers - 1) * step) / 60;
+      curve.push({ x: users, y: uslThroughput(usl, users) });
+    }
+    specs.push({
+      id: `${prefix}usl`,
+      title: 'Universal Scalability Law fit',
+      config: {
+        type: 'scatter',
+        data: {
+          datasets: [
+            { label: 'measured', data: usl.points.map(([x, y]) => ({ x, y })), backgroundColor: colour(0), pointRadius: 4 },
+            { type: 'line', label: `USL σ=${usl.sigma.toFixed(4)} κ=${usl.kappa.toExponential(2)} λ=${usl.lambda.toFixed(1)}`, data: curve, borderColor: colour(1), pointRadius: 0, borderWidth: 2 },
+          ],
+        },
+        options: {
+          animation: false,
+          responsive: true,
+          maintainAspectRatio: false,
+          plugins: { title: { display: true, text: `Throughput vs concurrency${usl.nStar === null ? '' : ` (peak at N* ≈ ${usl.nStar.toFixed(1)})`}` }, legend: { position: 'bottom' } },
+          scales: {
+            x: { type: 'linear', title: { display: true, text: 'concurrent users N' } },
+            y: { beginAtZero: true, title: { display: true, text: 'throughput X(N), req/s' } },
+          },
+        },
+      } as ChartConfiguration,
+    });
+  }
+  return specs;
+}
+
+/** Several runs (e.g. one per engine) side by side: percentiles and throughput. */
+export function enginesChart(results: readonly RunResult[]): ChartSpec {
+  const labels = results.map(resultLabel);
+  return {
+    id: 'engines',
+    title: 'Engines side by side',
+    config: {
+      type: 'bar',
+      data: {
+        labels,
+        datasets: [
+          ...(['p50', 'p95', 'p99'] as const).map((key, index) => ({ label: `${key} (ms)`, data: results.map((result) => result.totals.latencyMs?.[key] ?? 0), backgroundColor: colour(index), yAxisID: 'y' })),
+          { label: 'throughput (req/s)', data: results.map((result) => result.totals.achievedRps), backgroundColor: colour(3), yAxisID: 'rps' },
+        ],
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: { title: { display: true, text: 'Runs side by side: latency percentiles and throughput' }, legend: { position: 'bottom' } },
+        scales: {
+          y: { beginAtZero: true, title: { display: true, text: 'milliseconds' } },
+          rps: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'req/s' } },
+        },
+      },
+    },
+  };
+}
+
+/** Every chart of a report: the side-by-side chart first when there are several runs. */
+export function reportCharts(results: readonly RunResult[]): ChartSpec[] {
+  if (results.length === 1) return runCharts(results[0] as RunResult);
+  return [enginesChart(results), ...results.flatMap((result, index) => runCharts(result, `${index + 1}-${slug(result.engine.name)}-`))];
+}

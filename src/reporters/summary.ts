@@ -1,0 +1,85 @@
+/** Small pure helpers shared by the reporters: labels, number formatting, derived series. */
+import type { RunResult, ServerSeries } from '../results/schema.js';
+
+export function resultLabel(result: RunResult): string {
+  return `${result.engine.name} · ${result.id}`;
+}
+
+export function ms(value: number | undefined): string {
+  if (value === undefined) return '–';
+  return `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+}
+
+export function percent(fraction: number | undefined): string {
+  return fraction === undefined ? '–' : `${(fraction * 100).toFixed(2)} %`;
+}
+
+export function rate(value: number | undefined): string {
+  return value === undefined ? '–' : `${value.toFixed(1)} req/s`;
+}
+
+export function count(value: number | undefined): string {
+  return value === undefined ? '–' : Math.round(value).toLocaleString('en-US');
+}
+
+export function sloObserved(slo: RunResult['slos'][number]): string {
+  if (slo.observed === null) return 'not measured';
+  if (slo.metric === 'errorRate') return percent(slo.observed);
+  if (slo.metric === 'minRps') return rate(slo.observed);
+  return ms(slo.observed);
+}
+
+export function sloThreshold(slo: RunResult['slos'][number]): string {
+  if (slo.metric === 'errorRate') return `≤ ${percent(slo.threshold)}`;
+  if (slo.metric === 'minRps') return `≥ ${rate(slo.threshold)}`;
+  return `≤ ${ms(slo.threshold)}`;
+}
+
+const CPU_METRICS = new Set(['cpu_seconds_per_second', 'cpu_cores', 'cpu']);
+
+export function isCpuSeries(series: ServerSeries): boolean {
+  return CPU_METRICS.has(series.metric);
+}
+
+/** CPU per tier: the instances of a tier summed at each time (points aligned by second). */
+export function cpuByTier(result: RunResult): { tier: string; points: [number, number][] }[] {
+  const tiers = new Map<string, Map<number, number>>();
+  for (const series of result.server.filter(isCpuSeries)) {
+    const byTime = tiers.get(series.tier) ?? new Map<number, number>();
+    for (const [t, value] of series.points) {
+      const key = Math.round(t);
+      byTime.set(key, (byTime.get(key) ?? 0) + value);
+    }
+    tiers.set(series.tier, byTime);
+  }
+  return [...tiers.entries()].map(([tier, byTime]) => ({ tier, points: [...byTime.entries()].sort((a, b) => a[0] - b[0]) }));
+}
+
+/** Unicode block sparkline of a series (for Markdown and the terminal). */
+export function sparkline(values: readonly number[], width = 40): string {
+  if (values.length === 0) return '';
+  const blocks = '▁▂▃▄▅▆▇█';
+  const step = Math.max(1, Math.ceil(values.length / width));
+  const buckets: number[] = [];
+  for (let index = 0; index < values.length; index += step) {
+    const slice = values.slice(index, index + step);
+    buckets.push(Math.max(...slice));
+  }
+  const low = Math.min(...buckets);
+  const high = Math.max(...buckets);
+  return buckets.map((value) => blocks[high === low ? 3 : Math.round(((value - low) / (high - low)) * (blocks.length - 1))]).join('');
+}
+
+/** USL throughput X(N) = λN / (1 + σ(N−1) + κN(N−1)). */
+export function uslThroughput(usl: { sigma: number; kappa: number; lambda: number }, users: number): number {
+  return (usl.lambda * users) / (1 + usl.sigma * (users - 1) + usl.kappa * users * (users - 1));
+}
+
+export function generatorWarnings(result: RunResult): string[] {
+  const warnings: string[] = [];
+  if (result.status === 'partial') warnings.push(`partial run: ${result.partialReason ?? 'cut short'}`);
+  if (result.generator?.saturated) {
+    warnings.push(`the load generator was the bottleneck: ${result.generator.reasons.join('; ') || 'it could not keep the planned rate'}`);
+  }
+  return warnings;
+}
