@@ -81,12 +81,25 @@ export const priceCentsSql = (productExpr: string): string => `(199 + ((${produc
 export const priceCents = (productId: number): number => 199 + ((productId * 7919) % 49800);
 
 /** Product bought on line `line` (0 or 1) of order `order`: both lines differ while products >= 2. */
-export const lineProductSql = (orderExpr: string, line: number, products: number): string =>
-  `(1 + ((${orderExpr}) * 7 + ${line * Math.floor(products / 2)}) % ${products})`;
+export const lineProductSql = (orderExpr: string, lineExpr: string, products: number): string =>
+  `(1 + ((${orderExpr}) * 7 + (${lineExpr}) * ${Math.floor(products / 2)}) % ${products})`;
 export const lineProduct = (order: number, line: number, products: number): number =>
   1 + ((order * 7 + line * Math.floor(products / 2)) % products);
-export const lineQuantitySql = (orderExpr: string, line: number): string => `(1 + ((${orderExpr}) + ${line}) % 3)`;
+export const lineQuantitySql = (orderExpr: string, lineExpr: string): string => `(1 + ((${orderExpr}) + (${lineExpr})) % 3)`;
 export const lineQuantity = (order: number, line: number): number => 1 + ((order + line) % 3);
+
+import {
+  FOREIGN_KEYS,
+  PRIMARY_KEYS,
+  SECONDARY_INDEXES,
+  TABLES,
+  addForeignKeySql,
+  addPrimaryKeySql,
+  dropForeignKeySql,
+  dropIndexSql,
+  dropPrimaryKeySql,
+  type TableName,
+} from './schema.js';
 
 export interface SeedStatement {
   label: string;
@@ -104,7 +117,7 @@ export function seedInsertStatements(counts: SeedCounts, passwordHash: string): 
   const category = pick(categories, 'g', ADJECTIVES.length * MATERIALS.length);
   const use = pick(USES, 'g', 7);
   const itemsTotal = [0, 1]
-    .map((line) => `${lineQuantitySql('g', line)} * ${priceCentsSql(lineProductSql('g', line, counts.products))}`)
+    .map((line) => `${lineQuantitySql('g', String(line))} * ${priceCentsSql(lineProductSql('g', String(line), counts.products))}`)
     .join(' + ');
   return [
     {
@@ -134,12 +147,69 @@ export function seedInsertStatements(counts: SeedCounts, passwordHash: string): 
     },
     {
       label: 'order items',
+      // Row g of the series is line (g - 1) % 2 of order (g + 1) / 2.
       sql: `INSERT INTO order_items (order_id, line, product_id, quantity, unit_price_cents)
-            SELECT g, line, p, q, ${priceCentsSql('p')}
-            FROM generate_series(1, $1::bigint) AS g,
-                 LATERAL (VALUES (0::smallint, ${lineProductSql('g', 0, counts.products)}, ${lineQuantitySql('g', 0)}),
-                                 (1::smallint, ${lineProductSql('g', 1, counts.products)}, ${lineQuantitySql('g', 1)})) AS l(line, p, q)`,
-      params: [counts.orders],
+            SELECT o, l, p, ${lineQuantitySql('o', 'l')}, ${priceCentsSql('p')}
+            FROM (SELECT o, l, ${lineProductSql('o', 'l', counts.products)} AS p
+                  FROM (SELECT (g + 1) / 2 AS o, ((g - 1) % 2)::smallint AS l FROM generate_series(1, $1::bigint) AS g) AS lines) AS priced`,
+      params: [counts.orderItems],
     },
   ];
+}
+
+/** Everything one table needs, run in one transaction on one connection. */
+export interface TableLoad {
+  table: TableName;
+  statements: SeedStatement[];
+}
+
+export interface SeedPlan {
+  /** One transaction: drop the constraints and indexes that would slow the bulk load down. */
+  prepare: SeedStatement[];
+  /** Independent of each other once `prepare` ran: run in parallel, largest first. */
+  loads: TableLoad[];
+  /** Foreign keys, each validated by one set-based query; independent of each other. */
+  constraints: SeedStatement[];
+  /** Sequences past the seeded ids, and planner statistics; independent of each other. */
+  finish: SeedStatement[];
+}
+
+const plain = (label: string, sql: string): SeedStatement => ({ label, sql, params: [] });
+
+export function seedPlan(counts: SeedCounts, passwordHash: string): SeedPlan {
+  const inserts = new Map<string, SeedStatement>(seedInsertStatements(counts, passwordHash).map((s) => [s.label, s]));
+  const insertOf: Record<TableName, string> = { users: 'users', products: 'products', orders: 'orders', order_items: 'order items' };
+  const rows: Record<TableName, number> = { users: counts.users, products: counts.products, orders: counts.orders, order_items: counts.orderItems };
+  const loads = TABLES.map((table): TableLoad => {
+    const insert = inserts.get(insertOf[table]);
+    if (insert === undefined) throw new Error(`no insert statement for ${table}`);
+    return {
+      table,
+      statements: [
+        // Truncating inside the loading transaction lets PostgreSQL skip WAL for the load when wal_level is minimal.
+        plain(`truncate ${table}`, `TRUNCATE ${table} RESTART IDENTITY`),
+        insert,
+        ...PRIMARY_KEYS.filter((key) => key.table === table).map((key) => plain(`add ${key.name}`, addPrimaryKeySql(key))),
+        ...SECONDARY_INDEXES.filter((index) => index.table === table).map((index) => plain(`create ${index.name}`, index.create)),
+      ],
+    };
+  }).sort((a, b) => rows[b.table] - rows[a.table]);
+  return {
+    prepare: [
+      ...FOREIGN_KEYS.map((key) => plain(`drop ${key.name}`, dropForeignKeySql(key))),
+      ...SECONDARY_INDEXES.map((index) => plain(`drop ${index.name}`, dropIndexSql(index))),
+      ...PRIMARY_KEYS.map((key) => plain(`drop ${key.name}`, dropPrimaryKeySql(key))),
+    ],
+    loads,
+    constraints: FOREIGN_KEYS.map((key) => plain(`add ${key.name}`, addForeignKeySql(key))),
+    finish: [
+      ...(['users', 'products', 'orders'] as const).map((table) =>
+        plain(
+          `sequence ${table}`,
+          `SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM ${table}), false)`,
+        ),
+      ),
+      ...TABLES.map((table) => plain(`analyze ${table}`, `ANALYZE ${table}`)),
+    ],
+  };
 }

@@ -1,19 +1,81 @@
 #!/usr/bin/env node
-// Entry point: `node dist/seed.js --users N` empties the tables and loads N users, N/10 products
-// (at least 100), 2 orders per user with 2 items each, in one transaction with set-based SQL.
+// Entry point: `node dist/seed.js --users N [--jobs J]` replaces the data with N users, N/10 products
+// (at least 100) and 2 orders per user of 2 lines each, with set-based SQL on J connections.
 import bcrypt from 'bcryptjs';
 import pg from 'pg';
 import { ConfigError, parseDatabaseToolConfig } from './config.js';
 import { appliedVersions } from './migrate-run.js';
-import { FOREIGN_KEYS, LATEST_SCHEMA_VERSION, SECONDARY_INDEXES, addForeignKeySql, dropForeignKeySql, dropIndexSql } from './schema.js';
-import { SEED_PASSWORD, SeedArgsError, parseSeedArgs, seedCounts, seedInsertStatements } from './seed-plan.js';
+import { FOREIGN_KEYS, LATEST_SCHEMA_VERSION, PRIMARY_KEYS, SECONDARY_INDEXES, TABLES, addForeignKeySql, addPrimaryKeySql } from './schema.js';
+import { SEED_PASSWORD, SeedArgsError, parseSeedArgs, seedCounts, seedPlan, type SeedStatement } from './seed-plan.js';
+
+const verbose = process.env['SEED_VERBOSE'] === '1';
+
+async function run(client: pg.Client, statement: SeedStatement): Promise<void> {
+  const started = performance.now();
+  await client.query(statement.sql, statement.params);
+  if (verbose) console.log(`seed: ${statement.label} ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Runs the tasks on the clients, each client taking the next task when it is free. */
+async function parallel<T>(clients: pg.Client[], tasks: T[], work: (client: pg.Client, task: T) => Promise<void>): Promise<void> {
+  const queue = [...tasks];
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let task = queue.shift(); task !== undefined; task = queue.shift()) await work(client, task);
+    }),
+  );
+}
+
+async function inTransaction(client: pg.Client, statements: SeedStatement[]): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    for (const statement of statements) await run(client, statement);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** After a failed seed: empty tables with every key, index and constraint back in place. */
+async function restoreSchema(client: pg.Client): Promise<void> {
+  await client.query('BEGIN');
+  await client.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY`);
+  const constraints = new Set((await client.query<{ conname: string }>('SELECT conname FROM pg_constraint')).rows.map((r) => r.conname));
+  for (const key of PRIMARY_KEYS) if (!constraints.has(key.name)) await client.query(addPrimaryKeySql(key));
+  const indexes = new Set((await client.query<{ indexname: string }>('SELECT indexname FROM pg_indexes')).rows.map((r) => r.indexname));
+  for (const index of SECONDARY_INDEXES) if (!indexes.has(index.name)) await client.query(index.create);
+  for (const key of FOREIGN_KEYS) if (!constraints.has(key.name)) await client.query(addForeignKeySql(key));
+  await client.query('COMMIT');
+}
+
+function parseJobs(argv: string[]): { jobs: number; rest: string[] } {
+  const rest: string[] = [];
+  let jobs = 2;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--jobs' || arg.startsWith('--jobs=')) {
+      const value = arg === '--jobs' ? argv[++i] : arg.slice('--jobs='.length);
+      if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 16) {
+        throw new SeedArgsError(`--jobs must be an integer from 1 to 16, got "${value ?? ''}"`);
+      }
+      jobs = Number(value);
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { jobs, rest };
+}
 
 async function main(): Promise<number> {
   let users: number;
+  let jobs: number;
   let databaseUrl: string;
   let bcryptRounds: number;
   try {
-    users = parseSeedArgs(process.argv.slice(2)).users;
+    const parsed = parseJobs(process.argv.slice(2));
+    jobs = parsed.jobs;
+    users = parseSeedArgs(parsed.rest).users;
     ({ databaseUrl, bcryptRounds } = parseDatabaseToolConfig(process.env));
   } catch (error) {
     if (error instanceof ConfigError || error instanceof SeedArgsError) {
@@ -22,48 +84,41 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const client = new pg.Client({ connectionString: databaseUrl });
+  const clients: pg.Client[] = [];
   try {
-    await client.connect();
+    for (let i = 0; i < jobs; i++) {
+      const client = new pg.Client({ connectionString: databaseUrl, application_name: 'capacity-seed' });
+      clients.push(client);
+      await client.connect();
+      await client.query('SET synchronous_commit = off');
+      await client.query("SET maintenance_work_mem = '256MB'");
+    }
   } catch (error) {
     console.error(`seed: cannot connect to DATABASE_URL: ${(error as Error).message}`);
+    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
     return 4;
   }
+  const main = clients[0]!;
   const started = performance.now();
-  const step = async (label: string, sql: string, params: unknown[] = []): Promise<void> => {
-    const t0 = performance.now();
-    await client.query(sql, params);
-    if (process.env['SEED_VERBOSE'] === '1') console.log(`seed: ${label} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  };
   try {
-    const versions = await appliedVersions(client);
+    const versions = await appliedVersions(main);
     if (!versions.has(LATEST_SCHEMA_VERSION)) {
       console.error(`seed: the schema is not at version ${LATEST_SCHEMA_VERSION}: run "node reference-app/dist/migrate.js" first`);
       return 2;
     }
     const counts = seedCounts(users);
     // One hash shared by every seeded user: hashing a million passwords would take hours.
-    const passwordHash = bcrypt.hashSync(SEED_PASSWORD, bcryptRounds);
-    await step('session settings', "SET synchronous_commit = off");
-    await step('maintenance memory', "SET maintenance_work_mem = '256MB'");
-    await client.query('BEGIN');
+    const plan = seedPlan(counts, bcrypt.hashSync(SEED_PASSWORD, bcryptRounds));
     try {
-      // Existing data is replaced, never merged: seeding twice gives the same database.
-      await step('truncate', 'TRUNCATE order_items, orders, products, users RESTART IDENTITY');
-      for (const key of FOREIGN_KEYS) await step(`drop ${key.name}`, dropForeignKeySql(key));
-      for (const index of SECONDARY_INDEXES) await step(`drop ${index.name}`, dropIndexSql(index));
-      for (const statement of seedInsertStatements(counts, passwordHash)) await step(statement.label, statement.sql, statement.params);
-      for (const index of SECONDARY_INDEXES) await step(`create ${index.name}`, index.create);
-      for (const key of FOREIGN_KEYS) await step(`add ${key.name}`, addForeignKeySql(key));
-      for (const table of ['users', 'products', 'orders']) {
-        await step(`sequence ${table}`, `SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM ${table}), false)`);
-      }
-      await client.query('COMMIT');
+      await inTransaction(main, plan.prepare);
+      await parallel(clients, plan.loads, (client, load) => inTransaction(client, load.statements));
+      await parallel(clients, plan.constraints, run);
+      await parallel(clients, plan.finish, run);
     } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
+      console.error(`seed: failed, emptying the tables and restoring keys and indexes: ${(error as Error).message}`);
+      await restoreSchema(main);
+      return 1;
     }
-    await step('analyze', 'ANALYZE users, products, orders, order_items');
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `seed: ${counts.users} users, ${counts.products} products, ${counts.orders} orders, ${counts.orderItems} order items in ${seconds.toFixed(1)} s`,
@@ -73,7 +128,7 @@ async function main(): Promise<number> {
     console.error(`seed: ${(error as Error).message}`);
     return 1;
   } finally {
-    await client.end();
+    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
   }
 }
 
