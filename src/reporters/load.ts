@@ -37,7 +37,9 @@ export function parseJsonDocument(text: string, file: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const truncated = /end of (JSON )?(data|input)|Unterminated/i.test(message);
+    // V8 reports where parsing stopped; stopping at the very end means the text was cut short.
+    const position = /at position (\d+)/.exec(message);
+    const truncated = /end of (JSON )?(data|input)|Unterminated/i.test(message) || (position !== null && Number(position[1]) >= text.trimEnd().length - 1);
     throw badInput(
       `${file} is not valid JSON${truncated ? ' (it ends early: truncated?)' : ''}: ${message}`,
       [],
