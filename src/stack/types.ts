@@ -17,6 +17,14 @@ export interface StackComponent {
   /** Prometheus exposition endpoint, when the component has one. */
   metricsUrl?: string;
   logFile?: string;
+  /** A non-Prometheus status endpoint (nginx stub_status). */
+  statusUrl?: string;
+  /**
+   * Local driver: the process start time (clock ticks since boot, /proc/<pid>/stat field 22) and
+   * the command name expected in /proc/<pid>/cmdline, so a recycled PID is never signalled.
+   */
+  startTime?: number;
+  command?: string;
 }
 
 export interface StackState {
@@ -30,6 +38,10 @@ export interface StackState {
   databaseUrl?: string;
   redisUrl?: string;
   components: StackComponent[];
+  /** 'starting' while `up` is still bringing components up; 'ready' once all are healthy. */
+  phase?: 'starting' | 'ready';
+  /** Prometheus scrape interval, seconds (local driver). */
+  scrapeIntervalSeconds?: number;
 }
 
 export interface ComponentHealth {
@@ -49,12 +61,28 @@ export interface UpOptions {
   signal?: AbortSignal;
   /** Progress lines ("starting postgres", ...). */
   onProgress?: (message: string) => void;
+  /** Fixed ports instead of free ones; a taken fixed port is bad input. */
+  ports?: { lb?: number; postgres?: number; redis?: number; prometheus?: number };
+  /** Extra environment for every app instance (e.g. FAULT_LATENCY_MS for regression demos). */
+  appEnv?: Record<string, string>;
+  /** PATH used to find binaries (the caller's environment; library code never reads process.env). */
+  path?: string;
+  /** Explicit binaries, overriding the PATH lookup. */
+  binaries?: { postgresBinDir?: string; redisServer?: string; nginx?: string; prometheus?: string };
+  /** PostgreSQL pool size per app instance. */
+  pgPoolSize?: number;
+  /** Upper bound for the whole `up` to reach healthy (seeding excluded), ms. */
+  timeoutMs?: number;
+  /** The reference app's package folder (default: reference-app/ of this project). */
+  referenceAppDir?: string;
 }
 
 export interface DownOptions {
   stateDir: string;
   /** Delete data directories too. */
   purge: boolean;
+  /** Progress lines ("stopped nginx (pid 123)", ...). */
+  onProgress?: (message: string) => void;
 }
 
 /** Small adapter interface: one per driver. */

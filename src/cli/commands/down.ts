@@ -1,12 +1,31 @@
 import type { CommandModule } from '../command.js';
-import { CapacityError, ExitCode } from '../errors.js';
+import { ExitCode } from '../errors.js';
 
-// Placeholder until the command lands; the issue that owns it replaces this module.
 export const command: CommandModule = {
   name: 'down',
-  summary: '(not built yet)',
-  configure() {},
-  async action() {
-    throw new CapacityError('capacity down is not built yet', { exitCode: ExitCode.MissingDependency });
+  summary: 'stop exactly the processes `up` started (by PID); --purge also deletes data and logs',
+  configure(command) {
+    command
+      .option('--state-dir <dir>', 'the stack\'s state dir (default: $CAPACITY_STATE_DIR or .capacity/)')
+      .option('--purge', 'also delete the data directories, configs and logs');
+  },
+  async action({ options, ctx }) {
+    const { readStackState, resolveStateDir, downStack } = await import('../../stack/index.js');
+    const stateDir = resolveStateDir({ option: options.stateDir as string | undefined, env: ctx.env, cwd: ctx.cwd });
+    const purge = Boolean(options.purge);
+    const onProgress = (message: string) => void ctx.stderr.write(`  ${message}\n`);
+    const state = readStackState(stateDir);
+    if (!state) {
+      ctx.stderr.write(`no stack is recorded in ${stateDir}: nothing to stop\n`);
+      if (purge) {
+        const { purgeLocalData } = await import('../../stack/local/index.js');
+        purgeLocalData(stateDir, onProgress);
+      }
+      return ExitCode.Ok;
+    }
+    ctx.stderr.write(`stopping the ${state.driver} stack in ${stateDir}\n`);
+    await downStack(state, { purge, onProgress });
+    ctx.stdout.write(`stack stopped${purge ? '; data, configs and logs deleted' : `; data kept in ${stateDir} (--purge deletes it)`}\n`);
+    return ExitCode.Ok;
   },
 };

@@ -1,0 +1,82 @@
+/**
+ * The stack, for every other module: bring it up, read it, check it, bring it down. Drivers are
+ * loaded lazily (the local one by default, compose for `--driver compose`).
+ */
+import { missingDependency, unhealthy } from '../cli/errors.js';
+import { readStackState } from './state.js';
+import type { ComponentHealth, StackDriver, StackState, UpOptions } from './types.js';
+
+export { readStackState, resolveStateDir, stateFilePath, writeStackState, DEFAULT_STATE_DIR } from './state.js';
+export type { ComponentHealth, DownOptions, StackComponent, StackDriver, StackState, Tier, UpOptions } from './types.js';
+
+export type DriverName = 'local' | 'compose';
+
+function isStackDriver(value: unknown): value is StackDriver {
+  const candidate = value as Partial<StackDriver> | undefined;
+  return typeof candidate?.up === 'function' && typeof candidate.status === 'function' && typeof candidate.down === 'function';
+}
+
+export async function loadDriver(name: StackState['driver']): Promise<StackDriver> {
+  if (name === 'local') return (await import('./local/index.js')).localDriver;
+  if (name === 'compose') {
+    // Written separately (src/stack/compose/); a variable specifier keeps this module compiling
+    // and running whether or not it is there.
+    const specifier = './compose/index.js';
+    let module: { composeDriver?: unknown };
+    try {
+      module = (await import(specifier)) as { composeDriver?: unknown };
+    } catch {
+      throw missingDependency('the compose driver is not available in this build', 'use the local driver (the default)');
+    }
+    if (!isStackDriver(module.composeDriver)) throw missingDependency('the compose driver is not available in this build', 'use the local driver (the default)');
+    return module.composeDriver;
+  }
+  throw missingDependency(`no stack driver "${name}"`, 'use --driver local or --driver compose');
+}
+
+export async function upStack(options: UpOptions & { driver?: DriverName }): Promise<StackState> {
+  return (await loadDriver(options.driver ?? 'local')).up(options);
+}
+
+export async function stackStatus(state: StackState): Promise<ComponentHealth[]> {
+  return (await loadDriver(state.driver)).status(state);
+}
+
+export function allHealthy(health: ComponentHealth[]): boolean {
+  return health.length > 0 && health.every((component) => component.healthy);
+}
+
+export async function downStack(
+  state: StackState,
+  options: { purge: boolean; onProgress?: (message: string) => void },
+): Promise<void> {
+  return (await loadDriver(state.driver)).down(state, { stateDir: state.stateDir, ...options });
+}
+
+/**
+ * The running stack in `options.stateDir`, or a new one. `started` says whether this call
+ * started it (so the caller stops it after use). A recorded stack that is unhealthy is not
+ * restarted behind the user's back: exit 4.
+ */
+export async function ensureStack(options: UpOptions & { driver?: DriverName }): Promise<{ state: StackState; started: boolean }> {
+  const existing = readStackState(options.stateDir);
+  if (existing) {
+    const health = await stackStatus(existing);
+    if (allHealthy(health)) return { state: existing, started: false };
+    const alive = health.some((component) => component.healthy);
+    if (alive) {
+      throw unhealthy(
+        `the stack in ${options.stateDir} is running but unhealthy`,
+        'see `capacity status`; restart it with `capacity down` then `capacity up`',
+        health.filter((component) => !component.healthy).map((component) => `${component.name}: ${component.detail}`),
+      );
+    }
+    // Nothing of it answers: `up` cleans the stale state and starts afresh.
+  }
+  return { state: await upStack(options), started: true };
+}
+
+/** The app instances of a stack (name, URL), e.g. for per-instance checks and scraping. */
+export function appComponents(state: StackState) {
+  return state.components.filter((component) => component.tier === 'app');
+}
