@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import bcrypt from 'bcryptjs';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { faultDelayFor, type AppConfig } from './config.js';
 import { HttpError, errorReply } from './errors.js';
+import { createLogger, type Logger } from './log.js';
 import { createMetrics, type AppMetrics, type CacheName } from './metrics.js';
 import * as schemas from './schemas.js';
+import { securityHeaders } from './security-headers.js';
 import { InvalidTokenError, createTokenService } from './tokens.js';
 
 declare module 'fastify' {
@@ -27,6 +28,7 @@ export interface AppDeps {
 export interface App {
   server: FastifyInstance;
   metrics: AppMetrics;
+  log: Logger;
 }
 
 const UNMATCHED_ROUTE = '<unmatched>';
@@ -70,14 +72,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
   const server = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-    disableRequestLogging: true,
+    logger: false,
     bodyLimit: config.bodyLimitBytes,
     // nginx in front runs on loopback: trust its X-Forwarded-For so limits apply per real client.
     trustProxy: 'loopback',
     return503OnClosing: true,
   });
+  const log = createLogger(config.logLevel, config.instanceId);
   const metrics = createMetrics(pool, config.instanceId);
+  const headers = { ...(await securityHeaders()), 'x-instance-id': config.instanceId };
   const tokens = createTokenService(config.jwtSecret);
   const ttl = config.cacheTtlSeconds;
   let closing = false;
@@ -89,7 +92,7 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     request.startedAt = performance.now();
     request.counted = true;
     metrics.inFlight.inc();
-    reply.header('x-instance-id', config.instanceId);
+    reply.headers(headers);
     done();
   });
   const finish = (request: FastifyRequest, statusCode: number): void => {
@@ -121,14 +124,13 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
 
   server.setErrorHandler((error, request, reply) => {
     const { statusCode, body } = errorReply(error);
-    if (statusCode >= 500) request.log.error({ err: error, route: request.routeOptions.url }, 'request failed');
+    if (statusCode >= 500) log.error('request failed', { err: error, method: request.method, route: request.routeOptions.url });
     void reply.code(statusCode).send(body);
   });
   server.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorReply(new HttpError(404, `no route for ${request.method} ${request.url.split('?')[0]}`)).body);
   });
 
-  await server.register(helmet, { global: true });
   if (config.rateLimitMax > 0) {
     await server.register(rateLimit, {
       global: true,
@@ -158,7 +160,7 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     try {
       value = await read();
     } catch (error) {
-      server.log.warn({ err: error, cache }, 'cache read failed');
+      log.warn('cache read failed', { err: error, cache });
     }
     if (value === null) metrics.cacheMiss(cache);
     else metrics.cacheHit(cache);
@@ -168,7 +170,7 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     try {
       await write();
     } catch (error) {
-      server.log.warn({ err: error }, 'cache write failed');
+      log.warn('cache write failed', { err: error });
     }
   };
 
@@ -409,5 +411,5 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     return reply.code(201).send({ id: order.id, status: order.status, totalCents, createdAt: order.created_at, items: lines });
   });
 
-  return { server, metrics };
+  return { server, metrics, log };
 }
