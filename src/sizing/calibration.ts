@@ -1,0 +1,106 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { badInput } from '../cli/errors.js';
+import type { Calibration } from '../results/schema.js';
+
+/** Where a calibration came from, printed with the report. */
+export interface CalibrationSource {
+  kind: 'default' | 'run';
+  path: string;
+  provisional: boolean;
+  scenario: string | null;
+  machine: string | null;
+  measuredAt: string | null;
+  description: string;
+}
+
+export interface LoadedCalibration {
+  calibration: Calibration;
+  source: CalibrationSource;
+}
+
+export function defaultCalibrationPath(): string {
+  return fileURLToPath(new URL('../../src/sizing/default-calibration.json', import.meta.url));
+}
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw badInput(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badInput(`${what} ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function validate(value: unknown, file: string): Promise<Calibration> {
+  // zod only when a calibration is read: keeps the default path light.
+  const { Calibration } = await import('../results/schema.js');
+  const parsed = Calibration.safeParse(value);
+  if (!parsed.success) {
+    throw badInput(
+      `invalid calibration in ${file}`,
+      parsed.error.issues.map((i) => `${file}: calibration.${i.path.map(String).join('.')}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+/** The calibration shipped with the project (src/sizing/default-calibration.json). */
+export async function loadDefaultCalibration(file = defaultCalibrationPath()): Promise<LoadedCalibration> {
+  const raw = (await readJson(file, 'default calibration')) as Record<string, unknown>;
+  const calibration = await validate(raw.calibration, file);
+  return {
+    calibration,
+    source: {
+      kind: 'default',
+      path: file,
+      provisional: raw.provisional === true,
+      scenario: typeof raw.scenario === 'string' ? raw.scenario : null,
+      machine: typeof raw.machine === 'string' ? raw.machine : null,
+      measuredAt: typeof raw.measuredAt === 'string' ? raw.measuredAt : null,
+      description: typeof raw.source === 'string' ? raw.source : '',
+    },
+  };
+}
+
+/**
+ * A run's calibration: `results/<id>` (a folder holding result.json) or a result.json path.
+ * A result without a calibration block is bad input (exit 2).
+ */
+export async function loadRunCalibration(target: string, cwd: string): Promise<LoadedCalibration> {
+  let file = path.resolve(cwd, target);
+  try {
+    if ((await stat(file)).isDirectory()) file = path.join(file, 'result.json');
+  } catch {
+    throw badInput(`calibration not found: ${target}`, [], 'give a run folder (results/<id>) or its result.json');
+  }
+  const raw = (await readJson(file, 'result')) as Record<string, unknown> | null;
+  if (!raw || typeof raw !== 'object' || raw.calibration === undefined || raw.calibration === null) {
+    throw badInput(
+      `${file} has no calibration block`,
+      [],
+      'calibrations come from runs with server-side metrics (capacity run on the local stack); without --calibration the shipped default is used',
+    );
+  }
+  const calibration = await validate(raw.calibration, file);
+  const scenario = (raw.scenario as { name?: unknown } | undefined)?.name;
+  const machine = raw.machine as { hostname?: unknown; cpus?: unknown; cpuModel?: unknown } | undefined;
+  return {
+    calibration,
+    source: {
+      kind: 'run',
+      path: file,
+      provisional: false,
+      scenario: typeof scenario === 'string' ? scenario : null,
+      machine: machine ? `${String(machine.hostname)} (${String(machine.cpus)} × ${String(machine.cpuModel)})` : (calibration.machine ?? null),
+      measuredAt: typeof raw.createdAt === 'string' ? raw.createdAt : null,
+      description: `run ${typeof raw.id === 'string' ? raw.id : path.basename(path.dirname(file))}`,
+    },
+  };
+}

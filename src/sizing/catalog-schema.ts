@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * Provider price catalogs as data. One schema: validation of the YAML files (with every error named
+ * by file, line and field) and the TypeScript types. A price always carries its figure, unit,
+ * source (an id from the catalog's `sources`) and date.
+ */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+
+export const PRICE_PERIODS = ['hour', 'month', 'GB-month', 'GB', 'GiB', 'TB', 'LCU-hour', 'metric-month', 'alarm-month', 'dashboard-month'] as const;
+export type PricePeriod = (typeof PRICE_PERIODS)[number];
+
+export const Price = z.object({
+  figure: z.number().finite().nonnegative(),
+  /** `<currency>/<period>`, e.g. USD/hour, EUR/month, USD/GB-month. */
+  unit: z.string().regex(new RegExp(`^(USD|EUR)/(${PRICE_PERIODS.join('|')})$`), `CUR/period with CUR in USD|EUR and period in ${PRICE_PERIODS.join(', ')}`),
+  source: z.string().min(1),
+  /** When the figure was read, or the date its source says it applies (the earlier). */
+  date: isoDate,
+  region: z.string().optional(),
+  /** Computed from sourced figures by a stated rule, not read directly. */
+  derived: z.boolean().optional(),
+  note: z.string().optional(),
+});
+
+export const Source = z.object({
+  id: z.string().min(1),
+  title: z.string().min(1),
+  url: z.string().min(1),
+  date: isoDate,
+  /** The source states no date; `date` is when it was read. */
+  undated: z.boolean().optional(),
+  note: z.string().optional(),
+});
+
+const cpuKind = z.enum(['shared', 'burstable', 'dedicated']);
+
+export const ServerOffer = z.object({
+  type: z.string().min(1),
+  vcpu: z.number().positive(),
+  memoryGiB: z.number().positive(),
+  cpu: cpuKind,
+  arch: z.enum(['x86_64', 'arm64']).optional(),
+  /** Outbound transfer included per server per month, pooled (DigitalOcean, Hetzner). */
+  includedTransferTB: z.number().nonnegative().optional(),
+  price: Price,
+});
+
+export const ManagedDatabaseOffer = z.object({
+  type: z.string().min(1),
+  vcpu: z.number().positive(),
+  memoryGiB: z.number().positive(),
+  cpu: cpuKind,
+  price: Price,
+  /** Price of the highly available deployment (primary + standby), when the provider prices it so. */
+  haPrice: Price.optional(),
+});
+
+export const ManagedCacheOffer = z.object({
+  type: z.string().min(1),
+  engine: z.enum(['redis', 'valkey']),
+  vcpu: z.number().positive(),
+  memoryGiB: z.number().positive(),
+  cpu: cpuKind,
+  price: Price,
+});
+
+export const LoadBalancerOffer = z.object({
+  type: z.string().min(1),
+  /** 'lcu': one elastic balancer billed per hour plus capacity units (AWS ALB); 'per-node': fixed-size nodes. */
+  kind: z.enum(['lcu', 'per-node']),
+  price: Price,
+  lcuPrice: Price.optional(),
+  lcu: z
+    .object({
+      newConnectionsPerSecond: z.number().positive(),
+      activeConnectionsPerMinute: z.number().positive(),
+      processedGBPerHour: z.number().positive(),
+      ruleEvaluationsPerSecond: z.number().positive(),
+      freeRules: z.number().int().nonnegative(),
+    })
+    .optional(),
+  maxConnections: z.number().int().positive().optional(),
+});
+
+export const Catalog = z
+  .object({
+    provider: z.enum(['aws', 'digitalocean', 'hetzner']),
+    name: z.string().min(1),
+    currency: z.enum(['USD', 'EUR']),
+    region: z.string().min(1),
+    readAt: isoDate,
+    freshnessDays: z.number().int().positive(),
+    hoursPerMonth: z.number().positive(),
+    sources: z.array(Source).min(1),
+    servers: z.array(ServerOffer).default([]),
+    managedPostgres: z.array(ManagedDatabaseOffer).default([]),
+    /** How standby nodes are billed: 'deployment' (haPrice per offer) or 'per-node' (each node at the node price). */
+    managedPostgresHa: z.enum(['deployment', 'per-node']).default('per-node'),
+    managedCaches: z.array(ManagedCacheOffer).default([]),
+    loadBalancers: z.array(LoadBalancerOffer).default([]),
+    storage: z
+      .object({ block: Price.optional(), database: Price.optional(), databaseHa: Price.optional() })
+      .default({}),
+    transfer: z
+      .object({
+        includedPerServer: z.boolean().default(false),
+        tiers: z.array(z.object({ upToTB: z.number().positive(), price: Price })).default([]),
+        overage: Price.optional(),
+      })
+      .default({ includedPerServer: false, tiers: [] }),
+    monitoring: z.object({ metric: Price, alarm: Price, dashboard: Price }).optional(),
+    exchange: z.object({ eurUsd: z.number().positive(), source: z.string().min(1), date: isoDate }).optional(),
+    gaps: z.array(z.string()).default([]),
+  })
+  .superRefine((catalog, ctx) => {
+    // Every price must name a declared source and be in the catalog's currency.
+    const ids = new Set(catalog.sources.map((s) => s.id));
+    const visit = (value: unknown, path: Array<string | number>): void => {
+      if (value && typeof value === 'object') {
+        const record = value as Record<string, unknown>;
+        if (typeof record.figure === 'number' && typeof record.unit === 'string' && typeof record.source === 'string') {
+          if (!ids.has(record.source)) {
+            ctx.addIssue({ code: 'custom', path: [...path, 'source'], message: `unknown source "${record.source}" (declare it under sources)` });
+          }
+          if (!record.unit.startsWith(`${catalog.currency}/`)) {
+            ctx.addIssue({ code: 'custom', path: [...path, 'unit'], message: `unit ${record.unit} is not in the catalog currency ${catalog.currency}` });
+          }
+          return;
+        }
+        for (const [key, child] of Object.entries(record)) visit(child, [...path, Array.isArray(value) ? Number(key) : key]);
+      }
+    };
+    const { sources: _sources, ...rest } = catalog;
+    visit(rest, []);
+    if (catalog.currency === 'EUR' && !catalog.exchange) {
+      ctx.addIssue({ code: 'custom', path: ['exchange'], message: 'a EUR catalog needs exchange.eurUsd with its source and date' });
+    }
+  });
+
+export type Price = z.infer<typeof Price>;
+export type Source = z.infer<typeof Source>;
+export type ServerOffer = z.infer<typeof ServerOffer>;
+export type ManagedDatabaseOffer = z.infer<typeof ManagedDatabaseOffer>;
+export type ManagedCacheOffer = z.infer<typeof ManagedCacheOffer>;
+export type LoadBalancerOffer = z.infer<typeof LoadBalancerOffer>;
+export type Catalog = z.infer<typeof Catalog>;
+export type ProviderId = Catalog['provider'];
+export const PROVIDERS: readonly ProviderId[] = ['aws', 'digitalocean', 'hetzner'];
+
+/** Monthly figure of a time-based price (hourly × hours per month, or the monthly figure itself). */
+export function monthly(price: Price, hoursPerMonth: number): number {
+  const period = price.unit.split('/')[1];
+  if (period === 'hour') return price.figure * hoursPerMonth;
+  if (period === 'month') return price.figure;
+  throw new RangeError(`price unit ${price.unit} is not a per-hour or per-month price`);
+}
