@@ -36,6 +36,9 @@ export interface EngineRunOutput {
   rawFiles: string[];
   /** True when the run was cut short (signal); figures cover what ran. */
   interrupted: boolean;
+  /** Requests made before the run proper (token-pool logins of autocannon and Artillery):
+   * counted in totals and per endpoint, not in the intervals. */
+  setupRequests?: number;
 }
 
 export interface EngineAvailability {

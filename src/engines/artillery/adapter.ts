@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { missingDependency } from '../../cli/errors.js';
+import { findNodeModuleBin, findProjectRoot, nodePackageVersion } from '../../doctor/checks.js';
+import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from '../types.js';
+import { judgeGenerator } from '../normalize.js';
+import { meanTargetBetween } from '../mix.js';
+import { startProcSampler } from '../procSampler.js';
+import { loginPool } from '../tokens.js';
+import { artilleryScript, CLOSED_REQUESTS_PER_VU } from './config.js';
+import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE } from './processor.js';
+import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
+
+const HINT = 'run `npm install` in the capacity folder (artillery is an npm dependency)';
+
+function projectRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return findProjectRoot(here) ?? path.resolve(here, '..', '..', '..');
+}
+
+async function locate(): Promise<EngineAvailability> {
+  const root = projectRoot();
+  const binary = findNodeModuleBin(root, 'artillery');
+  const version = nodePackageVersion(root, 'artillery');
+  if (!binary || !version) return { available: false, hint: HINT };
+  return { available: true, path: binary, version, hint: HINT };
+}
+
+export const artilleryEngine: Engine = {
+  name: 'artillery',
+  detect: locate,
+
+  async run(input: EngineRunInput): Promise<EngineRunOutput> {
+    const { plan, outDir, signal } = input;
+    const found = await locate();
+    if (!found.available || !found.path) throw missingDependency('Artillery was not found', found.hint);
+    const startedAt = new Date();
+    const pool = await loginPool(plan, signal);
+
+    const scriptName = 'artillery-script.yaml';
+    const processorName = 'artillery-processor.cjs';
+    const reportName = 'artillery-report.json';
+    const logName = 'artillery-output.log';
+    await writeFile(path.join(outDir, scriptName), artilleryScript(plan, `./${processorName}`));
+    await writeFile(path.join(outDir, processorName), PROCESSOR_SOURCE);
+    await writeFile(path.join(outDir, PROCESSOR_DATA_FILE), JSON.stringify({ ...plan.data, tokens: pool.tokens }));
+
+    const child = spawn(found.path, ['run', '--output', reportName, scriptName], {
+      cwd: outDir,
+      // No phoning home from a load test.
+      env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true', ARTILLERY_TELEMETRY_DEFAULTS: '{}' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const sampler = startProcSampler({ pids: () => (child.pid ? [child.pid] : []), includeDescendants: true, startedAtMs: startedAt.getTime() });
+    let log = '';
+    const keep = (chunk: Buffer): void => {
+      log = (log + chunk.toString()).slice(-500_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let interrupted = false;
+    const onAbort = (): void => {
+      interrupted = true;
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    const exit = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => resolve(code));
+    });
+    signal.removeEventListener('abort', onAbort);
+    const endedAt = new Date();
+    const cpuSamples = await sampler.stop();
+    await writeFile(path.join(outDir, logName), log);
+
+    const reportText = await readFile(path.join(outDir, reportName), 'utf8').catch(() => undefined);
+    if (reportText === undefined) {
+      if (interrupted) throw new Error('Artillery was interrupted before it wrote its report');
+      const tail = log.trim().split('\n').slice(-5).join(' | ');
+      throw new Error(`Artillery exited with ${String(exit)} without a report: ${tail}`);
+    }
+    const report = parseArtilleryReport(reportText);
+    const normalized = normalizeArtilleryReport(report, plan, pool.requests);
+    for (const interval of normalized.intervals) {
+      input.onTick?.({
+        t: interval.t + interval.durationS,
+        ...(interval.plannedRps === undefined ? {} : { plannedRps: interval.plannedRps }),
+        achievedRps: interval.achievedRps,
+        requests: interval.requests,
+        errors: interval.errors,
+        ...(interval.latencyMs ? { latencyMs: { p50: interval.latencyMs.p50, p95: interval.latencyMs.p95, p99: interval.latencyMs.p99 } } : {}),
+        ...(interval.activeUsers === undefined ? {} : { activeUsers: interval.activeUsers }),
+      });
+    }
+    const notes = [
+      "percentiles per period: Artillery reports only percentile summaries per 10 s period (kept as is); the totals' percentiles are Artillery's own aggregate",
+      'intervals are Artillery\'s 10 s reporting periods, aligned to the clock (the first and last are shorter)',
+      plan.model === 'open'
+        ? 'open model: one virtual user per arrival, each sending one request (arrivalRate / rampTo per stage)'
+        : `closed model approximated: virtual users arrive at users / (${CLOSED_REQUESTS_PER_VU} x think time) per second and each loops ${CLOSED_REQUESTS_PER_VU} times (request, think)`,
+      'latency of requests that got no response is not in the percentiles',
+      'Artillery runs in one Node process: on this kind of machine it tops out near 3-4k req/s (see the saturation verdict)',
+    ];
+    if (exit !== 0) notes.push(`artillery exited with ${String(exit)} (an ensure check failed or it was stopped); figures come from its report`);
+    if (pool.requests.length > 0) notes.push(`${pool.requests.length} login requests made before the run (token pool of ${pool.tokens.length}) are counted in totals, not in intervals`);
+    const plannedRps = plan.model === 'open' ? meanTargetBetween(plan, 0, plan.totalDurationS) : undefined;
+    const runStart = new Date(normalized.runStartMs || startedAt.getTime());
+    return {
+      engine: { name: 'artillery', version: found.version ?? 'unknown', percentileSource: 'per-period', notes },
+      startedAt: runStart,
+      endedAt,
+      totals: normalized.totals,
+      intervals: normalized.intervals,
+      endpoints: normalized.endpoints,
+      generator: judgeGenerator({
+        samples: cpuSamples,
+        coreLimit: 1,
+        model: plan.model,
+        ...(plannedRps === undefined ? {} : { plannedRps }),
+        achievedRps: normalized.totals.achievedRps,
+      }),
+      rawFiles: [scriptName, processorName, PROCESSOR_DATA_FILE, reportName, logName],
+      interrupted,
+      setupRequests: pool.requests.length,
+    };
+  },
+};

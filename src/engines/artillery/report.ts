@@ -1,0 +1,225 @@
+import type { Plan } from '../../scenarios/types.js';
+import type { EndpointFigures, Interval, LatencySummary, Totals } from '../../results/schema.js';
+import { httpErrorKind, isExpectedStatus, meanTargetBetween, networkErrorKind, plannedRpsBetween } from '../mix.js';
+import { endpointShapesOf, round } from '../normalize.js';
+import type { SetupRequest } from '../tokens.js';
+
+/**
+ * Pure normalization of Artillery's JSON report (`artillery run --output`): `aggregate` for the
+ * totals, `intermediate` (one entry per reporting period, 10 s windows aligned to the clock) for
+ * the series. Artillery gives percentiles per period only, so they are kept per period and the
+ * totals' percentiles are Artillery's own aggregate figures: nothing here averages percentiles.
+ */
+
+interface ArtillerySummary {
+  min?: number;
+  max?: number;
+  mean?: number;
+  median?: number;
+  p50?: number;
+  p90?: number;
+  p95?: number;
+  p99?: number;
+  count?: number;
+}
+
+export interface ArtilleryPeriod {
+  counters?: Record<string, number>;
+  summaries?: Record<string, ArtillerySummary>;
+  period?: number | string;
+  firstMetricAt?: number;
+  lastMetricAt?: number;
+}
+
+export interface ArtilleryReport {
+  aggregate: ArtilleryPeriod;
+  intermediate: ArtilleryPeriod[];
+}
+
+const ENDPOINT_PREFIX = 'plugins.metrics-by-endpoint.';
+
+export function parseArtilleryReport(text: string): ArtilleryReport {
+  const parsed = JSON.parse(text) as Partial<ArtilleryReport>;
+  if (!parsed.aggregate || !Array.isArray(parsed.intermediate)) throw new Error('not an Artillery report: missing aggregate or intermediate');
+  return { aggregate: parsed.aggregate, intermediate: parsed.intermediate };
+}
+
+function latency(summary: ArtillerySummary | undefined): LatencySummary | undefined {
+  if (!summary || !summary.count) return undefined;
+  const p50 = summary.p50 ?? summary.median;
+  if (p50 === undefined || summary.p95 === undefined || summary.p99 === undefined) return undefined;
+  return {
+    ...(summary.min === undefined ? {} : { min: summary.min }),
+    ...(summary.mean === undefined ? {} : { mean: summary.mean }),
+    p50,
+    ...(summary.p90 === undefined ? {} : { p90: summary.p90 }),
+    p95: summary.p95,
+    p99: summary.p99,
+    ...(summary.max === undefined ? {} : { max: summary.max }),
+  };
+}
+
+interface Counted {
+  requests: number;
+  errors: number;
+  errorsByKind: Record<string, number>;
+  statusCounts: Record<string, number>;
+}
+
+function add(record: Record<string, number>, key: string, by: number): void {
+  if (by > 0) record[key] = (record[key] ?? 0) + by;
+}
+
+/** Requests, errors by kind and statuses of one period (or the aggregate). A response whose
+ * status the mix entry does not expect is an error; a request without response is one too. */
+function countPeriod(period: ArtilleryPeriod, plan: Plan): Counted {
+  const counters = period.counters ?? {};
+  const expect = new Map(plan.requests.map((request) => [request.name, request.expectStatus]));
+  const counted: Counted = { requests: counters['http.requests'] ?? 0, errors: 0, errorsByKind: {}, statusCounts: {} };
+  let perEndpointCodes = false;
+  for (const [key, value] of Object.entries(counters)) {
+    const status = /^http\.codes\.(\d+)$/.exec(key);
+    if (status) add(counted.statusCounts, status[1] as string, value);
+    const network = /^errors\.(.+)$/.exec(key);
+    if (network) {
+      counted.errors += value;
+      add(counted.errorsByKind, networkErrorKind(network[1] as string), value);
+    }
+    const endpointCode = key.startsWith(ENDPOINT_PREFIX) ? /^plugins\.metrics-by-endpoint\.(.+)\.codes\.(\d+)$/.exec(key) : null;
+    if (endpointCode) {
+      perEndpointCodes = true;
+      const code = Number(endpointCode[2]);
+      if (!isExpectedStatus(code, expect.get(endpointCode[1] as string))) {
+        counted.errors += value;
+        add(counted.errorsByKind, httpErrorKind(code), value);
+      }
+    }
+  }
+  if (!perEndpointCodes) {
+    for (const [code, value] of Object.entries(counted.statusCounts)) {
+      if (!isExpectedStatus(Number(code), undefined)) {
+        counted.errors += value;
+        add(counted.errorsByKind, httpErrorKind(Number(code)), value);
+      }
+    }
+  }
+  return counted;
+}
+
+export interface NormalizedArtillery {
+  intervals: Interval[];
+  totals: Totals;
+  endpoints: EndpointFigures[];
+  durationS: number;
+  runStartMs: number;
+}
+
+/** @param setup logins the adapter made before the run: in totals and the login endpoint. */
+export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan, setup: readonly SetupRequest[]): NormalizedArtillery {
+  const { aggregate } = report;
+  const starts = report.intermediate.map((period) => period.firstMetricAt).filter((value): value is number => typeof value === 'number');
+  const ends = report.intermediate.map((period) => period.lastMetricAt).filter((value): value is number => typeof value === 'number');
+  const runStartMs = aggregate.firstMetricAt ?? (starts.length > 0 ? Math.min(...starts) : 0);
+  const runEndMs = aggregate.lastMetricAt ?? (ends.length > 0 ? Math.max(...ends) : runStartMs);
+  const durationS = Math.max(0.001, (runEndMs - runStartMs) / 1000);
+
+  let created = 0;
+  let finished = 0;
+  const intervals: Interval[] = [...report.intermediate]
+    .sort((a, b) => Number(a.period ?? 0) - Number(b.period ?? 0))
+    .map((period, index, all) => {
+      const periodStart = Number(period.period ?? period.firstMetricAt ?? runStartMs);
+      const next = all[index + 1];
+      const nominalEnd = next ? Number(next.period ?? periodStart) : runEndMs;
+      const from = Math.max(periodStart, runStartMs);
+      const to = Math.max(from + 1, Math.min(nominalEnd, next ? nominalEnd : runEndMs));
+      const counted = countPeriod(period, plan);
+      const counters = period.counters ?? {};
+      created += counters['vusers.created'] ?? 0;
+      finished += (counters['vusers.completed'] ?? 0) + (counters['vusers.failed'] ?? 0);
+      const t = (from - runStartMs) / 1000;
+      const length = (to - from) / 1000;
+      const planned = plannedRpsBetween(plan, t, t + length);
+      const summary = latency(period.summaries?.['http.response_time']);
+      return {
+        t: round(t),
+        durationS: round(length),
+        ...(planned === undefined ? {} : { plannedRps: round(planned) }),
+        achievedRps: round(counted.requests / length),
+        requests: counted.requests,
+        errors: counted.errors,
+        ...(summary ? { latencyMs: summary } : {}),
+        activeUsers: Math.max(0, created - finished),
+        errorsByKind: counted.errorsByKind,
+        statusCounts: counted.statusCounts,
+      };
+    });
+
+  const counted = countPeriod(aggregate, plan);
+  const setupErrors = setup.filter((request) => !request.ok).length;
+  const totalsErrorsByKind = { ...counted.errorsByKind };
+  const totalsStatus = { ...counted.statusCounts };
+  for (const request of setup) {
+    if (request.status > 0) add(totalsStatus, String(request.status), 1);
+    if (!request.ok) add(totalsErrorsByKind, request.errorKind ?? 'error', 1);
+  }
+  const requests = counted.requests + setup.length;
+  const errors = counted.errors + setupErrors;
+  const planned = plannedRpsBetween(plan, 0, durationS);
+  const summary = latency(aggregate.summaries?.['http.response_time']);
+  const totals: Totals = {
+    requests,
+    errors,
+    errorRate: requests > 0 ? errors / requests : 0,
+    achievedRps: round(counted.requests / durationS),
+    ...(planned === undefined ? {} : { plannedRps: round(planned) }),
+    ...(summary ? { latencyMs: summary } : {}),
+    // Artillery never drops an arrival on purpose: planned arrivals it did not start are a lag.
+    ...(plan.model === 'open'
+      ? { droppedIterations: Math.max(0, Math.round(meanTargetBetween(plan, 0, plan.totalDurationS) * plan.totalDurationS - (aggregate.counters?.['vusers.created'] ?? 0))) }
+      : {}),
+    maxActiveUsers: Math.max(0, ...intervals.map((interval) => interval.activeUsers ?? 0)),
+    errorsByKind: totalsErrorsByKind,
+    statusCounts: totalsStatus,
+  };
+
+  const counters = aggregate.counters ?? {};
+  const endpoints: EndpointFigures[] = endpointShapesOf(plan).map((shape) => {
+    const statusCounts: Record<string, number> = {};
+    let responses = 0;
+    let unexpected = 0;
+    let network = 0;
+    const expect = plan.requests.find((request) => request.name === shape.name)?.expectStatus;
+    const prefix = `${ENDPOINT_PREFIX}${shape.name}.`;
+    for (const [key, value] of Object.entries(counters)) {
+      if (!key.startsWith(prefix)) continue;
+      const rest = key.slice(prefix.length);
+      const code = /^codes\.(\d+)$/.exec(rest);
+      if (code) {
+        add(statusCounts, code[1] as string, value);
+        responses += value;
+        if (!isExpectedStatus(Number(code[1]), expect)) unexpected += value;
+      } else if (rest.startsWith('errors.')) network += value;
+    }
+    let requestsHere = responses + network;
+    let errorsHere = unexpected + network;
+    if (shape.name === 'login') {
+      for (const request of setup) {
+        requestsHere += 1;
+        if (request.status > 0) add(statusCounts, String(request.status), 1);
+        if (!request.ok) errorsHere += 1;
+      }
+    }
+    const summaryHere = latency(aggregate.summaries?.[`${ENDPOINT_PREFIX}response_time.${shape.name}`]);
+    return {
+      name: shape.name,
+      method: shape.method,
+      path: shape.path,
+      requests: requestsHere,
+      errors: errorsHere,
+      ...(summaryHere ? { latencyMs: summaryHere } : {}),
+      statusCounts,
+    };
+  });
+  return { intervals, totals, endpoints, durationS, runStartMs };
+}

@@ -1,0 +1,263 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon, { type AutocannonClient, type AutocannonInstance, type AutocannonRequestData, type AutocannonResult } from 'autocannon';
+import type { Plan } from '../../scenarios/types.js';
+import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from '../types.js';
+import { cumulativeWeights, drawPlaceholders, meanTargetBetween, fillBody, fillPlaceholders, httpErrorKind, isExpectedStatus, networkErrorKind, pickRequest } from '../mix.js';
+import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
+import { startProcSampler } from '../procSampler.js';
+import { loginPool } from '../tokens.js';
+import { autocannonSteps, type AutocannonStep } from './steps.js';
+
+const require = createRequire(import.meta.url);
+
+async function autocannonVersion(): Promise<string> {
+  const packageJson = path.join(path.dirname(require.resolve('autocannon')), 'package.json');
+  const parsed = JSON.parse(await readFile(packageJson, 'utf8')) as { version?: string };
+  return parsed.version ?? 'unknown';
+}
+
+/** Rated steps run as this many instances started evenly across a second, so that
+ * autocannon's per-second request budget does not fire as one burst at each second. */
+const MAX_STAGGERED_INSTANCES = 10;
+
+interface StepOutcome {
+  step: AutocannonStep;
+  results: AutocannonResult[];
+  inFlightAtEnd: number;
+}
+
+export const autocannonEngine: Engine = {
+  name: 'autocannon',
+
+  async detect(): Promise<EngineAvailability> {
+    try {
+      const version = await autocannonVersion();
+      return { available: true, version, path: require.resolve('autocannon'), hint: 'autocannon is an npm dependency of capacity' };
+    } catch {
+      return { available: false, hint: 'run `npm install` in the capacity folder (autocannon is an npm dependency)' };
+    }
+  },
+
+  async run(input: EngineRunInput): Promise<EngineRunOutput> {
+    const { plan, outDir, signal } = input;
+    const version = await autocannonVersion();
+    const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
+    const startedAt = new Date();
+    const sampler = startProcSampler({ pids: () => [process.pid], includeDescendants: false, startedAtMs: startedAt.getTime() });
+
+    const pool = await loginPool(plan, signal);
+    for (const request of pool.requests) aggregator.recordSetup(request);
+
+    const runStart = performance.now();
+    const runStartedAt = new Date();
+    const elapsedS = (): number => (performance.now() - runStart) / 1000;
+    const steps = autocannonSteps(plan);
+    let currentConnections = 0;
+    let lastTicked = -1;
+    const intervalS = plan.intervalS > 0 ? plan.intervalS : 1;
+    const ticker = setInterval(() => {
+      const t = elapsedS();
+      aggregator.recordActiveUsers(t, currentConnections);
+      const complete = Math.floor(t / intervalS) - 1;
+      while (lastTicked < complete) {
+        lastTicked += 1;
+        const tick = aggregator.tick(lastTicked);
+        if (tick) input.onTick?.(tick);
+      }
+    }, 250);
+
+    const outcomes: StepOutcome[] = [];
+    let interrupted = false;
+    try {
+      for (const step of steps) {
+        if (signal.aborted) {
+          interrupted = true;
+          break;
+        }
+        // Keep the plan's timeline: a step never starts before its planned second.
+        const wait = step.startS - elapsedS();
+        if (wait > 0) await sleep(wait * 1000, signal);
+        if (signal.aborted) {
+          interrupted = true;
+          break;
+        }
+        currentConnections = step.connections;
+        aggregator.recordActiveUsers(elapsedS(), step.connections);
+        outcomes.push(await runStep(plan, step, pool.tokens, aggregator, elapsedS, signal));
+        currentConnections = 0;
+      }
+      if (signal.aborted) interrupted = true;
+    } finally {
+      clearInterval(ticker);
+    }
+    const durationS = elapsedS();
+    const endedAt = new Date();
+    const samples = await sampler.stop();
+    const result = aggregator.finish(durationS);
+
+    const rawName = 'autocannon-steps.json';
+    await writeFile(path.join(outDir, rawName), JSON.stringify({ version, steps: outcomes }, null, 2));
+    const inFlight = outcomes.reduce((sum, outcome) => sum + outcome.inFlightAtEnd, 0);
+    const plannedRps = plan.model === 'open' ? meanTargetBetween(plan, 0, plan.totalDurationS) : undefined;
+    const notes = [
+      'latency percentiles from HDR histograms filled from autocannon response events (per interval and per endpoint, merged for totals)',
+      plan.model === 'open'
+        ? 'open model: each stage runs at autocannon overallRate; ramps are approximated by 2 s steps at the mean rate of each step'
+        : `closed model: connections = users; think time approximated by capping each connection at 1/${plan.thinkTimeS} s (response time not subtracted)`,
+      'latency of requests that got no response (timeouts, connection errors) is not recorded',
+    ];
+    if (pool.requests.length > 0) notes.push(`${pool.requests.length} login requests made before the run (token pool of ${pool.tokens.length}) are counted in totals, not in intervals`);
+    if (inFlight > 0) notes.push(`${inFlight} requests were still in flight when a step was stopped and are not counted`);
+    return {
+      engine: { name: 'autocannon', version, percentileSource: 'histogram', notes },
+      startedAt: runStartedAt,
+      endedAt,
+      totals: result.totals,
+      intervals: result.intervals,
+      endpoints: result.endpoints,
+      generator: judgeGenerator({
+        samples,
+        coreLimit: 1,
+        model: plan.model,
+        ...(plannedRps === undefined ? {} : { plannedRps }),
+        achievedRps: result.totals.achievedRps,
+      }),
+      rawFiles: [rawName],
+      interrupted,
+      setupRequests: pool.requests.length,
+    };
+  },
+};
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+interface RequestContext extends Record<string, unknown> {
+  capacityName?: string;
+}
+
+function requestFactory(plan: Plan, tokens: readonly string[]): AutocannonRequestData {
+  const cumulative = cumulativeWeights(plan.requests);
+  const prefix = new URL(plan.baseUrl).pathname.replace(/\/$/, '');
+  let tokenIndex = 0;
+  return {
+    setupRequest(request, context: RequestContext) {
+      const entry = pickRequest(plan.requests, cumulative, Math.random);
+      const values = drawPlaceholders(plan.data, Math.random);
+      const headers: Record<string, string> = { ...(request.headers ?? {}) };
+      if (entry.auth && tokens.length > 0) {
+        headers.authorization = `Bearer ${tokens[tokenIndex % tokens.length] as string}`;
+        tokenIndex += 1;
+      }
+      let body: string | undefined;
+      if (entry.body !== undefined) {
+        body = JSON.stringify(fillBody(entry.body, values));
+        headers['content-type'] = 'application/json';
+      }
+      context.capacityName = entry.name;
+      return { ...request, method: entry.method, path: prefix + fillPlaceholders(entry.path, values, true), headers, ...(body === undefined ? { body: Buffer.alloc(0) } : { body }) };
+    },
+  };
+}
+
+async function runStep(
+  plan: Plan,
+  step: AutocannonStep,
+  tokens: readonly string[],
+  aggregator: RunAggregator,
+  elapsedS: () => number,
+  signal: AbortSignal,
+): Promise<StepOutcome> {
+  if (step.connections <= 0 || (step.amount !== undefined && step.amount <= 0)) {
+    await sleep(step.durationS * 1000, signal);
+    return { step, results: [], inFlightAtEnd: 0 };
+  }
+  const expectByName = new Map(plan.requests.map((request) => [request.name, request.expectStatus]));
+  let sent = 0;
+  let completed = 0;
+  const nameOf = (client: AutocannonClient): string => {
+    const name = client.requestIterator?.context?.capacityName;
+    return typeof name === 'string' ? name : 'unknown';
+  };
+  const setupClient = (client: AutocannonClient): void => {
+    client.on('request', () => {
+      sent += 1;
+    });
+    // The response event fires before the client builds its next request, so the
+    // iterator's context still names the request that just completed.
+    client.on('response', (status: number, _bytes: number, latencyMs: number) => {
+      completed += 1;
+      const name = nameOf(client);
+      const ok = isExpectedStatus(status, expectByName.get(name));
+      aggregator.record({ t: elapsedS(), name, status, latencyMs, ok, ...(ok ? {} : { errorKind: httpErrorKind(status) }) });
+    });
+    client.on('timeout', () => {
+      completed += 1;
+      aggregator.record({ t: elapsedS(), name: nameOf(client), status: 0, ok: false, errorKind: 'timeout' });
+    });
+    client.on('connError', (error: NodeJS.ErrnoException) => {
+      completed += 1;
+      aggregator.record({ t: elapsedS(), name: nameOf(client), status: 0, ok: false, errorKind: networkErrorKind(error.code ?? error.message) });
+    });
+  };
+
+  const rated = step.rate !== undefined && step.amount !== undefined;
+  const instances = rated ? Math.max(1, Math.min(MAX_STAGGERED_INSTANCES, step.connections, step.amount as number)) : 1;
+  const share = (total: number, index: number): number => Math.floor(total / instances) + (index < total % instances ? 1 : 0);
+  const running: AutocannonInstance[] = [];
+  const results: AutocannonResult[] = [];
+  const onAbort = (): void => running.forEach((instance) => instance.stop());
+  signal.addEventListener('abort', onAbort, { once: true });
+  // A rated step ends when its requests are answered; this cap stops one the target cannot keep up with.
+  const capMs = (step.durationS + plan.requestTimeoutS + 2) * 1000;
+  const cap = setTimeout(onAbort, capMs);
+  try {
+    await Promise.all(
+      Array.from({ length: instances }, async (_unused, index) => {
+        if (index > 0) await sleep((1000 / instances) * index, signal);
+        if (signal.aborted) return;
+        const connections = share(step.connections, index);
+        const amount = rated ? share(step.amount as number, index) : 0;
+        if (connections <= 0 || (rated && amount <= 0)) return;
+        const options = {
+          url: plan.baseUrl,
+          connections,
+          timeout: plan.requestTimeoutS,
+          pipelining: 1,
+          sampleInt: 100,
+          skipAggregateResult: true,
+          requests: [requestFactory(plan, tokens)],
+          setupClient,
+          ...(rated ? { overallRate: share(step.rate as number, index), amount } : { duration: step.durationS }),
+        };
+        const result = await new Promise<AutocannonResult>((resolve, reject) => {
+          const instance = autocannon(options, (error, value) => (error ? reject(error) : resolve(value)));
+          running.push(instance);
+        });
+        results.push(summarizeResult(result));
+      }),
+    );
+  } finally {
+    clearTimeout(cap);
+    signal.removeEventListener('abort', onAbort);
+  }
+  return { step, results, inFlightAtEnd: Math.max(0, sent - completed) };
+}
+
+/** autocannon's own per-step result without its encoded histograms (kept as raw output). */
+function summarizeResult(result: AutocannonResult): AutocannonResult {
+  const { latencies: _latencies, requests: _requests, throughput: _throughput, ...rest } = result;
+  return rest;
+}

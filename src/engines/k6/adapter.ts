@@ -1,0 +1,194 @@
+import { execFile, spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { missingDependency } from '../../cli/errors.js';
+import { findK6, findProjectRoot } from '../../doctor/checks.js';
+import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from '../types.js';
+import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
+import { meanTargetBetween } from '../mix.js';
+import { startProcSampler } from '../procSampler.js';
+import { K6CsvParser } from './csvStream.js';
+import { k6SummaryFigures } from './summary.js';
+
+const execFileAsync = promisify(execFile);
+const K6_HINT = 'run `npm run setup` (builds k6 into .tools/bin) or install k6 on PATH: https://grafana.com/docs/k6/latest/set-up/install-k6/';
+
+function projectRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return findProjectRoot(here) ?? path.resolve(here, '..', '..', '..');
+}
+
+/** The bundled script, resolved from the package root so it works from src/ and from dist/. */
+export function bundledScriptPath(): string {
+  return path.join(projectRoot(), 'src', 'engines', 'k6', 'scripts', 'capacity.js');
+}
+
+/** "k6 v1.8.1 (go1.26.8, linux/amd64)" -> "1.8.1" */
+export function parseK6Version(text: string): string | undefined {
+  return /k6 v?(\d+\.\d+\.\d+[^\s]*)/.exec(text)?.[1];
+}
+
+async function locate(env: Record<string, string | undefined>): Promise<EngineAvailability> {
+  const binary = findK6({ path: env['PATH'], projectRoot: projectRoot() });
+  if (!binary) return { available: false, hint: K6_HINT };
+  try {
+    const { stdout } = await execFileAsync(binary, ['version'], { timeout: 10_000 });
+    return { available: true, path: binary, version: parseK6Version(stdout) ?? stdout.trim(), hint: K6_HINT };
+  } catch {
+    return { available: false, path: binary, hint: `${binary} does not run: ${K6_HINT}` };
+  }
+}
+
+/** Exit codes of k6 that still mean "the test ran to its end". 99: thresholds crossed (our SLO
+ * evaluation is done separately from the same figures). */
+const K6_COMPLETED = new Set([0, 99]);
+
+export const k6Engine: Engine = {
+  name: 'k6',
+  detect: locate,
+
+  async run(input: EngineRunInput): Promise<EngineRunOutput> {
+    const { plan, outDir, signal } = input;
+    const found = await locate(process.env);
+    if (!found.available || !found.path) throw missingDependency('k6 was not found', found.hint);
+    const binary = found.path;
+    const planFile = path.join(outDir, 'k6-plan.json');
+    const summaryFile = path.join(outDir, 'k6-summary.json');
+    const scriptCopy = path.join(outDir, 'k6-script.js');
+    const fifo = path.join(outDir, 'k6-samples.fifo');
+    const stderrFile = 'k6-output.log';
+    await writeFile(planFile, JSON.stringify(plan));
+    await writeFile(scriptCopy, await readFile(bundledScriptPath()));
+    await rm(fifo, { force: true });
+    await execFileAsync('mkfifo', [fifo]);
+
+    const args = ['run', '--no-usage-report', '--no-color', '--quiet', '--out', `csv=${fifo}`];
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      CAPACITY_PLAN_FILE: planFile,
+      CAPACITY_SUMMARY_FILE: summaryFile,
+      K6_CSV_TIME_FORMAT: 'unix_micro',
+      K6_NO_USAGE_REPORT: 'true',
+    };
+    if (input.prometheusRemoteWriteUrl) {
+      args.push('--out', 'experimental-prometheus-rw');
+      env['K6_PROMETHEUS_RW_SERVER_URL'] = input.prometheusRemoteWriteUrl;
+      env['K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM'] = 'true';
+      env['K6_PROMETHEUS_RW_PUSH_INTERVAL'] = `${Math.max(1, plan.intervalS)}s`;
+    }
+    args.push(scriptCopy);
+
+    const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
+    const parser = new K6CsvParser();
+    const startedAt = new Date();
+    // Reading end first: opening a FIFO blocks until the other side opens it too.
+    const samples = createReadStream(fifo, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    const child = spawn(binary, args, { cwd: outDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const sampler = startProcSampler({ pids: () => (child.pid ? [child.pid] : []), includeDescendants: false, startedAtMs: startedAt.getTime() });
+    let log = '';
+    const keep = (chunk: Buffer): void => {
+      log = (log + chunk.toString()).slice(-200_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+
+    let interrupted = false;
+    const onAbort = (): void => {
+      interrupted = true;
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+
+    const intervalS = plan.intervalS > 0 ? plan.intervalS : 1;
+    let lastTicked = -1;
+    let latestT = 0;
+    const reading = (async () => {
+      const lines = createInterface({ input: samples, crlfDelay: Infinity });
+      for await (const line of lines) {
+        const event = parser.parseLine(line);
+        if (!event) continue;
+        if (event.kind === 'request') {
+          aggregator.record(event.sample);
+          latestT = Math.max(latestT, event.sample.t);
+        } else if (event.kind === 'dropped') aggregator.recordDropped(event.count);
+        else aggregator.recordActiveUsers(event.t, event.users);
+        // An interval is complete once samples are a second past its end.
+        const complete = Math.floor((latestT - 1) / intervalS) - 1;
+        while (lastTicked < complete) {
+          lastTicked += 1;
+          const tick = aggregator.tick(lastTicked);
+          if (tick) input.onTick?.(tick);
+        }
+      }
+    })();
+
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal }));
+    });
+    signal.removeEventListener('abort', onAbort);
+    // k6 may have died before opening the FIFO: open it for writing so the reader wakes up.
+    try {
+      const handle = await open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+      await handle.close();
+    } catch {
+      // ENXIO: no reader left, it already finished
+    }
+    await reading;
+    const endedAt = new Date();
+    const cpuSamples = await sampler.stop();
+    await rm(fifo, { force: true });
+    await writeFile(path.join(outDir, stderrFile), log);
+
+    const completed = exit.code !== null && K6_COMPLETED.has(exit.code);
+    if (!completed && !interrupted) {
+      const tail = log.trim().split('\n').slice(-5);
+      throw new Error(`k6 exited with ${exit.code ?? exit.signal ?? 'unknown'}: ${tail.join(' | ')}`);
+    }
+    const summaryText = await readFile(summaryFile, 'utf8').catch(() => undefined);
+    const summary = summaryText === undefined ? undefined : k6SummaryFigures(JSON.parse(summaryText) as unknown);
+    const durationS = summary?.durationS ?? (endedAt.getTime() - startedAt.getTime()) / 1000;
+    if (summary?.droppedIterations !== undefined && summary.droppedIterations > aggregator.droppedIterations) {
+      aggregator.recordDropped(summary.droppedIterations - aggregator.droppedIterations);
+    }
+    const result = aggregator.finish(durationS);
+    const notes = [
+      'latency percentiles from HDR histograms filled from k6\'s CSV sample stream (read through a FIFO, aggregated per interval in memory; no per-sample file)',
+      plan.model === 'open' ? 'open model: ramping-arrival-rate' : 'closed model: ramping-vus with sleep(thinkTime) after each request',
+      'each virtual user logs in once, in its first iteration (counted as the "login" endpoint)',
+    ];
+    if (exit.code === 99) notes.push('k6 reported crossed thresholds (exit 99); SLO verdicts are computed by capacity from the same figures');
+    if (summary && summary.requests !== result.totals.requests) {
+      notes.push(`k6's own summary counted ${summary.requests} requests, the sample stream ${result.totals.requests}`);
+    }
+    if (input.prometheusRemoteWriteUrl) notes.push(`series also written to Prometheus remote write (${input.prometheusRemoteWriteUrl}) as native histograms`);
+    const plannedRps = plan.model === 'open' ? meanTargetBetween(plan, 0, plan.totalDurationS) : undefined;
+    const rawFiles = ['k6-plan.json', 'k6-script.js', stderrFile, ...(summaryText === undefined ? [] : ['k6-summary.json'])];
+    return {
+      engine: { name: 'k6', version: found.version ?? 'unknown', percentileSource: 'histogram', notes },
+      startedAt,
+      endedAt,
+      totals: result.totals,
+      intervals: result.intervals,
+      endpoints: result.endpoints,
+      generator: judgeGenerator({
+        samples: cpuSamples,
+        coreLimit: os.cpus().length,
+        model: plan.model,
+        ...(plannedRps === undefined ? {} : { plannedRps, plannedIterations: plannedRps * plan.totalDurationS }),
+        achievedRps: result.totals.achievedRps,
+        droppedIterations: aggregator.droppedIterations,
+      }),
+      rawFiles,
+      interrupted,
+    };
+  },
+};

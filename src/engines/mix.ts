@@ -1,0 +1,143 @@
+import type { Plan, PlanData, PlanRequest } from '../scenarios/types.js';
+
+/**
+ * Pure helpers every adapter uses to execute a plan the same way: the planned rate at a moment,
+ * the weighted pick of the mix, placeholder filling, success statuses, error kinds.
+ */
+
+/** A random source in [0, 1); injected so tests are deterministic. */
+export type Random = () => number;
+
+/** Target (req/s in the open model, users in the closed) at `t` seconds, ramping linearly. */
+export function targetAt(plan: Pick<Plan, 'startTarget' | 'stages'>, t: number): number {
+  let from = plan.startTarget;
+  let stageStart = 0;
+  for (const stage of plan.stages) {
+    const stageEnd = stageStart + stage.durationS;
+    if (t < stageEnd) {
+      if (stage.durationS <= 0) return stage.target;
+      const fraction = Math.max(0, (t - stageStart) / stage.durationS);
+      return from + (stage.target - from) * fraction;
+    }
+    from = stage.target;
+    stageStart = stageEnd;
+  }
+  return from;
+}
+
+/** Mean of the target over [from, to) (exact for piecewise-linear ramps, by the trapezoid rule). */
+export function meanTargetBetween(plan: Pick<Plan, 'startTarget' | 'stages'>, from: number, to: number): number {
+  if (to <= from) return targetAt(plan, from);
+  const points = [from];
+  let edge = 0;
+  for (const stage of plan.stages) {
+    edge += stage.durationS;
+    if (edge > from && edge < to) points.push(edge);
+  }
+  points.push(to);
+  let area = 0;
+  for (let i = 1; i < points.length; i += 1) {
+    const a = points[i - 1] as number;
+    const b = points[i] as number;
+    area += ((targetAt(plan, a) + targetAt(plan, b - 1e-9)) / 2) * (b - a);
+  }
+  return area / (to - from);
+}
+
+/** Planned request rate over [from, to): the open model's arrival rate; closed: users / (think + 0). */
+export function plannedRpsBetween(plan: Plan, from: number, to: number): number | undefined {
+  const mean = meanTargetBetween(plan, from, to);
+  if (plan.model === 'open') return mean;
+  return plan.thinkTimeS > 0 ? mean / plan.thinkTimeS : undefined;
+}
+
+/** Cumulative weights for a weighted pick; entries with weight 0 are never chosen. */
+export function cumulativeWeights(requests: readonly PlanRequest[]): number[] {
+  let sum = 0;
+  return requests.map((request) => (sum += Math.max(0, request.weight)));
+}
+
+export function pickRequest(requests: readonly PlanRequest[], cumulative: readonly number[], random: Random): PlanRequest {
+  const total = cumulative[cumulative.length - 1] ?? 0;
+  const point = random() * total;
+  for (let i = 0; i < cumulative.length; i += 1) {
+    if (point < (cumulative[i] as number)) return requests[i] as PlanRequest;
+  }
+  return requests[requests.length - 1] as PlanRequest;
+}
+
+function randomInt(range: readonly [number, number], random: Random): number {
+  const [low, high] = range;
+  return low + Math.floor(random() * (high - low + 1));
+}
+
+export interface PlaceholderValues {
+  userId: number;
+  productId: number;
+  page: number;
+  query: string;
+}
+
+export function drawPlaceholders(data: PlanData, random: Random): PlaceholderValues {
+  const terms = data.searchTerms.length > 0 ? data.searchTerms : ['a'];
+  return {
+    userId: randomInt(data.userIdRange, random),
+    productId: randomInt(data.productIdRange, random),
+    page: randomInt(data.pageRange ?? [1, 5], random),
+    query: terms[Math.floor(random() * terms.length)] as string,
+  };
+}
+
+const PLACEHOLDER = /\{(userId|productId|page|query)\}/g;
+
+/** Fills {userId} {productId} {page} {query}; `encode` URL-encodes the values (paths). */
+export function fillPlaceholders(text: string, values: PlaceholderValues, encode: boolean): string {
+  return text.replace(PLACEHOLDER, (_match, key: keyof PlaceholderValues) => {
+    const value = String(values[key]);
+    return encode ? encodeURIComponent(value) : value;
+  });
+}
+
+/** Deep copy of a JSON body with placeholders filled in its strings. A string that is exactly
+ * one numeric placeholder ({userId}, {productId}, {page}) becomes a number. */
+export function fillBody(body: unknown, values: PlaceholderValues): unknown {
+  if (typeof body === 'string') {
+    const whole = /^\{(userId|productId|page)\}$/.exec(body);
+    if (whole) return values[whole[1] as 'userId' | 'productId' | 'page'];
+    return fillPlaceholders(body, values, false);
+  }
+  if (Array.isArray(body)) return body.map((item) => fillBody(item, values));
+  if (body !== null && typeof body === 'object') {
+    return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, fillBody(value, values)]));
+  }
+  return body;
+}
+
+export function loginEmail(userId: number): string {
+  return `user${userId}@capacity.test`;
+}
+
+/** Success unless the mix entry lists its own statuses: 2xx and 3xx. */
+export function isExpectedStatus(status: number, expect: readonly number[] | undefined): boolean {
+  if (expect && expect.length > 0) return expect.includes(status);
+  return status >= 200 && status < 400;
+}
+
+/** Error kind of a completed response that was not expected, e.g. http_5xx, http_4xx. */
+export function httpErrorKind(status: number): string {
+  if (status >= 500) return 'http_5xx';
+  if (status >= 400) return 'http_4xx';
+  return `http_${status}`;
+}
+
+/** Error kind of a request that got no response, from an error code or message. */
+export function networkErrorKind(codeOrMessage: string): string {
+  const text = codeOrMessage.toLowerCase();
+  if (text.includes('timeout') || text.includes('timedout') || text.includes('timed out')) return 'timeout';
+  if (text.includes('econnrefused') || text.includes('refused')) return 'econnrefused';
+  if (text.includes('econnreset') || text.includes('reset')) return 'econnreset';
+  return 'connection_error';
+}
+
+/** Names of the requests the run may produce: the mix, plus the login each virtual user does. */
+export const LOGIN_REQUEST_NAME = 'login';

@@ -1,0 +1,301 @@
+import type { Plan } from '../scenarios/types.js';
+import type { EndpointFigures, GeneratorLoad, Interval, Totals } from '../results/schema.js';
+import type { EngineTick } from './types.js';
+import { createLatencyHistogram, mergeHistogram, recordLatencyMs, summarizeHistogram, type LatencyHistogram } from './histogram.js';
+import { plannedRpsBetween } from './mix.js';
+
+/**
+ * Pure normalization shared by the adapters that see every request (k6's sample stream,
+ * autocannon's response events): samples go into per-interval and per-endpoint HDR histograms,
+ * totals come from merging those histograms, never from averaging percentiles.
+ */
+
+export interface RequestSample {
+  /** Seconds since the run started, when the request completed. */
+  t: number;
+  /** Mix entry name (or "login"). */
+  name: string;
+  /** HTTP status; 0 when no response arrived. */
+  status: number;
+  /** Latency of a request that got a response. */
+  latencyMs?: number;
+  ok: boolean;
+  /** For failures: http_5xx, timeout, econnrefused, ... */
+  errorKind?: string;
+}
+
+interface Bucket {
+  requests: number;
+  errors: number;
+  errorsByKind: Record<string, number>;
+  statusCounts: Record<string, number>;
+  histogram: LatencyHistogram;
+  activeUsers?: number;
+}
+
+function newBucket(): Bucket {
+  return { requests: 0, errors: 0, errorsByKind: {}, statusCounts: {}, histogram: createLatencyHistogram() };
+}
+
+function increment(record: Record<string, number>, key: string, by = 1): void {
+  record[key] = (record[key] ?? 0) + by;
+}
+
+function addSample(bucket: Bucket, sample: RequestSample): void {
+  bucket.requests += 1;
+  if (sample.status > 0) increment(bucket.statusCounts, String(sample.status));
+  if (!sample.ok) {
+    bucket.errors += 1;
+    increment(bucket.errorsByKind, sample.errorKind ?? 'error');
+  }
+  if (sample.latencyMs !== undefined) recordLatencyMs(bucket.histogram, sample.latencyMs);
+}
+
+export interface EndpointShape {
+  name: string;
+  method: string;
+  path: string;
+}
+
+export interface AggregateResult {
+  intervals: Interval[];
+  endpoints: EndpointFigures[];
+  totals: Totals;
+}
+
+export class RunAggregator {
+  private readonly buckets: Bucket[] = [];
+  private readonly endpointBuckets = new Map<string, Bucket>();
+  private dropped = 0;
+  private maxUsers = 0;
+  private setupRequests = 0;
+  private readonly setupBucket = newBucket();
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly endpointShapes: readonly EndpointShape[],
+    private readonly intervalS: number = plan.intervalS > 0 ? plan.intervalS : 1,
+  ) {}
+
+  private bucketAt(t: number): Bucket {
+    const index = Math.max(0, Math.floor(t / this.intervalS));
+    while (this.buckets.length <= index) this.buckets.push(newBucket());
+    return this.buckets[index] as Bucket;
+  }
+
+  private endpointBucket(name: string): Bucket {
+    let bucket = this.endpointBuckets.get(name);
+    if (!bucket) {
+      bucket = newBucket();
+      this.endpointBuckets.set(name, bucket);
+    }
+    return bucket;
+  }
+
+  record(sample: RequestSample): void {
+    addSample(this.bucketAt(sample.t), sample);
+    addSample(this.endpointBucket(sample.name), sample);
+  }
+
+  /** A request made before the run proper (a login for the token pool): in totals and per
+   * endpoint, not in the interval series. */
+  recordSetup(sample: Omit<RequestSample, 't'>): void {
+    this.setupRequests += 1;
+    addSample(this.setupBucket, { ...sample, t: 0 });
+    addSample(this.endpointBucket(sample.name), { ...sample, t: 0 });
+  }
+
+  get setupRequestCount(): number {
+    return this.setupRequests;
+  }
+
+  recordActiveUsers(t: number, users: number): void {
+    const bucket = this.bucketAt(t);
+    bucket.activeUsers = Math.max(bucket.activeUsers ?? 0, users);
+    this.maxUsers = Math.max(this.maxUsers, users);
+  }
+
+  recordDropped(count: number): void {
+    this.dropped += count;
+  }
+
+  get droppedIterations(): number {
+    return this.dropped;
+  }
+
+  /** Progress for the interval with this index (for live ticks). */
+  tick(index: number): EngineTick | undefined {
+    const bucket = this.buckets[index];
+    if (!bucket) return undefined;
+    const from = index * this.intervalS;
+    const summary = summarizeHistogram(bucket.histogram);
+    return {
+      t: from + this.intervalS,
+      plannedRps: plannedRpsBetween(this.plan, from, from + this.intervalS),
+      achievedRps: bucket.requests / this.intervalS,
+      requests: bucket.requests,
+      errors: bucket.errors,
+      latencyMs: summary ? { p50: summary.p50, p95: summary.p95, p99: summary.p99 } : undefined,
+      activeUsers: bucket.activeUsers,
+    };
+  }
+
+  get intervalCount(): number {
+    return this.buckets.length;
+  }
+
+  /** Final figures for a run that lasted `durationS` seconds. */
+  finish(durationS: number): AggregateResult {
+    const duration = durationS > 0 ? durationS : this.buckets.length * this.intervalS;
+    const intervals: Interval[] = [];
+    const all = createLatencyHistogram();
+    const totalsErrorsByKind: Record<string, number> = {};
+    const totalsStatus: Record<string, number> = {};
+    let requests = 0;
+    let errors = 0;
+    this.buckets.forEach((bucket, index) => {
+      const t = index * this.intervalS;
+      // The last interval may be cut short by the end of the run.
+      const length = Math.max(Math.min(this.intervalS, duration - t), Math.min(this.intervalS, 0.001));
+      mergeHistogram(all, bucket.histogram);
+      requests += bucket.requests;
+      errors += bucket.errors;
+      for (const [kind, count] of Object.entries(bucket.errorsByKind)) increment(totalsErrorsByKind, kind, count);
+      for (const [status, count] of Object.entries(bucket.statusCounts)) increment(totalsStatus, status, count);
+      const planned = plannedRpsBetween(this.plan, t, t + length);
+      intervals.push({
+        t,
+        durationS: length,
+        ...(planned === undefined ? {} : { plannedRps: round(planned) }),
+        achievedRps: round(bucket.requests / length),
+        requests: bucket.requests,
+        errors: bucket.errors,
+        ...(bucket.histogram.totalCount > 0 ? { latencyMs: summarizeHistogram(bucket.histogram) } : {}),
+        ...(bucket.activeUsers === undefined ? {} : { activeUsers: bucket.activeUsers }),
+        errorsByKind: bucket.errorsByKind,
+        statusCounts: bucket.statusCounts,
+      });
+    });
+    const runRequests = requests;
+    // Setup requests (token pool logins) count in totals so they match the server's counters.
+    requests += this.setupBucket.requests;
+    errors += this.setupBucket.errors;
+    mergeHistogram(all, this.setupBucket.histogram);
+    for (const [kind, count] of Object.entries(this.setupBucket.errorsByKind)) increment(totalsErrorsByKind, kind, count);
+    for (const [status, count] of Object.entries(this.setupBucket.statusCounts)) increment(totalsStatus, status, count);
+
+    const planned = plannedRpsBetween(this.plan, 0, duration);
+    const totals: Totals = {
+      requests,
+      errors,
+      errorRate: requests > 0 ? errors / requests : 0,
+      achievedRps: duration > 0 ? round(runRequests / duration) : 0,
+      ...(planned === undefined ? {} : { plannedRps: round(planned) }),
+      ...(all.totalCount > 0 ? { latencyMs: summarizeHistogram(all) } : {}),
+      ...(this.plan.model === 'open' ? { droppedIterations: this.dropped } : {}),
+      ...(this.maxUsers > 0 ? { maxActiveUsers: this.maxUsers } : {}),
+      errorsByKind: totalsErrorsByKind,
+      statusCounts: totalsStatus,
+    };
+    const endpoints = endpointFigures(this.endpointShapes, this.endpointBuckets);
+    return { intervals, endpoints, totals };
+  }
+}
+
+function endpointFigures(shapes: readonly EndpointShape[], buckets: Map<string, Bucket>): EndpointFigures[] {
+  const byName = new Map(shapes.map((shape) => [shape.name, shape]));
+  const names = [...shapes.map((shape) => shape.name), ...[...buckets.keys()].filter((name) => !byName.has(name))];
+  return names.flatMap((name) => {
+    const bucket = buckets.get(name);
+    const shape = byName.get(name) ?? { name, method: '', path: '' };
+    if (!bucket && !byName.has(name)) return [];
+    const summary = bucket ? summarizeHistogram(bucket.histogram) : undefined;
+    return [
+      {
+        name,
+        method: shape.method,
+        path: shape.path,
+        requests: bucket?.requests ?? 0,
+        errors: bucket?.errors ?? 0,
+        ...(summary ? { latencyMs: summary } : {}),
+        statusCounts: bucket?.statusCounts ?? {},
+      },
+    ];
+  });
+}
+
+export function round(value: number, digits = 3): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+/** The endpoints a plan can produce: its mix, plus the login when any entry needs a token. */
+export function endpointShapesOf(plan: Plan): EndpointShape[] {
+  const shapes: EndpointShape[] = plan.requests.map((request) => ({ name: request.name, method: request.method, path: request.path }));
+  if (plan.requests.some((request) => request.auth) && !shapes.some((shape) => shape.name === 'login')) {
+    shapes.push({ name: 'login', method: 'POST', path: '/auth/login' });
+  }
+  return shapes;
+}
+
+export interface CpuSample {
+  /** Seconds since the run started. */
+  t: number;
+  /** 100 = one core busy. */
+  cpuPercent: number;
+  rssBytes: number;
+}
+
+export interface SaturationInput {
+  samples: readonly CpuSample[];
+  /** How many cores the generator can use at most (1 for a single Node thread). */
+  coreLimit: number;
+  model: Plan['model'];
+  /** Mean planned request rate over the plan (open model). */
+  plannedRps?: number;
+  /** Requests sent during the run proper, divided by how long it really took. */
+  achievedRps: number;
+  droppedIterations?: number;
+  /** Iterations the plan asked for (to weigh dropped iterations). */
+  plannedIterations?: number;
+}
+
+/** CPU at or above this share of the generator's usable cores counts as busy. */
+const BUSY_SHARE = 0.9;
+/** Saturated when busy in at least this share of the sampled seconds. */
+const BUSY_TIME_SHARE = 0.25;
+const MIN_ACHIEVED_RATIO = 0.95;
+
+/** Whether the load generator, rather than the system under test, set the pace. */
+export function judgeGenerator(input: SaturationInput): GeneratorLoad {
+  const { samples } = input;
+  const cpu = samples.map((sample) => sample.cpuPercent);
+  const mean = cpu.length > 0 ? cpu.reduce((a, b) => a + b, 0) / cpu.length : 0;
+  const max = cpu.length > 0 ? Math.max(...cpu) : 0;
+  const rss = samples.length > 0 ? Math.max(...samples.map((sample) => sample.rssBytes)) : 0;
+  const reasons: string[] = [];
+  const busyLine = BUSY_SHARE * 100 * input.coreLimit;
+  const busy = cpu.filter((value) => value >= busyLine).length;
+  if (cpu.length > 0 && busy / cpu.length >= BUSY_TIME_SHARE) {
+    reasons.push(`generator CPU at >= ${Math.round(busyLine)} % (${input.coreLimit} core${input.coreLimit === 1 ? '' : 's'} usable) for ${busy} of ${cpu.length} s`);
+  }
+  let ratio: number | undefined;
+  if (input.model === 'open' && input.plannedRps !== undefined && input.plannedRps > 0) {
+    ratio = round(input.achievedRps / input.plannedRps, 4);
+    if (ratio < MIN_ACHIEVED_RATIO) {
+      reasons.push(`achieved ${Math.round(ratio * 1000) / 10} % of the planned request rate (< ${MIN_ACHIEVED_RATIO * 100} %)`);
+    }
+  }
+  const dropped = input.droppedIterations ?? 0;
+  if (dropped > 0 && (input.plannedIterations === undefined || dropped >= 0.005 * input.plannedIterations)) {
+    reasons.push(`${dropped} iterations dropped (no free virtual user to start them)`);
+  }
+  return {
+    cpuPercentMean: round(mean, 1),
+    cpuPercentMax: round(max, 1),
+    rssBytesMax: rss,
+    ...(ratio === undefined ? {} : { achievedToPlannedRatio: ratio }),
+    saturated: reasons.length > 0,
+    reasons,
+  };
+}

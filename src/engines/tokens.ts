@@ -1,0 +1,91 @@
+import { performance } from 'node:perf_hooks';
+import { unhealthy } from '../cli/errors.js';
+import type { Plan } from '../scenarios/types.js';
+import { isExpectedStatus, loginEmail, networkErrorKind, httpErrorKind } from './mix.js';
+
+/**
+ * A pool of access tokens for engines that cannot log each virtual user in by themselves
+ * (autocannon, Artillery): the adapter signs in a few seeded users before the run, and the
+ * requests rotate over their tokens. The logins are real requests: they count in the totals.
+ */
+
+export interface SetupRequest {
+  name: 'login';
+  status: number;
+  latencyMs?: number;
+  ok: boolean;
+  errorKind?: string;
+}
+
+export interface TokenPool {
+  tokens: string[];
+  requests: SetupRequest[];
+}
+
+/** Reads the access token out of a login response, whatever the field is called. */
+export function tokenFromLoginBody(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const record = body as Record<string, unknown>;
+  for (const key of ['accessToken', 'access_token', 'token']) {
+    const value = record[key];
+    if (typeof value === 'string' && value.length > 0) return value;
+  }
+  return undefined;
+}
+
+/** Pool size: enough tokens to spread over users, few enough to log in quickly. */
+export function tokenPoolSize(plan: Plan): number {
+  const [low, high] = plan.data.userIdRange;
+  return Math.max(1, Math.min(plan.maxUsers, high - low + 1, 50));
+}
+
+export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenPool> {
+  const needed = plan.requests.some((request) => request.auth);
+  if (!needed) return { tokens: [], requests: [] };
+  const size = tokenPoolSize(plan);
+  const [low] = plan.data.userIdRange;
+  const url = new URL('/auth/login', plan.baseUrl).toString();
+  const tokens: string[] = [];
+  const requests: SetupRequest[] = [];
+  let lastProblem = '';
+  const loginOne = async (userId: number): Promise<void> => {
+    const started = performance.now();
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: loginEmail(userId), password: plan.data.password }),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(plan.requestTimeoutS * 1000)]),
+      });
+      const text = await response.text();
+      const latencyMs = performance.now() - started;
+      const ok = isExpectedStatus(response.status, undefined);
+      requests.push({ name: 'login', status: response.status, latencyMs, ok, ...(ok ? {} : { errorKind: httpErrorKind(response.status) }) });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const token = ok ? tokenFromLoginBody(parsed) : undefined;
+      if (token) tokens.push(token);
+      else lastProblem = `POST ${url} for ${loginEmail(userId)} answered ${response.status}${ok ? ' without a token' : ''}`;
+    } catch (error) {
+      if (signal.aborted) return;
+      const message = error instanceof Error ? `${error.name} ${error.message} ${String((error.cause as { code?: string } | undefined)?.code ?? '')}` : String(error);
+      requests.push({ name: 'login', status: 0, ok: false, errorKind: networkErrorKind(message) });
+      lastProblem = `POST ${url} failed: ${message.trim()}`;
+    }
+  };
+  // A few at a time: bcrypt makes logins the app's most expensive request.
+  const concurrency = 8;
+  for (let first = 0; first < size && !signal.aborted; first += concurrency) {
+    const batch: Promise<void>[] = [];
+    for (let i = first; i < Math.min(size, first + concurrency); i += 1) batch.push(loginOne(low + i));
+    await Promise.all(batch);
+  }
+  if (tokens.length === 0 && !signal.aborted) {
+    throw unhealthy(`could not sign in any virtual user at ${plan.baseUrl}`, 'check that the target is the reference app and is seeded (capacity up seeds it)', lastProblem ? [lastProblem] : []);
+  }
+  return { tokens, requests };
+}

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunResult } from '../../src/results/schema.js';
+import type { Plan } from '../../src/scenarios/types.js';
+import { getEngine } from '../../src/engines/index.js';
+import type { EngineRunOutput, EngineTick } from '../../src/engines/types.js';
+
+/**
+ * Each engine runs for real against a real HTTP target; the request count the engine reports
+ * must match the target's own counter (http_requests_total, read from /metrics before and after).
+ */
+
+// A small HTTP server speaking the reference app's routes that the plan uses, with a
+// prom-style request counter; run as its own process so it does not share our event loop.
+const TARGET_SOURCE = `
+const http = require('node:http');
+let total = 0;
+const server = http.createServer((request, response) => {
+  if (request.url === '/metrics') {
+    response.setHeader('content-type', 'text/plain');
+    response.end('http_requests_total{route="all",method="GET",status_code="200"} ' + total + '\\n');
+    return;
+  }
+  let body = '';
+  request.on('data', (chunk) => { body += chunk; });
+  request.on('end', () => {
+    total += 1;
+    response.setHeader('content-type', 'application/json');
+    if (request.url === '/auth/login' && request.method === 'POST') {
+      const parsed = JSON.parse(body);
+      response.end(JSON.stringify({ accessToken: 'token-' + parsed.email, refreshToken: 'r', userId: 1 }));
+      return;
+    }
+    if (request.url.startsWith('/me') && !String(request.headers.authorization || '').startsWith('Bearer token-user')) {
+      response.statusCode = 401;
+      response.end('{"error":"no token"}');
+      return;
+    }
+    setTimeout(() => response.end(JSON.stringify({ ok: true, url: request.url })), 1);
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+interface Target {
+  baseUrl: string;
+  metricsUrls: string[];
+  stop(): Promise<void>;
+}
+
+async function startTarget(): Promise<Target> {
+  const child: ChildProcess = spawn(process.execPath, ['-e', TARGET_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`target exited with ${String(code)}`)));
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    metricsUrls: [`${baseUrl}/metrics`],
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Sum of http_requests_total over every series of every app's /metrics (excluding /metrics itself is
+ * the app's business: the count we compare is a difference taken around the run). */
+async function requestCounter(urls: readonly string[]): Promise<number> {
+  let sum = 0;
+  for (const url of urls) {
+    const text = await (await fetch(url)).text();
+    for (const line of text.split('\n')) {
+      const match = /^http_requests_total(\{[^}]*\})?\s+([0-9.e+]+)/.exec(line);
+      if (match && !(match[1] ?? '').includes('route="/metrics"')) sum += Number(match[2]);
+    }
+  }
+  return sum;
+}
+
+function constantPlan(baseUrl: string, rate: number, durationS: number): Plan {
+  return {
+    scenario: 'engines-test',
+    model: 'open',
+    baseUrl,
+    startTarget: rate,
+    stages: [{ name: 'steady', durationS, target: rate }],
+    thinkTimeS: 0,
+    maxUsers: 100,
+    requestTimeoutS: 10,
+    intervalS: 1,
+    requests: [
+      { name: 'get-product', method: 'GET', path: '/products/{productId}', weight: 6, auth: false },
+      { name: 'search-products', method: 'GET', path: '/products/search?q={query}', weight: 2, auth: false },
+      { name: 'me', method: 'GET', path: '/me', weight: 2, auth: true },
+    ],
+    data: { userIdRange: [1, 1000], productIdRange: [1, 100], password: 'capacity', searchTerms: ['lamp', 'desk chair'] },
+    slos: [{ name: 'p95', metric: 'p95', threshold: 500 }],
+    totalDurationS: durationS,
+    peakTarget: rate,
+  };
+}
+
+function checkWellFormed(output: EngineRunOutput, plan: Plan): void {
+  const now = new Date().toISOString();
+  // The adapter's output must fit the RunResult schema once `capacity run` wraps it.
+  const parsed = RunResult.safeParse({
+    schemaVersion: 1,
+    id: 'test',
+    createdAt: now,
+    status: 'complete',
+    scenario: { name: plan.scenario, source: 'test', definition: {} },
+    plan,
+    engine: output.engine,
+    target: { kind: 'url', baseUrl: plan.baseUrl },
+    machine: { hostname: 'h', platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'x', memoryBytes: 1, node: process.version },
+    window: { startedAt: output.startedAt.toISOString(), endedAt: output.endedAt.toISOString(), durationS: 1 },
+    totals: output.totals,
+    intervals: output.intervals,
+    endpoints: output.endpoints,
+    generator: output.generator,
+    verdict: 'pass',
+    rawFiles: output.rawFiles,
+  });
+  expect(parsed.error?.issues ?? []).toEqual([]);
+  expect(output.interrupted).toBe(false);
+  expect(output.totals.errors).toBe(0);
+  expect(output.totals.latencyMs?.p95).toBeGreaterThan(0);
+  // The series covers the run: every request of the run proper is in exactly one interval.
+  const inIntervals = output.intervals.reduce((sum, interval) => sum + interval.requests, 0);
+  expect(inIntervals + (output.setupRequests ?? 0)).toBe(output.totals.requests);
+  expect(output.intervals.length).toBeGreaterThanOrEqual(output.engine.name === 'artillery' ? 1 : plan.totalDurationS - 1);
+  for (const interval of output.intervals) expect(interval.durationS).toBeGreaterThan(0);
+  const names = output.endpoints.filter((endpoint) => endpoint.requests > 0).map((endpoint) => endpoint.name).sort();
+  expect(names).toEqual(['get-product', 'login', 'me', 'search-products']);
+  expect(output.generator.cpuPercentMax).toBeGreaterThan(0);
+  expect(output.generator.rssBytesMax).toBeGreaterThan(0);
+}
+
+describe('engines against a real target', () => {
+  let target: Target;
+  let outRoot: string;
+  beforeAll(async () => {
+    target = await startTarget();
+    outRoot = await mkdtemp(path.join(tmpdir(), 'capacity-engines-'));
+  });
+  afterAll(async () => {
+    await target?.stop();
+    // KEEP_ENGINE_OUTPUT=1 keeps the raw files for a look (they are small).
+    if (outRoot && !process.env['KEEP_ENGINE_OUTPUT']) await rm(outRoot, { recursive: true, force: true });
+  });
+
+  for (const name of ['autocannon', 'k6', 'artillery'] as const) {
+    it(`${name}: counts every request the server saw, with well-formed figures`, async () => {
+      const engine = getEngine(name);
+      const availability = await engine.detect(process.env);
+      expect(availability.available, availability.hint).toBe(true);
+      const plan = constantPlan(target.baseUrl, 200, 6);
+      const outDir = path.join(outRoot, name);
+      await import('node:fs/promises').then((fs) => fs.mkdir(outDir, { recursive: true }));
+      const ticks: EngineTick[] = [];
+      const before = await requestCounter(target.metricsUrls);
+      const output = await engine.run({ plan, outDir, signal: new AbortController().signal, onTick: (tick) => ticks.push(tick) });
+      const after = await requestCounter(target.metricsUrls);
+      const served = after - before;
+      console.log(name, JSON.stringify({ served, totals: output.totals, generator: output.generator, notes: output.engine.notes }));
+      expect(Math.abs(output.totals.requests - served) / served).toBeLessThanOrEqual(0.01);
+      checkWellFormed(output, plan);
+      expect(ticks.length).toBeGreaterThan(0);
+      for (const file of output.rawFiles) await expect(readFile(path.join(outDir, file))).resolves.toBeInstanceOf(Buffer);
+    });
+  }
+});
