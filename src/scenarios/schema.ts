@@ -58,12 +58,13 @@ export const Request = z.strictObject({
     .meta({ description: 'Statuses that count as success (default: 2xx and 3xx).' }),
 });
 
+/** Defaults match the reference app's seeder (1,000 users, 100 products; product words). */
 export const Data = z.strictObject({
   users: IdRange.default([1, 1000]).meta({ description: 'Seeded user ids, inclusive (email user<id>@capacity.test).' }),
   products: IdRange.default([1, 100]).meta({ description: 'Seeded product ids, inclusive.' }),
   pages: IdRange.default([1, 5]).meta({ description: 'Page numbers for {page}, inclusive.' }),
   password: z.string().min(1).default('capacity'),
-  searchTerms: z.array(z.string().min(1)).min(1).default(['alpha', 'bravo', 'charlie', 'delta', 'echo']),
+  searchTerms: z.array(z.string().min(1)).min(1).default(['lamp', 'chair', 'oak', 'leather', 'portable', 'steel', 'kettle', 'wireless']),
 });
 
 const latencyMs = () => z.number().finite().positive();
@@ -113,7 +114,7 @@ const ScenarioShape = z.strictObject({
     products: [1, 100],
     pages: [1, 5],
     password: 'capacity',
-    searchTerms: ['alpha', 'bravo', 'charlie', 'delta', 'echo'],
+    searchTerms: ['lamp', 'chair', 'oak', 'leather', 'portable', 'steel', 'kettle', 'wireless'],
   }),
   slos: Slos.default({ endpoints: {} }),
   interval: Duration.default(1).meta({ description: 'Reporting interval of the per-interval series.' }),

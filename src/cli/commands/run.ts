@@ -1,12 +1,63 @@
 import type { CommandModule } from '../command.js';
-import { CapacityError, ExitCode } from '../errors.js';
+import { ExitCode, interrupted } from '../errors.js';
+import { addScenarioOptions, overridesFrom } from '../../run/cli-options.js';
 
-// Placeholder until the command lands; the issue that owns it replaces this module.
 export const command: CommandModule = {
   name: 'run',
-  summary: '(not built yet)',
-  configure() {},
-  async action() {
-    throw new CapacityError('capacity run is not built yet', { exitCode: ExitCode.MissingDependency });
+  summary: 'run a scenario with k6, autocannon or Artillery against the local stack or a URL; exit 1 when an SLO fails',
+  configure(command) {
+    addScenarioOptions(command, 'load generator: k6, autocannon, artillery, or all one after another (default: k6 when installed, else autocannon)');
+    command
+      .option('--keep', 'leave the stack running afterwards when this run started it')
+      .option('--results-dir <dir>', 'where results/<id>/ folders go', 'results')
+      .option('--apps <n>', 'app servers when this run starts the stack', (value: string) => Number(value))
+      .option('-q, --quiet', 'no progress lines on stderr; only the summary');
+  },
+  async action({ options, ctx }) {
+    const path = await import('node:path');
+    const { executeRun, displayPath } = await import('../../run/run.js');
+    const { plainObserver } = await import('../../run/observer.js');
+    const { formatRunSummary, formatSideBySide } = await import('../../run/summary.js');
+    const { preflight } = await import('../../run/preflight.js');
+    const { collectorFactories, calibrator } = await import('../../run/collectors.js');
+    const { localInstanceController } = await import('../../run/failover.js');
+    const { getEngine, listEngines } = await import('../../engines/index.js');
+    const { ensureStack, downStack, resolveStateDir } = await import('../../stack/index.js');
+
+    const stateDir = resolveStateDir({ option: options.stateDir as string | undefined, env: ctx.env, cwd: ctx.cwd });
+    const resultsDir = path.resolve(ctx.cwd, options.resultsDir as string);
+    const observer = plainObserver((line) => void ctx.stderr.write(`${line}\n`), { quiet: Boolean(options.quiet) });
+    const apps = options.apps as number | undefined;
+    const outcome = await executeRun(
+      {
+        scenario: options.scenario as string,
+        engine: (options.engine as 'k6' | 'autocannon' | 'artillery' | 'all' | undefined) ?? 'auto',
+        ...(options.target === undefined ? {} : { targetUrl: options.target as string }),
+        overrides: overridesFrom(options),
+        keep: Boolean(options.keep),
+        resultsDir,
+        stateDir,
+        ...(apps !== undefined && Number.isInteger(apps) && apps > 0 ? { apps } : {}),
+      },
+      {
+        env: ctx.env,
+        cwd: ctx.cwd,
+        signal: ctx.signal,
+        now: ctx.now,
+        observer,
+        engines: { get: getEngine, list: listEngines },
+        stack: { ensureStack, downStack },
+        preflight: (baseUrl, signal) => preflight(baseUrl, { signal }),
+        collectorFactories,
+        ...(calibrator.compute ? { calibrator: calibrator.compute } : {}),
+        instanceController: (dir, signal) => localInstanceController(dir, { signal }),
+      },
+    );
+
+    for (const { result, file } of outcome.results) ctx.stdout.write(`\n${formatRunSummary(result, displayPath(file, ctx.cwd))}`);
+    if (outcome.results.length > 1) ctx.stdout.write(`\n${formatSideBySide(outcome.results.map((entry) => entry.result))}`);
+    if (outcome.interruptedBy) throw interrupted(outcome.interruptedBy);
+    const failed = outcome.results.some(({ result }) => result.verdict === 'fail');
+    return failed ? ExitCode.GateFailed : ExitCode.Ok;
   },
 };

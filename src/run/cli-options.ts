@@ -1,0 +1,47 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { CommandOptions } from '../cli/command.js';
+import { parseDuration } from '../scenarios/duration.js';
+import type { ScenarioOverrides } from '../scenarios/plan.js';
+
+/** Options shared by `capacity run` and `capacity plan`. Cheap to import: commander only. */
+
+function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`${flag} must be a number > 0`);
+    return parsed;
+  };
+}
+
+function duration(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds <= 0) throw new InvalidArgumentError('--duration must be seconds or a duration such as 90s, 5m, 1h');
+  return seconds;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export const ENGINE_CHOICES = ['k6', 'autocannon', 'artillery', 'all'] as const;
+
+export function addScenarioOptions(command: Command, engineHelp: string): void {
+  command
+    .requiredOption('-s, --scenario <name|file>', 'a built-in scenario (see `capacity scenarios`) or a YAML file, e.g. ./my.yaml')
+    .addOption(new Option('-e, --engine <name>', engineHelp).choices([...ENGINE_CHOICES]))
+    .option('-t, --target <url>', 'load this base URL instead of the local stack (no stack is started)')
+    .option('--rps <n>', 'open model: scale the stages so the peak arrival rate is n req/s', positiveNumber('--rps'))
+    .option('--users <n>', 'closed model: scale the stages to n users at the peak; both models: cap on users', positiveNumber('--users'))
+    .option('--duration <d>', 'stretch or shrink the stages to last this long (90s, 5m)', duration)
+    .option('--set <key=value>', 'set a scenario field by dotted path, e.g. stages.1.target=500 (repeatable)', collect, [])
+    .option('--state-dir <dir>', 'stack state folder (default: $CAPACITY_STATE_DIR or .capacity/)');
+}
+
+export function overridesFrom(options: CommandOptions): ScenarioOverrides {
+  return {
+    ...(options.rps === undefined ? {} : { rps: options.rps as number }),
+    ...(options.users === undefined ? {} : { users: options.users as number }),
+    ...(options.duration === undefined ? {} : { durationS: options.duration as number }),
+    set: (options.set as string[] | undefined) ?? [],
+  };
+}

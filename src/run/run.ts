@@ -1,0 +1,316 @@
+import { readdir, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { badInput, interrupted, missingDependency } from '../cli/errors.js';
+import { signalName } from '../cli/context.js';
+import type { Engine, EngineRunOutput } from '../engines/types.js';
+import { assembleRunResult } from '../results/assemble.js';
+import { analyzeFailover } from '../results/failover.js';
+import { resultId } from '../results/ids.js';
+import { machineInfo } from '../results/machine.js';
+import type { EngineInfo, RunResult, ServerSeries } from '../results/schema.js';
+import { createResultDir, writeResult } from '../results/store.js';
+import { loadScenario } from '../scenarios/load.js';
+import { buildPlan, planFromScenario, type ScenarioOverrides } from '../scenarios/plan.js';
+import type { Scenario } from '../scenarios/schema.js';
+import type { Plan } from '../scenarios/types.js';
+import type { StackState, UpOptions } from '../stack/types.js';
+import type { Calibrator, Collector, CollectorFactory } from './collectors.js';
+import { scheduleFailover, type FailoverAction, type InstanceController } from './failover.js';
+import type { RunObserver } from './observer.js';
+
+/**
+ * `capacity run`, as a library: load and plan (bad input exits 2 before anything starts), find
+ * the engines (exit 3), bring the stack up if needed, check the target answers (exit 4, before
+ * any result folder exists), run each engine on the same plan, and write one RunResult per
+ * engine atomically beside its raw output. Everything it started, it stops, also on Ctrl-C.
+ */
+
+export type EngineName = EngineInfo['name'];
+export type EngineChoice = EngineName | 'all' | 'auto';
+
+export interface RunOptions {
+  /** A built-in name or a path to a YAML file. */
+  scenario: string;
+  engine: EngineChoice;
+  /** Load this URL instead of the scenario's target; no stack is started. */
+  targetUrl?: string;
+  overrides: ScenarioOverrides;
+  /** Leave a stack this run started running afterwards. */
+  keep: boolean;
+  resultsDir: string;
+  stateDir: string;
+  /** App servers when this run starts the stack. */
+  apps?: number;
+}
+
+export interface StackApi {
+  ensureStack(options: UpOptions & { driver?: 'local' | 'compose' }): Promise<{ state: StackState; started: boolean }>;
+  downStack(state: StackState, options: { purge: boolean; onProgress?: (message: string) => void }): Promise<void>;
+}
+
+export interface RunDependencies {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  signal: AbortSignal;
+  now: () => Date;
+  observer: RunObserver;
+  engines: { get(name: string): Engine; list(): EngineName[] };
+  stack: StackApi;
+  /** Checks the target answers; throws exit 4 when it does not. */
+  preflight(baseUrl: string, signal: AbortSignal): Promise<string>;
+  collectorFactories?: readonly CollectorFactory[];
+  calibrator?: Calibrator;
+  /** Stops and starts app instances for the failover scenario (local stack). */
+  instanceController?: (stateDir: string, signal: AbortSignal) => InstanceController;
+}
+
+export interface RunOutcome {
+  plan: Plan;
+  results: Array<{ result: RunResult; dir: string; file: string }>;
+  /** True when the stack was started by this run and left running (--keep). */
+  keptStack?: StackState;
+  /** Set when Ctrl-C (or SIGTERM) cut the run short: the results saved are partial; exit 130/143 after printing. */
+  interruptedBy?: 'SIGINT' | 'SIGTERM';
+}
+
+export interface PreparedRun {
+  scenario: Scenario;
+  effective: Scenario;
+  source: string;
+  label: string;
+  target: { kind: 'url'; url: string } | { kind: 'local' | 'compose' };
+}
+
+function checkTargetUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw badInput(`--target ${text} is not a URL`, [], 'give a base URL such as http://127.0.0.1:8080');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput(`--target ${text}: only http:// and https:// targets can be loaded`);
+  return text.replace(/\/+$/, '');
+}
+
+/** Loads, overrides and validates: everything that can be bad input, before anything starts. */
+export async function prepareRun(options: Pick<RunOptions, 'scenario' | 'targetUrl' | 'overrides'>, cwd: string): Promise<PreparedRun> {
+  const loaded = await loadScenario(options.scenario, cwd);
+  const targetUrl = options.targetUrl === undefined ? undefined : checkTargetUrl(options.targetUrl);
+  // The base URL is not known before the stack is up; overrides are validated now all the same.
+  const { scenario: effective } = buildPlan(loaded.scenario, { baseUrl: targetUrl ?? 'http://stack.invalid', overrides: options.overrides });
+  const target: PreparedRun['target'] =
+    targetUrl !== undefined
+      ? { kind: 'url', url: targetUrl }
+      : effective.target.url !== undefined
+        ? { kind: 'url', url: checkTargetUrl(effective.target.url) }
+        : { kind: effective.target.stack ?? 'local' };
+  if (effective.failover && target.kind === 'url') {
+    throw badInput(
+      `scenario ${effective.name} stops an app server mid-run (failover) and needs the local stack as target`,
+      [],
+      'drop --target, or use another scenario',
+    );
+  }
+  return { scenario: loaded.scenario, effective, source: loaded.source, label: loaded.label, target };
+}
+
+/** Engines to run, each checked as installed (exit 3 with the install hint when not). */
+export async function resolveEngines(choice: EngineChoice, deps: Pick<RunDependencies, 'engines' | 'env'>): Promise<Array<{ engine: Engine; version?: string }>> {
+  if (choice === 'auto') {
+    // k6 when it is installed (it scales furthest); else autocannon, which ships with capacity.
+    const k6 = deps.engines.get('k6');
+    const k6Found = await k6.detect(deps.env);
+    if (k6Found.available) return [{ engine: k6, version: k6Found.version }];
+    choice = 'autocannon';
+  }
+  const names = choice === 'all' ? deps.engines.list() : [choice];
+  const chosen: Array<{ engine: Engine; version?: string }> = [];
+  const missing: string[] = [];
+  for (const name of names) {
+    const engine = deps.engines.get(name);
+    const found = await engine.detect(deps.env);
+    if (found.available) chosen.push({ engine, version: found.version });
+    else missing.push(`${name}: ${found.hint}`);
+  }
+  if (missing.length > 0) {
+    const error = missingDependency(
+      `engine${missing.length > 1 ? 's' : ''} not available: ${missing.map((line) => line.split(':')[0]).join(', ')}`,
+      missing.join('; '),
+    );
+    throw error;
+  }
+  return chosen;
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    if ((await readdir(dir)).length === 0) await rmdir(dir);
+  } catch {
+    // Leaving an empty folder behind is harmless; the raw files stay for inspection.
+  }
+}
+
+async function stopCollectors(collectors: Collector[], notes: string[]): Promise<ServerSeries[]> {
+  const series: ServerSeries[] = [];
+  for (const collector of collectors) {
+    try {
+      series.push(...(await collector.stop()));
+    } catch (error) {
+      notes.push(`collector ${collector.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return series;
+}
+
+interface EngineRunContext {
+  plan: Plan;
+  prepared: PreparedRun;
+  targetKind: RunResult['target']['kind'];
+  stack?: StackState;
+  index: number;
+  count: number;
+}
+
+async function runOneEngine(
+  options: RunOptions,
+  deps: RunDependencies,
+  choice: { engine: Engine; version?: string },
+  context: EngineRunContext,
+): Promise<{ result: RunResult; dir: string; file: string } | undefined> {
+  const { plan, prepared } = context;
+  const { id, dir } = await createResultDir(options.resultsDir, resultId(deps.now(), plan.scenario, choice.engine.name));
+  deps.observer.onStart(plan, { engine: choice.engine.name, engineVersion: choice.version, resultId: id, resultDir: dir, index: context.index, count: context.count });
+
+  const notes: string[] = [];
+  const collectorContext = { plan, target: { kind: context.targetKind, baseUrl: plan.baseUrl }, stack: context.stack, env: deps.env };
+  const collectors: Collector[] = [];
+  for (const factory of deps.collectorFactories ?? []) collectors.push(...(await factory(collectorContext)));
+  const runStart = deps.now();
+  for (const collector of collectors) await collector.start(runStart);
+
+  const failover =
+    plan.failover && context.stack && deps.instanceController
+      ? scheduleFailover(plan.failover, deps.instanceController(context.stack.stateDir, deps.signal), {
+          signal: deps.signal,
+          now: deps.now,
+          onAction: (action: FailoverAction) => deps.observer.onMessage?.(`failover: ${action.action} ${action.ok ? 'ok' : 'FAILED'}: ${action.detail}`),
+        })
+      : undefined;
+
+  let output: EngineRunOutput;
+  try {
+    output = await choice.engine.run({
+      plan,
+      outDir: dir,
+      signal: deps.signal,
+      onTick: (tick) => deps.observer.onTick(tick),
+      ...(context.stack?.prometheusUrl ? { prometheusRemoteWriteUrl: `${context.stack.prometheusUrl}/api/v1/write` } : {}),
+    });
+  } catch (error) {
+    await failover?.finish();
+    await stopCollectors(collectors, notes);
+    await removeIfEmpty(dir);
+    throw error;
+  }
+  await failover?.finish();
+  const server = await stopCollectors(collectors, notes);
+
+  const secondsSinceStart = (at: Date) => Math.max(0, (at.getTime() - output.startedAt.getTime()) / 1000);
+  const failoverFigures =
+    plan.failover && failover
+      ? analyzeFailover({
+          instance: plan.failover.instance,
+          intervals: output.intervals,
+          events: failover.actions.map((action) => ({ atS: secondsSinceStart(action.at), action: action.action, ok: action.ok, detail: action.detail })),
+          threshold: plan.slos.find((slo) => slo.metric === 'errorRate' && slo.endpoint === undefined)?.threshold ?? 0.01,
+        })
+      : undefined;
+  for (const action of failover?.actions ?? []) if (!action.ok) notes.push(`failover ${action.action} failed: ${action.detail}`);
+
+  const aborted = deps.signal.aborted;
+  let result = assembleRunResult(output, {
+    id,
+    createdAt: deps.now(),
+    scenario: { name: prepared.effective.name, description: prepared.effective.description, source: prepared.source, definition: prepared.effective },
+    plan,
+    target: { kind: context.targetKind, baseUrl: plan.baseUrl },
+    machine: machineInfo(),
+    server,
+    ...(failoverFigures ? { failover: failoverFigures } : {}),
+    ...(aborted ? { partialReason: `interrupted by ${signalName(deps.signal)}` } : {}),
+    notes,
+  });
+  if (deps.calibrator && result.status === 'complete') {
+    try {
+      const calibration = await deps.calibrator({ result, stack: context.stack });
+      if (calibration) result = { ...result, calibration };
+    } catch (error) {
+      result = { ...result, engine: { ...result.engine, notes: [...result.engine.notes, `calibration failed: ${error instanceof Error ? error.message : String(error)}`] } };
+    }
+  }
+  const file = await writeResult(dir, result);
+  deps.observer.onEnd(result);
+  return { result, dir, file };
+}
+
+export async function executeRun(options: RunOptions, deps: RunDependencies): Promise<RunOutcome> {
+  const prepared = await prepareRun(options, deps.cwd);
+  const engines = await resolveEngines(options.engine, deps);
+  if (deps.signal.aborted) throw interrupted(signalName(deps.signal));
+
+  let stack: StackState | undefined;
+  let startedStack = false;
+  let baseUrl: string;
+  if (prepared.target.kind === 'url') {
+    baseUrl = prepared.target.url;
+  } else {
+    deps.observer.onMessage?.(`stack: using the ${prepared.target.kind} stack in ${options.stateDir}`);
+    const ensured = await deps.stack.ensureStack({
+      stateDir: options.stateDir,
+      apps: options.apps ?? 3,
+      driver: prepared.target.kind,
+      signal: deps.signal,
+      onProgress: (message) => deps.observer.onMessage?.(`stack: ${message}`),
+      ...(deps.env.PATH ? { path: deps.env.PATH } : {}),
+    });
+    stack = ensured.state;
+    startedStack = ensured.started;
+    baseUrl = stack.baseUrl;
+    deps.observer.onMessage?.(`stack: ${startedStack ? 'started' : 'already running'} at ${baseUrl}`);
+  }
+
+  const outcome: RunOutcome = { plan: planFromScenario(prepared.effective, baseUrl), results: [] };
+  try {
+    deps.observer.onMessage?.(`preflight: ${await deps.preflight(baseUrl, deps.signal)}`);
+    for (const [index, choice] of engines.entries()) {
+      if (deps.signal.aborted) break;
+      const done = await runOneEngine(options, deps, choice, {
+        plan: outcome.plan,
+        prepared,
+        targetKind: prepared.target.kind === 'url' ? 'url' : prepared.target.kind,
+        stack,
+        index: index + 1,
+        count: engines.length,
+      });
+      if (done) outcome.results.push(done);
+    }
+  } finally {
+    if (stack && startedStack) {
+      if (options.keep && !deps.signal.aborted) {
+        outcome.keptStack = stack;
+        deps.observer.onMessage?.('stack: left running (--keep); stop it with `capacity down`');
+      } else {
+        deps.observer.onMessage?.('stack: stopping what this run started');
+        await deps.stack.downStack(stack, { purge: false, onProgress: (message) => deps.observer.onMessage?.(`stack: ${message}`) });
+      }
+    }
+  }
+  if (deps.signal.aborted) outcome.interruptedBy = signalName(deps.signal);
+  return outcome;
+}
+
+/** Where a result landed, relative to the working directory when inside it. */
+export function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
