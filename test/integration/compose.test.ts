@@ -426,3 +426,82 @@ describe.skipIf(engineReachable)('the compose driver on a machine without a Dock
     expect(existsSync(join(stateDir, 'stack.json'))).toBe(false);
   });
 });
+
+/**
+ * up, status and down end to end through a stand-in `docker` executable: Docker cannot run
+ * here, so the process boundary is where the fake sits. It records its arguments and answers
+ * like Compose v2 (`compose version`, `version`, `up --wait`, `ps --format json`, `down`).
+ */
+describe('the compose driver against a stand-in docker CLI (Compose v2 answers)', () => {
+  let dir: string;
+  let log: string;
+  let control: string;
+  const healthyPs = COMPOSE_SERVICES.map((s) =>
+    JSON.stringify({ Service: s.name, Name: `capacity-${s.name}-1`, State: s.oneShot ? 'exited' : 'running', Health: s.oneShot ? '' : 'healthy', ExitCode: 0 }),
+  ).join('\n');
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'capacity-compose-fake-'));
+    log = join(dir, 'calls.log');
+    control = join(dir, 'up-exit-code');
+    writeFileSync(join(dir, 'ps.json'), `${healthyPs}\n`);
+    writeFileSync(
+      join(dir, 'docker'),
+      [
+        '#!/bin/sh',
+        `echo "$*" >> '${log}'`,
+        'case "$*" in',
+        '  "compose version") echo "Docker Compose version v2.29.7"; exit 0 ;;',
+        '  "version --format"*) echo "27.3.1"; exit 0 ;;',
+        `  *" up "*) echo "pulling and starting" >&2; exit "$(cat '${control}' 2>/dev/null || echo 0)" ;;`,
+        `  *" ps "*) cat '${join(dir, 'ps.json')}'; exit 0 ;;`,
+        '  *" down"*) exit 0 ;;',
+        'esac',
+        'echo "unexpected: $*" >&2; exit 64',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+
+  it('up waits with --wait, records the state; status reads ps; down removes volumes only with purge', async () => {
+    const stateDir = join(dir, 'state');
+    const progress: string[] = [];
+    const state = await composeDriver.up({ stateDir, apps: 3, path: dir, ports: { lb: 18080 }, seedUsers: 500, onProgress: (m) => progress.push(m) });
+    expect(state.baseUrl).toBe('http://127.0.0.1:18080');
+    expect(state.prometheusUrl).toBe('http://127.0.0.1:18080/prometheus');
+    const up = calls().find((c) => c.includes(' up '))!;
+    expect(up).toBe(`compose -f ${composeFile} -p capacity --env-file ${join(stateDir, 'compose.env')} up -d --build --wait`);
+    expect(readFileSync(join(stateDir, 'compose.env'), 'utf8')).toContain('CAPACITY_LB_PORT=18080\nCAPACITY_SEED_USERS=500');
+    expect(JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8'))).toMatchObject({ driver: 'compose', phase: 'ready' });
+    expect(progress).toContain('pulling and starting');
+
+    const health = await composeDriver.status(state);
+    expect(health).toHaveLength(COMPOSE_SERVICES.length);
+    expect(health.every((h) => h.healthy)).toBe(true);
+
+    await composeDriver.down(state, { stateDir, purge: false });
+    expect(calls().at(-1)).toMatch(/ down --remove-orphans$/);
+    expect(existsSync(join(stateDir, 'stack.json'))).toBe(false);
+    expect(existsSync(join(stateDir, 'compose.env'))).toBe(false);
+
+    const again = await composeDriver.up({ stateDir, apps: 3, path: dir, ports: { lb: 18081 } });
+    await composeDriver.down(again, { stateDir, purge: true });
+    expect(calls().at(-1)).toMatch(/ down --remove-orphans -v$/);
+  });
+
+  it('a failed up is cleaned up with down and leaves no state (exit 4)', async () => {
+    writeFileSync(control, '1');
+    const stateDir = join(dir, 'failing');
+    const before = calls().length;
+    const error = await composeDriver.up({ stateDir, apps: 3, path: dir, ports: { lb: 18082 } }).catch((e: unknown) => e);
+    writeFileSync(control, '0');
+    expect((error as CapacityError).exitCode).toBe(4);
+    expect((error as CapacityError).details).toContain('pulling and starting');
+    const made = calls().slice(before);
+    expect(made.at(-1)).toMatch(/ down --remove-orphans$/);
+    expect(readdirSync(stateDir)).toEqual([]);
+  });
+});
