@@ -1,0 +1,138 @@
+/**
+ * The live view in a real terminal (tmux: a private server socket, send-keys, capture-pane)
+ * and without one (stdout piped: plain lines; --quiet: nothing). The view's modules are
+ * transpiled with TypeScript into a scratch folder (node_modules linked), and a small driver
+ * feeds the observer synthetic ticks, so the test needs neither a build nor a stack.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+let scratch: string;
+let driver: string;
+
+async function transpileTree(fromDir: string, files: string[]): Promise<void> {
+  for (const file of files) {
+    const source = await readFile(join(fromDir, file), 'utf8');
+    const output = ts.transpileModule(source, {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, jsx: ts.JsxEmit.ReactJSX, verbatimModuleSyntax: false },
+    });
+    const target = join(scratch, relative(root, join(fromDir, file))).replace(/\.tsx?$/, '.js');
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, output.outputText);
+  }
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'capacity-live-'));
+  await writeFile(join(scratch, 'package.json'), '{"type":"module"}\n');
+  await symlink(join(root, 'node_modules'), join(scratch, 'node_modules'));
+  const uiFiles = (await readdir(join(root, 'src/cli/ui'))).filter((name) => /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name));
+  await transpileTree(join(root, 'src/cli/ui'), uiFiles);
+  await transpileTree(join(root, 'src/cli'), ['context.ts']);
+  driver = join(scratch, 'drive.mjs');
+  await writeFile(
+    driver,
+    `import { createLiveObserver } from './src/cli/ui/index.js';
+import { driveDemo } from './src/cli/ui/demo.js';
+const quiet = process.argv.includes('--quiet');
+const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 150);
+const ctx = { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, now: () => new Date(), signal: new AbortController().signal, debug: false };
+const observer = createLiveObserver(ctx, { quiet });
+await driveDemo(observer, { intervalMs, sleep: (ms) => new Promise((done) => setTimeout(done, ms)) });
+await observer.flush();
+process.stderr.write('mode=' + observer.mode + '\\n');
+`,
+  );
+});
+
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe('live view in a real terminal (tmux)', () => {
+  const socket = `capacity-live-${process.pid}`;
+  const session = 'live';
+  const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
+  const capture = async () => (await tmux('capture-pane', '-p', '-t', session)).stdout;
+
+  afterAll(async () => {
+    // Only the session this test created, on its own server socket.
+    await tmux('kill-session', '-t', session).catch(() => undefined);
+  });
+
+  it('redraws a progress bar and the figures in place, then shows the verdict', async () => {
+    await tmux('new-session', '-d', '-s', session, '-x', '110', '-y', '30', '-c', scratch);
+    await tmux('send-keys', '-t', session, `env -u CI DEMO_INTERVAL_MS=250 node ${driver} 2>${join(scratch, 'stderr.txt')}; echo DEMO-EXIT=$?`, 'Enter');
+
+    // Mid-run: a partly filled bar and live figures.
+    let middle = '';
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      middle = await capture();
+      const percent = /(\d+)% \d+s \/ 20s/.exec(middle);
+      if (percent && Number(percent[1]) >= 25 && Number(percent[1]) <= 80) break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    expect(middle).toMatch(/█+░+\s+\d+% \d+s \/ 20s\s+stage [12]\/2 (ramp|hold)/);
+    expect(middle).toMatch(/rate\s+\d+\.\d req\/s achieved \/ \d+\.\d planned/);
+    expect(middle).toMatch(/latency\s+p50 \d+\.\d+ ms p95 \d+\.\d ms p99 \d+\.\d ms/);
+    expect(middle).toMatch(/p95 trend\s+[▁▂▃▄▅▆▇█]{2,}/);
+    expect(middle).toMatch(/server\s+app \d\.\d\d cores · postgres \d\.\d\d cores/);
+
+    let end = '';
+    while (Date.now() < deadline + 15_000) {
+      end = await capture();
+      if (/DEMO-EXIT=\d/.test(end)) break;
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    expect(end).toContain('DEMO-EXIT=0');
+    expect(end).toMatch(/█{10,}\s+100% 20s \/ 20s/);
+    expect(end).toContain('done: complete, ');
+    expect(end).toContain('verdict pass');
+    // Redrawn in place: one bar on screen, not one per tick.
+    expect(end.match(/% \d+s \/ 20s/g)).toHaveLength(1);
+    expect(await readFile(join(scratch, 'stderr.txt'), 'utf8')).toContain('mode=live');
+  });
+});
+
+describe('live view without a terminal', () => {
+  async function drive(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
+    return new Promise((done, fail) => {
+      const child = spawn(process.execPath, [driver, ...args], { cwd: scratch, env: { ...process.env, DEMO_INTERVAL_MS: '5', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', fail);
+      child.on('exit', (code) => (code === 0 ? done({ stdout, stderr }) : fail(new Error(`driver exited ${code}: ${stderr}`))));
+    });
+  }
+
+  it('prints one plain line per interval when stdout is a pipe', async () => {
+    const { stdout, stderr } = await drive([]);
+    expect(stderr).toContain('mode=plain');
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('stack: using a synthetic demo run');
+    expect(lines[1]).toBe('capacity run: smoke with k6 v1.8.1 against http://127.0.0.1:8080, 20s → results/demo');
+    const ticks = lines.filter((line) => line.startsWith('['));
+    expect(ticks).toHaveLength(20);
+    expect(ticks[0]).toMatch(/^\[\s+1s\/20s\s+5%\]  ramp \(1\/2\)  rate 13\.7\/14\.0 req\/s  p50 4\.70 p95 14\.8 p99 24\.7 ms  errors 0 \(total 0, 0\.00 %\)  users 4  cpu app 0\.13 postgres 0\.02$/);
+    expect(ticks[19]).toMatch(/^\[\s+20s\/20s 100%\]  hold \(2\/2\)  rate 49\.0\/50\.0 req\/s/);
+    expect(lines.at(-1)).toMatch(/^done: k6 complete, \d+ requests, p95 21\.4 ms, verdict pass$/);
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  it('prints nothing with --quiet', async () => {
+    const { stdout, stderr } = await drive(['--quiet']);
+    expect(stderr).toContain('mode=quiet');
+    expect(stdout).toBe('');
+  });
+});
