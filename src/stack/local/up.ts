@@ -25,6 +25,8 @@ import { nginxSizing, postgresSettings, redisSettings, type MachineFacts } from 
 /** The reference app's login; the stack is loopback-only and for load tests. */
 export const DATABASE = { role: 'capacity', password: 'capacity', database: 'capacity' } as const;
 export const DEFAULT_APPS = 3;
+/** Set in every process the stack starts, to the state dir: lets tests and people find them all. */
+export const STACK_MARKER_ENV = 'CAPACITY_STACK_DIR';
 export const DEFAULT_SEED_USERS = 10_000;
 export const DEFAULT_PG_POOL_SIZE = 10;
 export const DEFAULT_UP_TIMEOUT_MS = 120_000;
@@ -230,7 +232,7 @@ async function start(
     {
       command: spec.command,
       args: spec.args,
-      env: spec.env,
+      env: { ...spec.env, [STACK_MARKER_ENV]: ctx.layout.stateDir },
       cwd: spec.cwd,
       logFile: file,
       uid: spec.asUser?.uid,
@@ -271,7 +273,7 @@ function throwIfAborted(signal: AbortSignal): void {
 
 async function runStep(ctx: Context, name: string, command: string, args: string[], env: Record<string, string>, timeoutMs: number, asUser?: PasswdEntry, cwd?: string): Promise<void> {
   const file = logFile(ctx.layout, name);
-  const outcome = await runToCompletion({ command, args, env, cwd, logFile: file, signal: ctx.signal, timeoutMs, uid: asUser?.uid, gid: asUser?.gid });
+  const outcome = await runToCompletion({ command, args, env: { ...env, [STACK_MARKER_ENV]: ctx.layout.stateDir }, cwd, logFile: file, signal: ctx.signal, timeoutMs, uid: asUser?.uid, gid: asUser?.gid });
   if (outcome.kind === 'aborted') throw interrupted(signalName(ctx.signal));
   if (outcome.kind === 'timeout') throw unhealthy(`${name} did not finish within ${Math.round(timeoutMs / 1000)}s`, `its log: ${file}`, logTail(file));
   if (outcome.code !== 0) throw unhealthy(`${name} failed (exit ${outcome.code})`, `its log: ${file}`, logTail(file));
