@@ -50,13 +50,14 @@ function stepFor(plan: Plan, startS: number, durationS: number, meanTarget: numb
     const amount = Math.round(rate * durationS);
     return { startS, durationS, connections: amount > 0 ? Math.min(connectionsForRate(rate, plan.maxUsers), amount) : 0, rate, amount };
   }
-  // Closed model: one connection per user; think time is approximated by capping each
-  // connection at 1 / thinkTime requests per second (the response time is not subtracted).
+  // Closed model: one connection per user; think time is approximated by capping the rate at
+  // users / thinkTime (the response time is not subtracted). autocannon gives each connection
+  // a whole number of requests per second, so it never opens more connections than that rate.
   const users = Math.max(0, Math.min(plan.maxUsers, Math.round(meanTarget)));
   if (plan.thinkTimeS > 0 && users > 0) {
     const rate = Math.max(1, Math.round(users / plan.thinkTimeS));
     const amount = Math.round(rate * durationS);
-    return { startS, durationS, connections: Math.min(users, Math.max(1, amount)), rate, amount };
+    return { startS, durationS, connections: Math.min(users, rate, Math.max(1, amount)), rate, amount };
   }
   return { startS, durationS, connections: users };
 }

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../../scenarios/types.js';
+import { RunAggregator, endpointShapesOf } from '../normalize.js';
+import { K6CsvParser, k6NetworkErrorKind } from './csvStream.js';
+import { parseK6Version } from './adapter.js';
+import { k6SummaryFigures } from './summary.js';
+
+// Recorded from a real k6 v1.8.1 run of scripts/capacity.js (fixtures/plan.json: 20 req/s for
+// 2 s; "bad" answers 500, "me" needs the login).
+const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+describe('k6 CSV sample stream', () => {
+  it('turns the recorded stream into the same counts k6 summarized', () => {
+    const plan = JSON.parse(fixture('plan.json')) as Plan;
+    const parser = new K6CsvParser();
+    const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
+    for (const line of fixture('samples.csv').split('\n')) {
+      const event = parser.parseLine(line);
+      if (event?.kind === 'request') aggregator.record(event.sample);
+      else if (event?.kind === 'dropped') aggregator.recordDropped(event.count);
+      else if (event?.kind === 'vus') aggregator.recordActiveUsers(event.t, event.users);
+    }
+    const summary = k6SummaryFigures(JSON.parse(fixture('summary.json')));
+    const { totals, endpoints, intervals } = aggregator.finish(summary.durationS ?? 2);
+    expect(totals.requests).toBe(summary.requests);
+    expect(totals.requests).toBe(42);
+    expect(Object.fromEntries(endpoints.map((endpoint) => [endpoint.name, endpoint.requests]))).toEqual({ 'get-x': 23, bad: 12, me: 5, login: 2 });
+    expect(totals.errors).toBe(12);
+    expect(totals.errorsByKind).toEqual({ http_5xx: 12 });
+    expect(totals.statusCounts).toEqual({ '200': 30, '500': 12 });
+    expect(intervals.reduce((sum, interval) => sum + interval.requests, 0)).toBe(42);
+    expect(intervals.length).toBeGreaterThanOrEqual(2);
+    // Our merged histogram and k6's own trend agree on the p95 to the histogram's precision.
+    expect(totals.latencyMs?.p95).toBeCloseTo(summary.p95Ms ?? -1, 0);
+  });
+
+  it('decodes one request row by the header, quoted fields included', () => {
+    const parser = new K6CsvParser();
+    parser.parseLine('metric_name,timestamp,metric_value,error_code,expected_response,method,name,scenario,status,extra_tags,metadata');
+    parser.parseLine('http_reqs,1000000,1.000000,,true,GET,x,main,200,,');
+    const event = parser.parseLine('http_req_duration,3000000,12.5,1050,false,GET,"a,b",main,0,,');
+    expect(event).toEqual({ kind: 'request', sample: { t: 2, name: 'a,b', status: 0, ok: false, errorKind: 'timeout' } });
+    expect(parser.parseLine('http_req_waiting,3000000,12.5,,true,GET,x,main,200,,')).toBeUndefined();
+    expect(parser.parseLine('dropped_iterations,4000000,3,,,,,main,,,')).toEqual({ kind: 'dropped', t: 3, count: 3 });
+  });
+
+  it('names k6 network error codes', () => {
+    expect(k6NetworkErrorKind(1212)).toBe('econnrefused');
+    expect(k6NetworkErrorKind(1220)).toBe('econnreset');
+    expect(k6NetworkErrorKind(1101)).toBe('dns');
+    expect(k6NetworkErrorKind(1000)).toBe('connection_error');
+  });
+
+  it('reads the version out of `k6 version`', () => {
+    expect(parseK6Version('k6 v1.8.1 (go1.26.8, linux/amd64)')).toBe('1.8.1');
+    expect(parseK6Version('something else')).toBeUndefined();
+  });
+});

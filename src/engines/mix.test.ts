@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { Plan, PlanRequest } from '../scenarios/types.js';
+import {
+  cumulativeWeights,
+  drawPlaceholders,
+  fillBody,
+  fillPlaceholders,
+  httpErrorKind,
+  isExpectedStatus,
+  meanTargetBetween,
+  networkErrorKind,
+  pickRequest,
+  plannedRpsBetween,
+  targetAt,
+} from './mix.js';
+
+const ramp = { startTarget: 0, stages: [{ durationS: 10, target: 100 }, { durationS: 10, target: 100 }, { durationS: 10, target: 0 }] };
+
+function sequence(values: number[]): () => number {
+  let index = 0;
+  return () => values[index++ % values.length] as number;
+}
+
+describe('planned target', () => {
+  it('ramps linearly within a stage and holds between', () => {
+    expect(targetAt(ramp, 0)).toBe(0);
+    expect(targetAt(ramp, 5)).toBe(50);
+    expect(targetAt(ramp, 15)).toBe(100);
+    expect(targetAt(ramp, 25)).toBe(50);
+    expect(targetAt(ramp, 40)).toBe(0);
+  });
+
+  it('averages a ramp by area, across stage edges', () => {
+    expect(meanTargetBetween(ramp, 0, 10)).toBeCloseTo(50, 6);
+    expect(meanTargetBetween(ramp, 5, 15)).toBeCloseTo(87.5, 6);
+    expect(meanTargetBetween(ramp, 0, 30)).toBeCloseTo(200 / 3, 6);
+  });
+
+  it('gives the closed model a rate only when it has think time', () => {
+    const closed = { ...ramp, model: 'closed', thinkTimeS: 2 } as unknown as Plan;
+    expect(plannedRpsBetween(closed, 10, 20)).toBeCloseTo(50, 6);
+    expect(plannedRpsBetween({ ...closed, thinkTimeS: 0 }, 10, 20)).toBeUndefined();
+  });
+});
+
+describe('request mix', () => {
+  const requests: PlanRequest[] = [
+    { name: 'a', method: 'GET', path: '/a', weight: 1, auth: false },
+    { name: 'zero', method: 'GET', path: '/z', weight: 0, auth: false },
+    { name: 'b', method: 'GET', path: '/b', weight: 3, auth: false },
+  ];
+
+  it('picks by weight and never an entry of weight 0', () => {
+    const cumulative = cumulativeWeights(requests);
+    expect(cumulative).toEqual([1, 1, 4]);
+    const picks = [0, 0.2, 0.25, 0.5, 0.99].map((value) => pickRequest(requests, cumulative, () => value).name);
+    expect(picks).toEqual(['a', 'a', 'b', 'b', 'b']);
+  });
+
+  it('fills placeholders from the seeded ranges, encoding them in paths', () => {
+    const data = { userIdRange: [1, 10] as [number, number], productIdRange: [5, 5] as [number, number], password: 'p', searchTerms: ['desk chair'], pageRange: [2, 2] as [number, number] };
+    const values = drawPlaceholders(data, sequence([0.99, 0.5, 0.1, 0]));
+    expect(values).toEqual({ userId: 10, productId: 5, page: 2, query: 'desk chair' });
+    expect(fillPlaceholders('/p/{productId}?q={query}&page={page}', values, true)).toBe('/p/5?q=desk%20chair&page=2');
+    expect(fillBody({ productId: '{productId}', note: 'for {userId}', items: ['{page}'], quantity: 1 }, values)).toEqual({
+      productId: 5,
+      note: 'for 10',
+      items: [2],
+      quantity: 1,
+    });
+  });
+});
+
+describe('statuses and error kinds', () => {
+  it('treats 2xx and 3xx as success unless the entry lists its own', () => {
+    expect(isExpectedStatus(204, undefined)).toBe(true);
+    expect(isExpectedStatus(302, undefined)).toBe(true);
+    expect(isExpectedStatus(404, undefined)).toBe(false);
+    expect(isExpectedStatus(404, [200, 404])).toBe(true);
+    expect(isExpectedStatus(200, [201])).toBe(false);
+  });
+
+  it('names error kinds', () => {
+    expect(httpErrorKind(503)).toBe('http_5xx');
+    expect(httpErrorKind(429)).toBe('http_4xx');
+    expect(networkErrorKind('ETIMEDOUT')).toBe('timeout');
+    expect(networkErrorKind('connect ECONNREFUSED 127.0.0.1:1')).toBe('econnrefused');
+    expect(networkErrorKind('ECONNRESET')).toBe('econnreset');
+    expect(networkErrorKind('EPIPE')).toBe('connection_error');
+  });
+});

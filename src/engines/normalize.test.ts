@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../scenarios/types.js';
+import { RunAggregator, endpointShapesOf, judgeGenerator } from './normalize.js';
+
+const plan: Plan = {
+  scenario: 't',
+  model: 'open',
+  baseUrl: 'http://127.0.0.1:1',
+  startTarget: 10,
+  stages: [{ durationS: 3, target: 10 }],
+  thinkTimeS: 0,
+  maxUsers: 10,
+  requestTimeoutS: 5,
+  intervalS: 1,
+  requests: [
+    { name: 'a', method: 'GET', path: '/a', weight: 1, auth: false },
+    { name: 'b', method: 'POST', path: '/b', weight: 1, auth: true },
+  ],
+  data: { userIdRange: [1, 10], productIdRange: [1, 10], password: 'p', searchTerms: [] },
+  slos: [],
+  totalDurationS: 3,
+  peakTarget: 10,
+};
+
+describe('RunAggregator', () => {
+  it('buckets samples per interval and endpoint, and merges histograms for totals', () => {
+    const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
+    for (let i = 0; i < 10; i += 1) aggregator.record({ t: 0.05 * i, name: 'a', status: 200, latencyMs: 1, ok: true });
+    for (let i = 0; i < 10; i += 1) aggregator.record({ t: 1 + 0.05 * i, name: 'b', status: 200, latencyMs: 100, ok: true });
+    aggregator.record({ t: 2.5, name: 'b', status: 503, latencyMs: 5, ok: false, errorKind: 'http_5xx' });
+    aggregator.record({ t: 2.6, name: 'a', status: 0, ok: false, errorKind: 'timeout' });
+    aggregator.recordSetup({ name: 'login', status: 200, latencyMs: 50, ok: true });
+    aggregator.recordActiveUsers(1.2, 4);
+    aggregator.recordDropped(2);
+    const { intervals, totals, endpoints } = aggregator.finish(3);
+
+    expect(intervals.map((interval) => interval.requests)).toEqual([10, 10, 2]);
+    expect(intervals.map((interval) => interval.plannedRps)).toEqual([10, 10, 10]);
+    expect(intervals[0]?.latencyMs?.p95).toBeCloseTo(1, 2);
+    expect(intervals[1]?.latencyMs?.p50).toBeCloseTo(100, 0);
+    expect(intervals[1]?.activeUsers).toBe(4);
+    expect(intervals[2]).toMatchObject({ errors: 2, errorsByKind: { http_5xx: 1, timeout: 1 }, statusCounts: { '503': 1 } });
+
+    // 22 in the run + 1 login before it; the rate counts the run only.
+    expect(totals).toMatchObject({ requests: 23, errors: 2, achievedRps: 7.333, plannedRps: 10, droppedIterations: 2, maxActiveUsers: 4 });
+    expect(totals.statusCounts).toEqual({ '200': 21, '503': 1 });
+    // Merged, not averaged: half the 22 latencies are 100 ms, so the p95 is 100 ms.
+    expect(totals.latencyMs?.p95).toBeCloseTo(100, 0);
+
+    expect(endpoints.map((endpoint) => [endpoint.name, endpoint.requests, endpoint.errors])).toEqual([
+      ['a', 11, 1],
+      ['b', 11, 1],
+      ['login', 1, 0],
+    ]);
+    expect(aggregator.tick(1)).toMatchObject({ t: 2, requests: 10, achievedRps: 10, plannedRps: 10 });
+  });
+
+  it('cuts the last interval to the end of the run', () => {
+    const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
+    aggregator.record({ t: 2.1, name: 'a', status: 200, latencyMs: 1, ok: true });
+    const { intervals } = aggregator.finish(2.5);
+    expect(intervals.map((interval) => interval.durationS)).toEqual([1, 1, 0.5]);
+    expect(intervals[2]?.achievedRps).toBe(2);
+  });
+});
+
+describe('judgeGenerator', () => {
+  const samples = (values: number[]) => values.map((cpuPercent, t) => ({ t, cpuPercent, rssBytes: 1000 + t }));
+
+  it('passes a generator with spare CPU that kept the rate', () => {
+    const load = judgeGenerator({ samples: samples([20, 30, 25]), coreLimit: 1, model: 'open', plannedRps: 100, achievedRps: 99 });
+    expect(load).toEqual({ cpuPercentMean: 25, cpuPercentMax: 30, rssBytesMax: 1002, achievedToPlannedRatio: 0.99, saturated: false, reasons: [] });
+  });
+
+  it('flags a single-threaded generator pinned near one core', () => {
+    const load = judgeGenerator({ samples: samples([95, 99, 98, 40]), coreLimit: 1, model: 'open', plannedRps: 100, achievedRps: 100 });
+    expect(load.saturated).toBe(true);
+    expect(load.reasons[0]).toMatch(/3 of 4 s/);
+  });
+
+  it('judges a multi-core generator against all its cores', () => {
+    expect(judgeGenerator({ samples: samples([99, 99]), coreLimit: 2, model: 'open', achievedRps: 1 }).saturated).toBe(false);
+    expect(judgeGenerator({ samples: samples([190, 195]), coreLimit: 2, model: 'open', achievedRps: 1 }).saturated).toBe(true);
+  });
+
+  it('flags a rate below 95 % of the plan and dropped iterations', () => {
+    const slow = judgeGenerator({ samples: [], coreLimit: 1, model: 'open', plannedRps: 1000, achievedRps: 900 });
+    expect(slow.reasons).toEqual(['achieved 90 % of the planned request rate (< 95 %)']);
+    const dropped = judgeGenerator({ samples: [], coreLimit: 4, model: 'open', plannedRps: 100, achievedRps: 100, droppedIterations: 50, plannedIterations: 1000 });
+    expect(dropped.reasons).toEqual(['50 iterations dropped (no free virtual user to start them)']);
+    const fewDropped = judgeGenerator({ samples: [], coreLimit: 4, model: 'open', plannedRps: 100, achievedRps: 100, droppedIterations: 1, plannedIterations: 1000 });
+    expect(fewDropped.saturated).toBe(false);
+  });
+
+  it('does not compare rates in the closed model', () => {
+    expect(judgeGenerator({ samples: [], coreLimit: 1, model: 'closed', plannedRps: 1000, achievedRps: 10 }).saturated).toBe(false);
+  });
+});
