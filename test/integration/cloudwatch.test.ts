@@ -358,6 +358,21 @@ describe('CloudWatch collector against a local GetMetricData endpoint', () => {
     expect(fake.seen).toHaveLength(3);
   });
 
+  it('an endpoint that refuses connections: retried, then exit 4 naming it', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const notices: RetryNotice[] = [];
+    const error = await fetchCloudWatchSeries(configFor({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 2 }), WINDOW, {
+      credentials: { accessKeyId: GOOD_KEY, secretAccessKey: GOOD_SECRET },
+      onRetry: (n) => notices.push(n),
+    }).catch((e: unknown) => e);
+    expect((error as CapacityError).exitCode).toBe(4);
+    expect((error as CapacityError).message).toContain(`endpoint http://127.0.0.1:${port}`);
+    expect(notices).toHaveLength(1);
+  });
+
   it('works as a run collector: the window starts one period before the run', async () => {
     fake.pageSize = 1000;
     const collector = createCloudWatchCollector(
