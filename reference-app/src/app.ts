@@ -29,6 +29,8 @@ export interface App {
   server: FastifyInstance;
   metrics: AppMetrics;
   log: Logger;
+  /** Call before server.close(): responses still to come close their connection instead of keeping it alive. */
+  startDraining(): void;
 }
 
 const UNMATCHED_ROUTE = '<unmatched>';
@@ -111,8 +113,9 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     finish(request, 499);
     done();
   });
-  server.addHook('onClose', async () => {
-    closing = true;
+  server.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   if (config.faultLatencyMs > 0) {
@@ -411,5 +414,12 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     return reply.code(201).send({ id: order.id, status: order.status, totalCents, createdAt: order.created_at, items: lines });
   });
 
-  return { server, metrics, log };
+  return {
+    server,
+    metrics,
+    log,
+    startDraining() {
+      closing = true;
+    },
+  };
 }

@@ -41,9 +41,9 @@ async function inTransaction(client: pg.Client, statements: SeedStatement[]): Pr
 async function restoreSchema(client: pg.Client): Promise<void> {
   await client.query('BEGIN');
   await client.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY`);
-  const constraints = new Set((await client.query<{ conname: string }>('SELECT conname FROM pg_constraint')).rows.map((r) => r.conname));
+  const constraints = new Set((await client.query<{ conname: string }>('SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace')).rows.map((r) => r.conname));
   for (const key of PRIMARY_KEYS) if (!constraints.has(key.name)) await client.query(addPrimaryKeySql(key));
-  const indexes = new Set((await client.query<{ indexname: string }>('SELECT indexname FROM pg_indexes')).rows.map((r) => r.indexname));
+  const indexes = new Set((await client.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()')).rows.map((r) => r.indexname));
   for (const index of SECONDARY_INDEXES) if (!indexes.has(index.name)) await client.query(index.create);
   for (const key of FOREIGN_KEYS) if (!constraints.has(key.name)) await client.query(addForeignKeySql(key));
   await client.query('COMMIT');

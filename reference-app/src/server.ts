@@ -28,7 +28,7 @@ redis.on('error', (error: Error) => {
   if (config.logLevel !== 'silent') console.error(`reference-app: Redis error: ${error.message}`);
 });
 
-const { server } = await buildApp({ config, pool, redis });
+const { server, startDraining } = await buildApp({ config, pool, redis });
 server.addHook('onClose', async () => {
   await pool.end();
   await redis.quit().catch(() => redis.disconnect());
@@ -44,6 +44,10 @@ const shutdown = (signal: string): void => {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   force.unref();
+  startDraining();
+  // Connections kept alive by clients close as soon as their last response is out.
+  const idleSweep = setInterval(() => server.server.closeIdleConnections(), 100);
+  idleSweep.unref();
   server.close().then(
     () => {
       console.error(`reference-app ${config.instanceId}: stopped`);
