@@ -1,5 +1,5 @@
 /**
- * The live view in a real terminal (tmux: a private server socket, send-keys, capture-pane)
+ * The live view in a real terminal (tmux on a private socket: send-keys, capture-pane)
  * and without one (stdout piped: plain lines; --quiet: nothing). The view's modules are
  * transpiled with TypeScript into a scratch folder (node_modules linked), and a small driver
  * feeds the observer synthetic ticks, so the test needs neither a build nor a stack.
@@ -58,9 +58,9 @@ afterAll(async () => {
 });
 
 describe('live view in a real terminal (tmux)', () => {
-  const socket = `capacity-live-${process.pid}`;
   const session = 'live';
-  const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
+  // A private server socket inside the scratch folder: nothing shared with other tmux users.
+  const tmux = (...args: string[]) => run('tmux', ['-S', join(scratch, 'tmux.sock'), ...args]);
   const capture = async () => (await tmux('capture-pane', '-p', '-t', session)).stdout;
 
   afterAll(async () => {
@@ -124,8 +124,8 @@ describe('live view without a terminal', () => {
     expect(lines[1]).toBe('capacity run: smoke with k6 v1.8.1 against http://127.0.0.1:8080, 20s → results/demo');
     const ticks = lines.filter((line) => line.startsWith('['));
     expect(ticks).toHaveLength(20);
-    expect(ticks[0]).toMatch(/^\[\s+1s\/20s\s+5%\]  ramp \(1\/2\)  rate 13\.7\/14\.0 req\/s  p50 4\.70 p95 14\.8 p99 24\.7 ms  errors 0 \(total 0, 0\.00 %\)  users 4  cpu app 0\.13 postgres 0\.02$/);
-    expect(ticks[19]).toMatch(/^\[\s+20s\/20s 100%\]  hold \(2\/2\)  rate 49\.0\/50\.0 req\/s/);
+    expect(ticks[0]).toMatch(/^\[\s+1s\/20s\s+5%\] {2}ramp \(1\/2\) {2}rate 13\.7\/14\.0 req\/s {2}p50 4\.70 p95 14\.8 p99 24\.7 ms {2}errors 0 \(total 0, 0\.00 %\) {2}users 4 {2}cpu app 0\.13 postgres 0\.02$/);
+    expect(ticks[19]).toMatch(/^\[\s+20s\/20s 100%\] {2}hold \(2\/2\) {2}rate 49\.0\/50\.0 req\/s/);
     expect(lines.at(-1)).toMatch(/^done: k6 complete, \d+ requests, p95 21\.4 ms, verdict pass$/);
     expect(stdout).not.toContain('\u001b[');
   });

@@ -16,6 +16,18 @@ import { renderHtml } from '../../src/reporters/html.js';
 const CHROMIUM = '/usr/bin/chromium';
 const fixtures = resolve(import.meta.dirname, '../fixtures/results');
 
+// Minimal shapes of the page objects read in page.evaluate (the project compiles without the DOM lib).
+interface PageCanvas {
+  id: string;
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: ArrayLike<number> } };
+}
+interface PageGlobals {
+  __capacityCharts?: { expected: number; drawn: number };
+  document: { querySelectorAll(selector: string): ArrayLike<PageCanvas> };
+}
+
 interface CanvasCheck {
   id: string;
   width: number;
@@ -61,13 +73,13 @@ async function openReport(folders: string[], name: string): Promise<{ checks: Ca
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(pathToFileURL(file).href);
   await page.waitForFunction(() => {
-    const state = (window as unknown as { __capacityCharts?: { expected: number; drawn: number } }).__capacityCharts;
+    const state = (globalThis as unknown as PageGlobals).__capacityCharts;
     return state !== undefined && state.drawn === state.expected;
   }, undefined, { timeout: 20_000 });
-  const expected = await page.evaluate(() => (window as unknown as { __capacityCharts: { expected: number } }).__capacityCharts.expected);
+  const expected = await page.evaluate(() => (globalThis as unknown as PageGlobals).__capacityCharts?.expected ?? -1);
   const checks = await page.evaluate(() =>
-    Array.from(document.querySelectorAll('canvas')).map((canvas) => {
-      const context2d = canvas.getContext('2d') as CanvasRenderingContext2D;
+    Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll('canvas')).map((canvas) => {
+      const context2d = canvas.getContext('2d');
       const { data } = context2d.getImageData(0, 0, canvas.width, canvas.height);
       let painted = 0;
       const colours = new Set<number>();

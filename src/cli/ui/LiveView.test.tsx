@@ -66,7 +66,7 @@ describe('createLiveObserver', () => {
     const lines = output().trimEnd().split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe('capacity run: smoke with k6 against http://127.0.0.1:8080, 20s → results/x');
-    expect(lines[1]).toMatch(/^\[\s+1s\/20s\s+5%\]  ramp \(1\/2\)  rate 19\.6\/20\.0 req\/s/);
+    expect(lines[1]).toMatch(/^\[\s+1s\/20s\s+5%\] {2}ramp \(1\/2\) {2}rate 19\.6\/20\.0 req\/s/);
     expect(lines[4]).toBe('done: k6 complete, 60 requests, p95 12.3 ms, verdict pass');
   });
 
