@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from './duration.js';
+import { formatPlan, stageSparkline, targetAt } from './format.js';
+import type { Plan } from './types.js';
+
+const plan: Plan = {
+  scenario: 'ramp',
+  model: 'open',
+  baseUrl: 'http://h',
+  startTarget: 0,
+  stages: [
+    { name: 'up', durationS: 10, target: 100 },
+    { name: 'hold', durationS: 10, target: 100 },
+  ],
+  thinkTimeS: 0,
+  maxUsers: 50,
+  requestTimeoutS: 10,
+  intervalS: 1,
+  requests: [
+    { name: 'a', method: 'GET', path: '/a', weight: 3, auth: false },
+    { name: 'b', method: 'POST', path: '/b', weight: 1, auth: true },
+  ],
+  data: { userIdRange: [1, 2], productIdRange: [1, 2], password: 'p', searchTerms: ['x'] },
+  slos: [{ name: 'p95 <= 200 ms', metric: 'p95', threshold: 200 }],
+  totalDurationS: 20,
+  peakTarget: 100,
+};
+
+describe('durations', () => {
+  it('parse and print', () => {
+    expect([parseDuration('90'), parseDuration('1m30s'), parseDuration('500ms'), parseDuration('1h'), parseDuration('2x')]).toEqual([90, 90, 0.5, 3600, undefined]);
+    expect([formatDuration(90), formatDuration(3725), formatDuration(0.25), formatDuration(0)]).toEqual(['1m30s', '1h02m05s', '250ms', '0s']);
+  });
+});
+
+describe('plan text', () => {
+  it('interpolates the target within stages', () => {
+    expect([targetAt(plan, 0), targetAt(plan, 5), targetAt(plan, 15), targetAt(plan, 99)]).toEqual([0, 50, 100, 100]);
+  });
+
+  it('draws the ramp and the hold', () => {
+    expect(stageSparkline(plan, 8)).toBe('▁▃▅▇████');
+  });
+
+  it('prints stages, shares of the mix and SLOs', () => {
+    const text = formatPlan(plan, { engine: 'autocannon 8' });
+    expect(text).toContain('engine     autocannon 8');
+    expect(text).toMatch(/1 +up +0 +100 req\/s +10s +0s–10s/);
+    expect(text).toMatch(/a +75\.0 % +GET +\/a/);
+    expect(text).toMatch(/b +25\.0 % +POST +\/b +yes/);
+    expect(text).toContain('p95 <= 200 ms');
+  });
+});
