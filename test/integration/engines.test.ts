@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,78 +6,29 @@ import { RunResult } from '../../src/results/schema.js';
 import type { Plan } from '../../src/scenarios/types.js';
 import { getEngine } from '../../src/engines/index.js';
 import type { EngineRunOutput, EngineTick } from '../../src/engines/types.js';
+import { startTestStack, stopTestStack, type TestStack } from './support/stack.js';
 
 /**
- * Each engine runs for real against a real HTTP target; the request count the engine reports
- * must match the target's own counter (http_requests_total, read from /metrics before and after).
+ * Each engine runs for real against the local stack through its load balancer; the request count
+ * the engine reports must match the app servers' own counters (http_requests_total, summed over
+ * the apps' /metrics before and after) within 1 %.
  */
-
-// A small HTTP server speaking the reference app's routes that the plan uses, with a
-// prom-style request counter; run as its own process so it does not share our event loop.
-const TARGET_SOURCE = `
-const http = require('node:http');
-let total = 0;
-const server = http.createServer((request, response) => {
-  if (request.url === '/metrics') {
-    response.setHeader('content-type', 'text/plain');
-    response.end('http_requests_total{route="all",method="GET",status_code="200"} ' + total + '\\n');
-    return;
-  }
-  let body = '';
-  request.on('data', (chunk) => { body += chunk; });
-  request.on('end', () => {
-    total += 1;
-    response.setHeader('content-type', 'application/json');
-    if (request.url === '/auth/login' && request.method === 'POST') {
-      const parsed = JSON.parse(body);
-      response.end(JSON.stringify({ accessToken: 'token-' + parsed.email, refreshToken: 'r', userId: 1 }));
-      return;
-    }
-    if (request.url.startsWith('/me') && !String(request.headers.authorization || '').startsWith('Bearer token-user')) {
-      response.statusCode = 401;
-      response.end('{"error":"no token"}');
-      return;
-    }
-    setTimeout(() => response.end(JSON.stringify({ ok: true, url: request.url })), 1);
-  });
-});
-server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
-`;
 
 interface Target {
   baseUrl: string;
   metricsUrls: string[];
-  stop(): Promise<void>;
 }
 
-async function startTarget(): Promise<Target> {
-  const child: ChildProcess = spawn(process.execPath, ['-e', TARGET_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-    child.once('exit', (code) => reject(new Error(`target exited with ${String(code)}`)));
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  return {
-    baseUrl,
-    metricsUrls: [`${baseUrl}/metrics`],
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-/** Sum of http_requests_total over every series of every app's /metrics (excluding /metrics itself is
- * the app's business: the count we compare is a difference taken around the run). */
+/** Sum of http_requests_total over every app's /metrics, without the routes no engine calls
+ * (Prometheus scraping /metrics, health checks). */
 async function requestCounter(urls: readonly string[]): Promise<number> {
   let sum = 0;
   for (const url of urls) {
     const text = await (await fetch(url)).text();
     for (const line of text.split('\n')) {
       const match = /^http_requests_total(\{[^}]*\})?\s+([0-9.e+]+)/.exec(line);
-      if (match && !(match[1] ?? '').includes('route="/metrics"')) sum += Number(match[2]);
+      const labels = match?.[1] ?? '';
+      if (match && !/route="\/(metrics|healthz|readyz)"/.test(labels)) sum += Number(match[2]);
     }
   }
   return sum;
@@ -96,11 +46,12 @@ function constantPlan(baseUrl: string, rate: number, durationS: number): Plan {
     requestTimeoutS: 10,
     intervalS: 1,
     requests: [
-      { name: 'get-product', method: 'GET', path: '/products/{productId}', weight: 6, auth: false },
-      { name: 'search-products', method: 'GET', path: '/products/search?q={query}', weight: 2, auth: false },
+      { name: 'get-product', method: 'GET', path: '/products/{productId}', weight: 5, auth: false },
+      { name: 'list-products', method: 'GET', path: '/products?page={page}&limit=20', weight: 2, auth: false },
+      { name: 'search-products', method: 'GET', path: '/products/search?q={query}', weight: 1, auth: false },
       { name: 'me', method: 'GET', path: '/me', weight: 2, auth: true },
     ],
-    data: { userIdRange: [1, 1000], productIdRange: [1, 100], password: 'capacity', searchTerms: ['lamp', 'desk chair'] },
+    data: { userIdRange: [1, 1000], productIdRange: [1, 100], pageRange: [1, 5], password: 'capacity', searchTerms: ['lamp', 'desk chair'] },
     slos: [{ name: 'p95', metric: 'p95', threshold: 500 }],
     totalDurationS: durationS,
     peakTarget: rate,
@@ -138,20 +89,23 @@ function checkWellFormed(output: EngineRunOutput, plan: Plan): void {
   expect(output.intervals.length).toBeGreaterThanOrEqual(output.engine.name === 'artillery' ? 1 : plan.totalDurationS - 1);
   for (const interval of output.intervals) expect(interval.durationS).toBeGreaterThan(0);
   const names = output.endpoints.filter((endpoint) => endpoint.requests > 0).map((endpoint) => endpoint.name).sort();
-  expect(names).toEqual(['get-product', 'login', 'me', 'search-products']);
+  expect(names).toEqual(['get-product', 'list-products', 'login', 'me', 'search-products']);
   expect(output.generator.cpuPercentMax).toBeGreaterThan(0);
   expect(output.generator.rssBytesMax).toBeGreaterThan(0);
 }
 
-describe('engines against a real target', () => {
+describe('engines against the local stack (nginx, 3 app servers, Redis, PostgreSQL)', () => {
+  let stack: TestStack | undefined;
   let target: Target;
   let outRoot: string;
   beforeAll(async () => {
-    target = await startTarget();
+    stack = await startTestStack();
+    const apps = stack.state.components.filter((component) => component.tier === 'app');
+    target = { baseUrl: stack.state.baseUrl, metricsUrls: apps.map((app) => app.metricsUrl ?? `${app.url ?? ''}/metrics`) };
     outRoot = await mkdtemp(path.join(tmpdir(), 'capacity-engines-'));
   });
   afterAll(async () => {
-    await target?.stop();
+    await stopTestStack(stack);
     // KEEP_ENGINE_OUTPUT=1 keeps the raw files for a look (they are small).
     if (outRoot && !process.env['KEEP_ENGINE_OUTPUT']) await rm(outRoot, { recursive: true, force: true });
   });
@@ -161,7 +115,7 @@ describe('engines against a real target', () => {
       const engine = getEngine(name);
       const availability = await engine.detect(process.env);
       expect(availability.available, availability.hint).toBe(true);
-      const plan = constantPlan(target.baseUrl, 200, 6);
+      const plan = constantPlan(target.baseUrl, 250, 8);
       const outDir = path.join(outRoot, name);
       await import('node:fs/promises').then((fs) => fs.mkdir(outDir, { recursive: true }));
       const ticks: EngineTick[] = [];

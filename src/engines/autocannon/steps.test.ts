@@ -25,9 +25,9 @@ const base: Plan = {
 describe('autocannon steps', () => {
   it('cuts ramps into 2 s steps at their mean rate and keeps constant stages whole', () => {
     expect(autocannonSteps(base)).toEqual([
-      { startS: 0, durationS: 2, connections: 5, rate: 100, amount: 200 },
-      { startS: 2, durationS: 2, connections: 15, rate: 300, amount: 600 },
-      { startS: 4, durationS: 10, connections: 20, rate: 400, amount: 4000 },
+      { startS: 0, durationS: 2, connections: 10, rate: 100, amount: 200 },
+      { startS: 2, durationS: 2, connections: 30, rate: 300, amount: 600 },
+      { startS: 4, durationS: 10, connections: 40, rate: 400, amount: 4000 },
     ]);
   });
 

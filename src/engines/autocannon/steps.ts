@@ -18,8 +18,8 @@ export interface AutocannonStep {
 
 /** Longest sub-step of a ramp. */
 export const RAMP_STEP_S = 2;
-/** Requests per second one connection is asked to carry (leaves room for slow responses). */
-const RPS_PER_CONNECTION = 20;
+/** Requests per second one connection is asked to carry: room for responses up to ~100 ms. */
+const RPS_PER_CONNECTION = 10;
 
 export function connectionsForRate(rate: number, maxUsers: number): number {
   return Math.max(1, Math.min(maxUsers, Math.ceil(rate / RPS_PER_CONNECTION), Math.ceil(rate)));

@@ -16,7 +16,7 @@ function stages() {
 
 function scenario() {
   if (plan.model === 'open') {
-    const preAllocated = Math.max(2, Math.min(plan.maxUsers, Math.ceil(plan.peakTarget / 20)));
+    const preAllocated = Math.max(2, Math.min(plan.maxUsers, Math.ceil(plan.peakTarget / 10)));
     return {
       executor: 'ramping-arrival-rate',
       startRate: Math.round(plan.startTarget * 60),
