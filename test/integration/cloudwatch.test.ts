@@ -18,6 +18,7 @@ import { CapacityError } from '../../src/cli/errors.js';
 import { ServerSeries } from '../../src/results/schema.js';
 import {
   CloudWatchConfigSchema,
+  cloudWatchCollectorFactory,
   createCloudWatchCollector,
   fetchCloudWatchSeries,
   type CloudWatchConfigInput,
@@ -384,6 +385,17 @@ describe('CloudWatch collector against a local GetMetricData endpoint', () => {
     const series = await collector.stop();
     expect(series.map((s) => s.metric)).toEqual(['cpu_utilization_percent']);
     expect(series[0]!.points).toHaveLength(10);
+  });
+
+  it("plugs into the run's collector seam with credentials from the run's environment", async () => {
+    fake.pageSize = 1000;
+    const factory = cloudWatchCollectorFactory(configFor({ alb: undefined, rds: undefined, elasticache: undefined }));
+    const [collector] = factory({ env: { AWS_ACCESS_KEY_ID: GOOD_KEY, AWS_SECRET_ACCESS_KEY: GOOD_SECRET } });
+    await collector!.start(new Date(WINDOW.to.getTime() - 5 * PERIOD * 1000));
+    const series = await collector!.stop();
+    expect(collector!.name).toBe('cloudwatch');
+    expect(series.length).toBeGreaterThan(0);
+    expect(fake.seen.every((s) => s.accessKeyId === GOOD_KEY && s.status === 200)).toBe(true);
   });
 });
 

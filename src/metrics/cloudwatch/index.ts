@@ -3,7 +3,7 @@ import type { ServerSeries } from '../../results/schema.js';
 import type { Collector, CollectorClock } from '../types.js';
 import { systemClock } from '../types.js';
 import type { CloudWatchConfig } from './config.js';
-import { fetchCloudWatchSeries, type CloudWatchDeps, type CloudWatchFetchResult } from './client.js';
+import { credentialsFromEnv as credentialsFromEnvironment, fetchCloudWatchSeries, type CloudWatchDeps, type CloudWatchFetchResult } from './client.js';
 
 export { CloudWatchConfigSchema, cloudWatchConfigFromFlags, parseCloudWatchConfig } from './config.js';
 export type { CloudWatchConfig, CloudWatchConfigInput, CloudWatchFlags } from './config.js';
@@ -37,5 +37,20 @@ export function createCloudWatchCollector(
       return last.series;
     },
     lastFetch: () => last,
+  };
+}
+
+/**
+ * For `capacity run`'s collector seam (src/run/collectors.ts): a factory that adds the CloudWatch
+ * collector for a config (from the scenario's `cloudwatch:` block or flags), with credentials
+ * from the run's injected environment when it carries them, else the SDK's standard chain.
+ */
+export function cloudWatchCollectorFactory(
+  config: CloudWatchConfig,
+  deps: Omit<CloudWatchDeps, 'credentials'> = {},
+): (context: { env: Record<string, string | undefined> }) => Collector[] {
+  return (context) => {
+    const credentials = config.profile ? undefined : credentialsFromEnvironment(context.env);
+    return [createCloudWatchCollector(config, { ...deps, ...(credentials ? { credentials } : {}) })];
   };
 }
