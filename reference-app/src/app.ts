@@ -81,7 +81,7 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     return503OnClosing: true,
   });
   const log = createLogger(config.logLevel, config.instanceId);
-  const metrics = createMetrics(pool, config.instanceId);
+  const metrics = createMetrics(pool);
   const headers = { ...(await securityHeaders()), 'x-instance-id': config.instanceId };
   const tokens = createTokenService(config.jwtSecret);
   const ttl = config.cacheTtlSeconds;

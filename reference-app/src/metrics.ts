@@ -27,9 +27,10 @@ export interface AppMetrics {
   cacheMiss(cache: CacheName): void;
 }
 
-export function createMetrics(pool: PoolStats, instanceId: string): AppMetrics {
+export function createMetrics(pool: PoolStats): AppMetrics {
+  // No instance label here: Prometheus adds `instance` per scrape target, and the label sets stay
+  // exactly the documented ones.
   const registry = new promClient.Registry();
-  registry.setDefaultLabels({ instance_id: instanceId });
   promClient.collectDefaultMetrics({ register: registry });
   const requests = new promClient.Counter({
     name: 'http_requests_total',
