@@ -11,26 +11,10 @@ export type { ComponentHealth, DownOptions, StackComponent, StackDriver, StackSt
 
 export type DriverName = 'local' | 'compose';
 
-function isStackDriver(value: unknown): value is StackDriver {
-  const candidate = value as Partial<StackDriver> | undefined;
-  return typeof candidate?.up === 'function' && typeof candidate.status === 'function' && typeof candidate.down === 'function';
-}
-
 export async function loadDriver(name: StackState['driver']): Promise<StackDriver> {
   if (name === 'local') return (await import('./local/index.js')).localDriver;
-  if (name === 'compose') {
-    // Written separately (src/stack/compose/); a variable specifier keeps this module compiling
-    // and running whether or not it is there.
-    const specifier = './compose/index.js';
-    let module: { composeDriver?: unknown };
-    try {
-      module = (await import(specifier)) as { composeDriver?: unknown };
-    } catch {
-      throw missingDependency('the compose driver is not available in this build', 'use the local driver (the default)');
-    }
-    if (!isStackDriver(module.composeDriver)) throw missingDependency('the compose driver is not available in this build', 'use the local driver (the default)');
-    return module.composeDriver;
-  }
+  // Loaded only when asked for: it pulls in the compose tooling.
+  if (name === 'compose') return (await import('./compose/index.js')).composeDriver;
   throw missingDependency(`no stack driver "${name}"`, 'use --driver local or --driver compose');
 }
 
