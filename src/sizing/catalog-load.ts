@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import type { z } from 'zod';
 import { badInput } from '../cli/errors.js';
-import { Catalog, PROVIDERS, type ProviderId } from './catalog-schema.js';
+import type { Catalog, ProviderId } from './catalog-schema.js';
+import { PROVIDERS } from './catalog-price.js';
+import { writeFileAtomic } from './files.js';
 
 /** Where the shipped catalogs live: src/sizing/catalogs, found from both src/ and dist/ (same depth). */
 export function builtInCatalogDir(): string {
@@ -15,45 +16,27 @@ export function builtInCatalogPath(provider: ProviderId): string {
   return path.join(builtInCatalogDir(), `${provider}.yaml`);
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, fieldPath: ReadonlyArray<PropertyKey>): number | undefined {
-  // Walk down as far as the path exists; report the deepest node found (a missing field → its parent).
-  let node: unknown = doc.contents;
-  let best: Node | undefined = doc.contents ?? undefined;
-  for (const key of fieldPath) {
-    if (isMap(node)) node = node.get(key as string, true);
-    else if (isSeq(node)) node = node.get(Number(key), true);
-    else break;
-    if (node && typeof node === 'object' && 'range' in node) best = node as Node;
-    else break;
-  }
-  const offset = best?.range?.[0];
-  return offset === undefined ? undefined : counter.linePos(offset).line;
+/**
+ * A validated catalog saved as JSON beside its YAML (catalogs/compiled/<name>.json) with the
+ * SHA-256 of the YAML text it came from. When the hash matches, the YAML parse and the schema
+ * check are skipped (they cost more than the whole sizing); when it does not, the YAML is the truth.
+ */
+interface CompiledCatalog {
+  sha256: string;
+  catalog: Catalog;
 }
 
-function formatIssues(file: string, doc: ReturnType<typeof parseDocument>, counter: LineCounter, issues: z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
-    const line = lineOf(doc, counter, issue.path);
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-    return `${file}${line ? `:${line}` : ''}: ${field}: ${issue.message}`;
-  });
+function compiledPath(file: string): string {
+  return path.join(path.dirname(file), 'compiled', `${path.basename(file, path.extname(file))}.json`);
 }
 
-/** Parses and validates catalog text; throws one CapacityError (exit 2) listing every problem. */
-export function parseCatalog(text: string, file: string): Catalog {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const details = doc.errors.map((error) => {
-      const line = counter.linePos(error.pos[0]).line;
-      return `${file}${line ? `:${line}` : ''}: ${error.message.split('\n')[0]}`;
-    });
-    throw badInput(`malformed price catalog ${file}`, details, 'fix the YAML syntax at the lines shown');
-  }
-  const parsed = Catalog.safeParse(doc.toJS({ maxAliasCount: 100 }));
-  if (!parsed.success) {
-    throw badInput(`invalid price catalog ${file}`, formatIssues(file, doc, counter, parsed.error.issues), 'see docs/prices.md for the catalog format');
-  }
-  return parsed.data;
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export async function parseCatalog(text: string, file: string): Promise<Catalog> {
+  const { parseCatalogText } = await import('./catalog-parse.js');
+  return parseCatalogText(text, file);
 }
 
 export async function loadCatalogFile(file: string): Promise<Catalog> {
@@ -63,7 +46,34 @@ export async function loadCatalogFile(file: string): Promise<Catalog> {
   } catch (error) {
     throw badInput(`cannot read price catalog ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+  try {
+    const compiled = JSON.parse(await readFile(compiledPath(file), 'utf8')) as CompiledCatalog;
+    if (compiled.sha256 === sha256(text)) return compiled.catalog;
+  } catch {
+    // no compiled copy: parse the YAML
+  }
   return parseCatalog(text, file);
+}
+
+/** Validates a YAML catalog and writes its compiled copy (used by `capacity prices compile` and refresh). */
+export async function compileCatalogFile(file: string): Promise<Catalog> {
+  const text = await readFile(file, 'utf8');
+  const catalog = await parseCatalog(text, file);
+  const target = compiledPath(file);
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFileAtomic(target, JSON.stringify({ sha256: sha256(text), catalog } satisfies CompiledCatalog) + '\n');
+  return catalog;
+}
+
+/** Whether the compiled copy of a catalog matches its YAML. */
+export async function compiledIsCurrent(file: string): Promise<boolean> {
+  try {
+    const [text, compiled] = await Promise.all([readFile(file, 'utf8'), readFile(compiledPath(file), 'utf8')]);
+    return (JSON.parse(compiled) as CompiledCatalog).sha256 === sha256(text);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -146,12 +146,4 @@ export type ManagedCacheOffer = z.infer<typeof ManagedCacheOffer>;
 export type LoadBalancerOffer = z.infer<typeof LoadBalancerOffer>;
 export type Catalog = z.infer<typeof Catalog>;
 export type ProviderId = Catalog['provider'];
-export const PROVIDERS: readonly ProviderId[] = ['aws', 'digitalocean', 'hetzner'];
-
-/** Monthly figure of a time-based price (hourly × hours per month, or the monthly figure itself). */
-export function monthly(price: Price, hoursPerMonth: number): number {
-  const period = price.unit.split('/')[1];
-  if (period === 'hour') return price.figure * hoursPerMonth;
-  if (period === 'month') return price.figure;
-  throw new RangeError(`price unit ${price.unit} is not a per-hour or per-month price`);
-}
+export { PROVIDERS, monthly } from './catalog-price.js';

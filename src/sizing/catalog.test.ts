@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CapacityError } from '../cli/errors.js';
-import { loadCatalogs, mergeCatalog, parseCatalog } from './catalog-load.js';
+import { builtInCatalogPath, compiledIsCurrent, loadCatalogs, mergeCatalog } from './catalog-load.js';
+import { parseCatalogText as parseCatalog } from './catalog-parse.js';
+import { readFile } from 'node:fs/promises';
+import { PROVIDERS } from './catalog-price.js';
 import { monthly } from './catalog-schema.js';
 
 describe('built-in catalogs', () => {
@@ -12,6 +15,16 @@ describe('built-in catalogs', () => {
     expect(monthly(t3.price, aws.hoursPerMonth)).toBeCloseTo(0.0416 * 730, 9);
     expect(catalogs[2]!.currency).toBe('EUR');
     expect(catalogs[2]!.exchange?.eurUsd).toBeGreaterThan(0);
+  });
+
+  it('have compiled copies that match their YAML (else: node bin/capacity prices compile)', async () => {
+    for (const provider of PROVIDERS) {
+      const file = builtInCatalogPath(provider);
+      expect(await compiledIsCurrent(file), `${file}: run node bin/capacity prices compile`).toBe(true);
+      const fromYaml = parseCatalog(await readFile(file, 'utf8'), file);
+      const [loaded] = await loadCatalogs({ providers: [provider] });
+      expect(loaded).toEqual(fromYaml);
+    }
   });
 });
 

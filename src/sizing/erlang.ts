@@ -75,7 +75,7 @@ export function mmcResponsePercentile(queue: MmcQueue, q: number): number {
     if (!Number.isFinite(hi) || hi > 1e12) return Infinity;
   }
   let lo = 0;
-  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+  for (let i = 0; i < 100 && hi - lo > 1e-10 * hi; i++) {
     const mid = (lo + hi) / 2;
     if (mmcResponseTail(queue, mid) > target) lo = mid;
     else hi = mid;

@@ -1,5 +1,6 @@
 import type { Assumptions } from './assumptions.js';
-import { monthly, type Catalog, type Price, type ServerOffer } from './catalog-schema.js';
+import { monthly } from './catalog-price.js';
+import type { Catalog, Price, ServerOffer } from './catalog-schema.js';
 import { mmcResponsePercentile } from './erlang.js';
 import type { Needs } from './needs.js';
 import type { BomLine, RunnerUp } from './report-schema.js';

@@ -43,7 +43,6 @@ describe('size report', () => {
     // egress at 1M users: X_peak × averageToPeak × 2 KB × seconds per month
     expect(report.needs.egress.monthlyBytes).toBeCloseTo((10_000 / 1.05) * 0.3 * 2048 * 730 * 3600, -3);
     expect(report.notes[0]).toMatch(/PROVISIONAL/);
-    console.log(JSON.stringify(report.providers.map((p) => [p.provider, Math.round(p.totalMonthlyUsd), p.lines.map((l) => `${l.count}×${l.type}=${Math.round(l.monthly)}`)])));
   });
 
   it('the EUR rate can be overridden', async () => {

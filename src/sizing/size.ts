@@ -4,7 +4,8 @@ import type { CalibrationSource } from './calibration.js';
 import type { Catalog, ProviderId } from './catalog-schema.js';
 import { computeNeeds } from './needs.js';
 import { planProvider, type PlanOptions } from './plan.js';
-import { SIZE_REPORT_SCHEMA_VERSION, type ProviderReport, type SizeReport } from './report-schema.js';
+import { SIZE_REPORT_SCHEMA_VERSION } from './catalog-price.js';
+import type { ProviderReport, SizeReport } from './report-schema.js';
 import { uslCurve, uslThroughput } from './usl.js';
 import { buildWorkload, type WorkloadInput } from './workload.js';
 
@@ -26,7 +27,7 @@ export const CURVE_USERS = [1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7];
 
 const DAY_MS = 86_400_000;
 
-function catalogStatus(catalog: Catalog, file: string, now: Date): ProviderReport['catalog'] {
+export function catalogStatus(catalog: Catalog, file: string, now: Date): ProviderReport['catalog'] {
   const dates: string[] = [];
   const visit = (value: unknown): void => {
     if (!value || typeof value !== 'object') return;

@@ -1,0 +1,176 @@
+import type { ProviderReport, SizeReport } from './report-schema.js';
+
+/** Renderers of a SizeReport: terminal table, Markdown, JSON and self-contained HTML (inline SVG). */
+
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const dec = (digits: number) => new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function money(amount: number, currency: 'USD' | 'EUR'): string {
+  const symbol = currency === 'USD' ? '$' : '€';
+  return `${symbol}${amount >= 100 ? int.format(amount) : dec(2).format(amount)}`;
+}
+
+function bothCurrencies(p: ProviderReport, amount: number, amountUsd: number): string {
+  return p.currency === 'USD' ? money(amount, 'USD') : `${money(amount, p.currency)} (${money(amountUsd, 'USD')})`;
+}
+
+function pct(value: number | null): string {
+  return value === null ? '' : `${dec(0).format(value * 100)} %`;
+}
+
+function bytes(value: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = value;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${dec(v < 10 ? 1 : 0).format(v)} ${units[i]}`;
+}
+
+function headline(r: SizeReport): string[] {
+  const w = r.workload;
+  const c = r.calibration;
+  return [
+    `${int.format(w.totalUsers)} users → ${int.format(w.concurrentUsers)} concurrent at the peak, ${int.format(w.peakRps)} req/s at the peak, ${int.format(w.averageRps)} req/s on average (${dec(2).format(w.averageToPeak)} of peak), ${dec(1).format(w.requestsPerMonth / 1e9)} billion requests/month`,
+    `calibration: ${c.kind === 'default' ? 'shipped default' : c.description}${c.provisional ? ' — PROVISIONAL' : ''}${c.scenario ? `, scenario ${c.scenario}` : ''}${c.machine ? `, ${c.machine}` : ''}${c.measuredAt ? `, ${c.measuredAt}` : ''}`,
+    `exchange: 1 EUR = ${r.exchange.eurUsd} USD (${r.exchange.source}${r.exchange.date ? `, ${r.exchange.date}` : ''})`,
+  ];
+}
+
+function table(header: string[], rows: string[][], rightAligned: number[] = []): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (cells: string[]) => cells.map((cell, i) => (rightAligned.includes(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)];
+}
+
+function bomRows(p: ProviderReport): string[][] {
+  return p.lines.map((l) => [l.tier, l.item, l.type, int.format(l.count), pct(l.utilizationAtPeak), bothCurrencies(p, l.monthly, l.monthlyUsd), [l.flags.join('; ')].filter(Boolean).join('')]);
+}
+
+const BOM_HEADER = ['tier', 'item', 'type', 'count', 'util@peak', 'monthly', 'flags'];
+
+export function renderTerminal(r: SizeReport): string {
+  const out: string[] = [];
+  out.push(`capacity size — ${int.format(r.workload.totalUsers)} users`, ...headline(r), '');
+  out.push('Monthly total per provider');
+  out.push(...table(['provider', 'region', 'total', 'prices'], r.providers.map((p) => [p.name, p.region, bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd), `${p.catalog.stale ? 'STALE: ' : ''}oldest ${p.catalog.oldestPriceDate} (${p.catalog.ageDays} d)`]), [2]));
+  for (const p of r.providers) {
+    out.push('', `${p.name} — bill of materials`);
+    out.push(...table(BOM_HEADER, bomRows(p), [3, 4, 5]));
+    out.push(`  total ${bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd)}`);
+    if (p.runnersUp.length) out.push(`  runners-up: ${p.runnersUp.map((u) => `${u.tier} ${u.count}×${u.type} ${bothCurrencies(p, u.monthly, u.monthlyUsd)}`).join(' · ')}`);
+    for (const n of p.notes) out.push(`  note: ${n}`);
+  }
+  out.push('', 'Notes');
+  for (const n of r.notes) out.push(`  - ${n}`);
+  out.push('', `USL: σ=${r.usl.sigma} κ=${r.usl.kappa} N*=${r.usl.nStar === null ? '∞' : dec(0).format(r.usl.nStar)} (${r.usl.origin})`);
+  out.push('', 'Cost versus users (USD/month)');
+  const providers = r.providers.map((p) => p.provider);
+  out.push(...table(['users', ...providers], r.costCurve.map((c) => [int.format(c.users), ...providers.map((p) => money(c.totalsUsd[p] ?? 0, 'USD'))]), [0, 1, 2, 3]));
+  out.push('', 'Assumptions (override with --set name=value)');
+  out.push(...table(['name', 'value', 'unit', 'origin', 'reason'], r.assumptions.map((a) => [a.name, String(a.value), a.unit, a.origin, a.reason.length > 90 ? `${a.reason.slice(0, 89)}…` : a.reason]), [1]));
+  return out.join('\n') + '\n';
+}
+
+function mdTable(header: string[], rows: string[][]): string[] {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)];
+}
+
+export function renderMarkdown(r: SizeReport): string {
+  const out: string[] = [`# Sizing for ${int.format(r.workload.totalUsers)} users`, '', ...headline(r).map((l) => `- ${l}`), ''];
+  out.push('## Monthly totals', '', ...mdTable(['provider', 'region', 'total', 'prices'], r.providers.map((p) => [p.name, p.region, bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd), `${p.catalog.stale ? '**stale** — ' : ''}oldest ${p.catalog.oldestPriceDate} (${p.catalog.ageDays} days)`])), '');
+  for (const p of r.providers) {
+    out.push(`## ${p.name}`, '', ...mdTable([...BOM_HEADER, 'detail', 'sources'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail, l.sources.join(', ')])), '', `**Total: ${bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd)}**`, '');
+    if (p.runnersUp.length) out.push('Runners-up:', '', ...mdTable(['tier', 'type', 'count', 'monthly'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd)])), '');
+    for (const n of p.notes) out.push(`- ${n}`);
+    for (const g of p.gaps) out.push(`- gap: ${g}`);
+    out.push('');
+  }
+  out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
+  out.push('## Universal Scalability Law', '', `σ = ${r.usl.sigma}, κ = ${r.usl.kappa}, N* = ${r.usl.nStar === null ? '∞' : dec(1).format(r.usl.nStar)} (${r.usl.origin})`, '');
+  const providers = r.providers.map((p) => p.provider);
+  out.push('## Cost versus users (USD/month)', '', ...mdTable(['users', ...providers], r.costCurve.map((c) => [int.format(c.users), ...providers.map((p) => money(c.totalsUsd[p] ?? 0, 'USD'))])), '');
+  out.push('## Assumptions', '', ...mdTable(['name', 'value', 'unit', 'default', 'origin', 'reason'], r.assumptions.map((a) => [a.name, String(a.value), a.unit, String(a.default), a.origin, a.reason])), '');
+  const n = r.needs;
+  out.push('## Needs at the peak', '', ...mdTable(['tier', 'need'], [
+    ['app', `D = ${n.app.serviceDemandS.toExponential(3)} CPU-s/request; ${dec(2).format(n.app.busyCores)} busy cores, ${dec(2).format(n.app.coresAtTarget)} at target utilization`],
+    ['redis', `${bytes(n.redis.memoryBytes)} (sessions ${bytes(n.redis.sessionBytes)} + cache ${bytes(n.redis.cacheBytes)}), ${int.format(n.redis.opsPerSecond)} ops/s`],
+    ['postgres', `data ${bytes(n.postgres.dataBytes)}, RAM ${bytes(n.postgres.ramBytes)}, storage ${bytes(n.postgres.storageBytes)}, ${dec(2).format(n.postgres.coresAtTarget)} cores`],
+    ['lb', `${int.format(n.lb.activeConnections)} connections, ${int.format(n.lb.newConnectionsPerSecond)} new/s`],
+    ['egress', `${dec(1).format(n.egress.monthlyBytes / 1e12)} TB/month`],
+  ]), '');
+  return out.join('\n');
+}
+
+export function renderJson(r: SizeReport): string {
+  return JSON.stringify(r, null, 2) + '\n';
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+interface Series { name: string; color: string; points: Array<[number, number]> }
+
+/** A line chart as inline SVG; log scales where asked. */
+export function svgLineChart(title: string, series: Series[], opts: { logX?: boolean; logY?: boolean; xLabel: string; yLabel: string }): string {
+  const W = 640, H = 320, L = 70, R = 20, T = 30, B = 45;
+  const all = series.flatMap((s) => s.points).filter(([x, y]) => (!opts.logX || x > 0) && (!opts.logY || y > 0));
+  if (all.length === 0) return '';
+  const tx = (v: number) => (opts.logX ? Math.log10(v) : v);
+  const ty = (v: number) => (opts.logY ? Math.log10(v) : v);
+  const xs = all.map(([x]) => tx(x)), ys = all.map(([, y]) => ty(y));
+  const x0 = Math.min(...xs), x1 = Math.max(...xs);
+  const y0 = opts.logY ? Math.min(...ys) : 0, y1 = Math.max(...ys);
+  const sx = (v: number) => L + ((tx(v) - x0) / (x1 - x0 || 1)) * (W - L - R);
+  const sy = (v: number) => H - B - ((ty(v) - y0) / (y1 - y0 || 1)) * (H - T - B);
+  const ticks = (lo: number, hi: number, log: boolean) => {
+    if (log) { const out: number[] = []; for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) out.push(10 ** e); return out.filter((v) => Math.log10(v) >= lo - 1e-9 && Math.log10(v) <= hi + 1e-9); }
+    const step = (hi - lo) / 4; return [0, 1, 2, 3, 4].map((i) => lo + i * step);
+  };
+  const label = (v: number) => (v >= 1e6 ? `${dec(0).format(v / 1e6)}M` : v >= 1e3 ? `${dec(0).format(v / 1e3)}k` : dec(v < 10 ? 1 : 0).format(v));
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}">`,
+    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeHtml(title)}</text>`,
+    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#333"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#333"/>`];
+  for (const v of ticks(x0, x1, Boolean(opts.logX))) {
+    const x = sx(opts.logX ? v : v);
+    parts.push(`<line x1="${x}" y1="${H - B}" x2="${x}" y2="${H - B + 4}" stroke="#333"/><text x="${x}" y="${H - B + 16}" text-anchor="middle" font-size="11">${label(v)}</text>`);
+  }
+  for (const v of ticks(y0, y1, Boolean(opts.logY))) {
+    const y = sy(v);
+    parts.push(`<line x1="${L - 4}" y1="${y}" x2="${W - R}" y2="${y}" stroke="#ddd"/><text x="${L - 6}" y="${y + 4}" text-anchor="end" font-size="11">${label(v)}</text>`);
+  }
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeHtml(opts.xLabel)}</text>`);
+  parts.push(`<text x="14" y="${(T + H - B) / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${(T + H - B) / 2})">${escapeHtml(opts.yLabel)}</text>`);
+  series.forEach((s, i) => {
+    const pts = s.points.filter(([x, y]) => (!opts.logX || x > 0) && (!opts.logY || y > 0)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
+    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts}"/>`);
+    parts.push(`<rect x="${L + 10 + i * 150}" y="${T + 2}" width="12" height="12" fill="${s.color}"/><text x="${L + 26 + i * 150}" y="${T + 12}" font-size="12">${escapeHtml(s.name)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+const COLORS: Record<string, string> = { aws: '#d97706', digitalocean: '#2563eb', hetzner: '#dc2626' };
+
+export function renderHtml(r: SizeReport): string {
+  const htmlTable = (header: string[], rows: string[][]) => `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const cost = svgLineChart('Monthly cost versus users', r.providers.map((p) => ({ name: p.name, color: COLORS[p.provider] ?? '#555', points: r.costCurve.map((c) => [c.users, c.totalsUsd[p.provider] ?? 0] as [number, number]) })), { logX: true, logY: true, xLabel: 'total users', yLabel: 'USD per month' });
+  const usl = svgLineChart(`USL: relative throughput of N app nodes (σ=${r.usl.sigma}, κ=${r.usl.kappa})`, [
+    { name: 'X(N)/X(1)', color: '#059669', points: r.usl.curve },
+    { name: 'linear', color: '#9ca3af', points: r.usl.curve.map(([n]) => [n, n] as [number, number]) },
+  ], { xLabel: 'nodes N', yLabel: 'throughput relative to one node' });
+  const body: string[] = [`<h1>Sizing for ${int.format(r.workload.totalUsers)} users</h1>`, `<ul>${headline(r).map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`];
+  body.push('<h2>Monthly totals</h2>', htmlTable(['provider', 'region', 'total', 'prices'], r.providers.map((p) => [p.name, p.region, bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd), `${p.catalog.stale ? 'STALE — ' : ''}oldest ${p.catalog.oldestPriceDate} (${p.catalog.ageDays} days)`])));
+  body.push(`<figure>${cost}</figure>`);
+  for (const p of r.providers) {
+    body.push(`<h2>${escapeHtml(p.name)}</h2>`, htmlTable([...BOM_HEADER, 'detail', 'sources'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail, l.sources.join(', ')])), `<p><strong>Total: ${escapeHtml(bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd))}</strong></p>`);
+    if (p.runnersUp.length) body.push('<p>Runners-up:</p>', htmlTable(['tier', 'type', 'count', 'monthly'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd)])));
+    body.push(`<ul>${[...p.notes, ...p.gaps.map((g) => `gap: ${g}`)].map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
+  }
+  body.push('<h2>Universal Scalability Law</h2>', `<p>σ = ${r.usl.sigma}, κ = ${r.usl.kappa}, N* = ${r.usl.nStar === null ? '∞' : dec(1).format(r.usl.nStar)} (${r.usl.origin})</p>`, `<figure>${usl}</figure>`);
+  body.push('<h2>Notes</h2>', `<ul>${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
+  body.push('<h2>Assumptions</h2>', htmlTable(['name', 'value', 'unit', 'default', 'origin', 'reason'], r.assumptions.map((a) => [a.name, String(a.value), a.unit, String(a.default), a.origin, a.reason])));
+  const css = 'body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#111}table{border-collapse:collapse;margin:.5em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}th{background:#f3f4f6}figure{margin:1em 0}';
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>capacity size — ${int.format(r.workload.totalUsers)} users</title><style>${css}</style></head><body>${body.join('\n')}</body></html>\n`;
+}
