@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Interval, ServerSeries } from '../results/schema.js';
 import { fitUsl } from '../sizing/usl-fit.js';
 import { uslThroughput } from '../sizing/usl.js';
-import { calibrate, chooseSteadyWindow, holdStages, requestsInWindow, steadyStretch, utilizationLawCheck, uslPoints } from './calibration.js';
+import { calibrate, chooseSteadyWindow, holdStages, interleavedBlocks, requestsInWindow, steadyStretch, utilizationLawCheck, uslPoints } from './calibration.js';
 
 function interval(t: number, rps: number, extra: Partial<Interval> = {}): Interval {
   return { t, durationS: 1, achievedRps: rps, requests: Math.round(rps), errors: 0, errorsByKind: {}, statusCounts: {}, ...extra };
@@ -37,6 +37,13 @@ describe('steady window', () => {
   it('without a plan, finds the longest stretch within ±10 % of its median', () => {
     // 200 at t=4 belongs to the stretch too: it is within 10 % of the hold.
     expect(steadyStretch(rampHold)).toEqual({ fromS: 4, toS: 25 });
+  });
+
+  it('sees through per-second jitter of the generator', () => {
+    const jittery = [120, ...Array.from({ length: 30 }, (_, i) => [330, 470, 400][i % 3] as number), 90].map((rps, t) => interval(t, rps));
+    // The first and last steady seconds are averaged with the ramp around them, so they drop out.
+    expect(steadyStretch(jittery)).toEqual({ fromS: 2, toS: 30 });
+    expect(steadyStretch(jittery, 0.1, 1)?.toS).toBeLessThan(5);
   });
 
   it('gives no window when nothing was served', () => {
@@ -90,6 +97,16 @@ describe('calibrate', () => {
     const calibration = calibrate({ intervals: rampHold, server, window: { fromS: 6, toS: 15 } })!;
     const doubled = { ...calibration, tiers: calibration.tiers.map((t) => ({ ...t, cpuSecondsPerRequest: { ...t.cpuSecondsPerRequest, value: t.cpuSecondsPerRequest.value * 2 } })) };
     for (const check of utilizationLawCheck(doubled, rampHold, server, { fromS: 15, toS: 25 })) expect(check.relativeError).toBeGreaterThan(0.9);
+  });
+
+  it('calibrates on interleaved blocks and checks on the others', () => {
+    const [even, odd] = interleavedBlocks({ fromS: 6, toS: 25 }, 2);
+    expect(even).toEqual([{ fromS: 6, toS: 8 }, { fromS: 10, toS: 12 }, { fromS: 14, toS: 16 }, { fromS: 18, toS: 20 }, { fromS: 22, toS: 24 }]);
+    expect(odd).toHaveLength(4);
+    const calibration = calibrate({ intervals: rampHold, server, window: even })!;
+    expect(calibration.window).toEqual({ fromS: 6, toS: 24 });
+    expect(calibration.tiers.find((t) => t.tier === 'app')?.cpuSecondsPerRequest.value).toBeCloseTo(0.002, 6);
+    for (const check of utilizationLawCheck(calibration, rampHold, server, odd)) expect(check.relativeError).toBeLessThan(0.02);
   });
 
   it('gives nothing without server CPU', () => {

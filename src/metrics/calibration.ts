@@ -27,8 +27,11 @@ export interface CalibrationInput {
   /** Engine totals, for bytes per response. */
   bytesReceived?: number;
   totalRequests?: number;
-  /** Use this window instead of choosing one. */
-  window?: Window;
+  /**
+   * Use this window instead of choosing one; several windows (e.g. interleaved blocks, leaving the
+   * others for a check) are measured together and each counts as a sub-window for the spread.
+   */
+  window?: Window | Window[];
   /** Allowed deviation of the achieved rate from the stretch's median (default 0.1). */
   tolerance?: number;
   /** Sub-windows the spread of D is measured over (default 5, fewer on short windows). */
@@ -70,13 +73,23 @@ export function holdStages(plan: Pick<Plan, 'stages' | 'startTarget'>): Array<Wi
   return holds;
 }
 
+/** Achieved rates smoothed by a centred moving mean over `width` intervals (generators jitter per second). */
+function smoothedRates(intervals: Interval[], width: number): number[] {
+  const half = Math.max(0, Math.floor(width / 2));
+  return intervals.map((_, index) => {
+    const around = intervals.slice(Math.max(0, index - half), index + half + 1);
+    return around.reduce((sum, i) => sum + i.achievedRps, 0) / around.length;
+  });
+}
+
 /**
- * The longest run of consecutive intervals whose achieved rate stays within ±tolerance of the
- * run's own median, leaving out the first and last intervals of the run (ramp-up, the partial
- * last period) and intervals with no request.
+ * The longest run of consecutive intervals whose achieved rate (smoothed over `smoothing`
+ * intervals) stays within ±tolerance of the stretch's median, leaving out the first and last
+ * intervals of the run (ramp-up, the partial last period) and intervals with no request.
  */
-export function steadyStretch(intervals: Interval[], tolerance = 0.1): Window | undefined {
+export function steadyStretch(intervals: Interval[], tolerance = 0.1, smoothing = 3): Window | undefined {
   const sorted = [...intervals].sort((a, b) => a.t - b.t);
+  const rates = smoothedRates(sorted, smoothing).slice(1, -1);
   const candidates = sorted.slice(1, -1);
   let best: { start: number; end: number } | undefined;
   for (let start = 0; start < candidates.length; start += 1) {
@@ -87,19 +100,19 @@ export function steadyStretch(intervals: Interval[], tolerance = 0.1): Window | 
     let high = -Infinity;
     let end = start;
     for (let j = start; j < candidates.length; j += 1) {
-      const interval = candidates[j] as Interval;
-      if (interval.requests === 0) break;
-      const nextLow = Math.min(low, interval.achievedRps);
-      const nextHigh = Math.max(high, interval.achievedRps);
+      if ((candidates[j] as Interval).requests === 0) break;
+      const rate = rates[j] as number;
+      const nextLow = Math.min(low, rate);
+      const nextHigh = Math.max(high, rate);
       // Every value within ±tol of some centre is possible only if high/low ≤ (1+tol)/(1−tol).
       if (nextHigh > nextLow * ((1 + tolerance) / (1 - tolerance))) break;
       low = nextLow;
       high = nextHigh;
       end = j;
     }
-    const stretch = candidates.slice(start, end + 1);
-    const centre = median(stretch.map((i) => i.achievedRps));
-    const within = stretch.every((i) => Math.abs(i.achievedRps - centre) <= tolerance * centre);
+    const stretch = rates.slice(start, end + 1);
+    const centre = median(stretch);
+    const within = stretch.every((rate) => Math.abs(rate - centre) <= tolerance * centre);
     if (within && (!best || end - start > best.end - best.start)) best = { start, end };
   }
   if (!best) return undefined;
@@ -164,6 +177,20 @@ export function tierCpuSeconds(cpu: ServerSeries[], window: Window): number | un
   return total;
 }
 
+function sumOver(windows: Window[], measure: (window: Window) => number | undefined): number | undefined {
+  let total = 0;
+  for (const window of windows) {
+    const value = measure(window);
+    if (value === undefined) return undefined;
+    total += value;
+  }
+  return total;
+}
+
+function totalDuration(windows: Window[]): number {
+  return windows.reduce((sum, w) => sum + Math.max(0, w.toS - w.fromS), 0);
+}
+
 function splitWindow(window: Window, parts: number): Window[] {
   const width = (window.toS - window.fromS) / parts;
   return Array.from({ length: parts }, (_, k) => ({ fromS: window.fromS + k * width, toS: window.fromS + (k + 1) * width }));
@@ -202,19 +229,22 @@ export function uslPoints(intervals: Interval[], plan: Pick<Plan, 'stages' | 'st
 
 /** Calibration over the steady window; undefined when there is no steady window or no server CPU. */
 export function calibrate(input: CalibrationInput): Calibration | undefined {
-  const window = input.window ?? chooseSteadyWindow(input.intervals, input.plan, input.tolerance);
-  if (!window || window.toS <= window.fromS) return undefined;
-  const duration = window.toS - window.fromS;
-  const requests = requestsInWindow(input.intervals, window);
+  const given = input.window === undefined ? [] : Array.isArray(input.window) ? input.window : [input.window];
+  const chosen = given.length > 0 ? undefined : chooseSteadyWindow(input.intervals, input.plan, input.tolerance);
+  const windows = (chosen ? [chosen] : given).filter((w) => w.toS > w.fromS).sort((a, b) => a.fromS - b.fromS);
+  if (windows.length === 0) return undefined;
+  const span: Window = { fromS: (windows[0] as Window).fromS, toS: Math.max(...windows.map((w) => w.toS)) };
+  const duration = totalDuration(windows);
+  const requests = sumOver(windows, (w) => requestsInWindow(input.intervals, w)) ?? 0;
   if (!(requests > 0)) return undefined;
   const throughput = requests / duration;
-  const users = usersInWindow(input.intervals, window);
-  const parts = Math.max(1, Math.min(input.subWindows ?? 5, Math.floor(duration / 2)));
-  const subWindows = splitWindow(window, parts);
+  const users = usersInWindow(input.intervals, span);
+  const subWindows =
+    windows.length > 1 ? windows : splitWindow(span, Math.max(1, Math.min(input.subWindows ?? 5, Math.floor(duration / 2))));
 
   const tiers: TierCalibration[] = [];
   for (const { tier, cpu, rss } of tierSeries(input.server)) {
-    const cpuSeconds = tierCpuSeconds(cpu, window);
+    const cpuSeconds = sumOver(windows, (w) => tierCpuSeconds(cpu, w));
     if (cpuSeconds === undefined) continue;
     const demands = subWindows
       .map((sub) => {
@@ -224,7 +254,7 @@ export function calibrate(input: CalibrationInput): Calibration | undefined {
       })
       .filter((d): d is number => d !== undefined);
     const demand = cpuSeconds / requests;
-    const memories = rss.map((s) => meanInWindow(s.points, window.fromS, window.toS)).filter((m): m is number => m !== undefined);
+    const memories = rss.map((s) => meanInWindow(s.points, span.fromS, span.toS)).filter((m): m is number => m !== undefined);
     const memoryPerInstance = memories.length > 0 ? memories.reduce((s, v) => s + v, 0) / memories.length : 0;
     const calibration: TierCalibration = {
       tier,
@@ -242,7 +272,7 @@ export function calibrate(input: CalibrationInput): Calibration | undefined {
       // Memory that load added: the tier's mean in the window over its first reading, per user.
       const added = rss.reduce((total, s) => {
         const first = s.points[0];
-        const during = meanInWindow(s.points, window.fromS, window.toS);
+        const during = meanInWindow(s.points, span.fromS, span.toS);
         return first && during !== undefined ? total + Math.max(0, during - first[1]) : total;
       }, 0);
       calibration.memoryBytesPerUser = added / users;
@@ -251,7 +281,7 @@ export function calibrate(input: CalibrationInput): Calibration | undefined {
   }
   if (tiers.length === 0) return undefined;
 
-  const result: Calibration = { window, throughputRps: throughput, tiers };
+  const result: Calibration = { window: span, throughputRps: throughput, tiers };
   if (users !== undefined) result.concurrentUsers = users;
   if (input.bytesReceived !== undefined && input.totalRequests !== undefined && input.totalRequests > 0) {
     result.bytesPerResponse = input.bytesReceived / input.totalRequests;
@@ -284,19 +314,21 @@ export interface UtilizationCheck {
 }
 
 /**
- * Utilization law check: the calibrated demands times the throughput of `window` against each
- * tier's CPU measured there. On the calibration window itself this holds by construction; on
- * another window (a held-out part, another load level) it tests the demands.
+ * Utilization law check: the calibrated demands times the throughput of `window` (one or several
+ * windows taken together) against each tier's CPU measured there. On the calibration window
+ * itself this holds by construction; on other windows (held-out blocks, another load level) it
+ * tests the demands.
  */
-export function utilizationLawCheck(calibration: Calibration, intervals: Interval[], server: ServerSeries[], window: Window): UtilizationCheck[] {
-  const duration = window.toS - window.fromS;
+export function utilizationLawCheck(calibration: Calibration, intervals: Interval[], server: ServerSeries[], window: Window | Window[]): UtilizationCheck[] {
+  const windows = (Array.isArray(window) ? window : [window]).filter((w) => w.toS > w.fromS);
+  const duration = totalDuration(windows);
   if (!(duration > 0)) return [];
-  const throughput = requestsInWindow(intervals, window) / duration;
+  const throughput = (sumOver(windows, (w) => requestsInWindow(intervals, w)) ?? 0) / duration;
   const byTier = new Map(tierSeries(server).map((t) => [t.tier, t]));
   const out: UtilizationCheck[] = [];
   for (const tier of calibration.tiers) {
     const series = byTier.get(tier.tier);
-    const cpuSeconds = series ? tierCpuSeconds(series.cpu, window) : undefined;
+    const cpuSeconds = series ? sumOver(windows, (w) => tierCpuSeconds(series.cpu, w)) : undefined;
     if (cpuSeconds === undefined) continue;
     const measured = cpuSeconds / duration;
     const predicted = throughput * tier.cpuSecondsPerRequest.value;
@@ -310,4 +342,14 @@ export function utilizationLawCheck(calibration: Calibration, intervals: Interva
     });
   }
   return out;
+}
+
+/** Alternate blocks of a window: [even blocks, odd blocks], for calibrating on one and checking on the other. */
+export function interleavedBlocks(window: Window, blockS: number): [Window[], Window[]] {
+  const even: Window[] = [];
+  const odd: Window[] = [];
+  for (let k = 0, from = window.fromS; from + blockS <= window.toS + 1e-9; k += 1, from += blockS) {
+    (k % 2 === 0 ? even : odd).push({ fromS: from, toS: from + blockS });
+  }
+  return [even, odd];
 }

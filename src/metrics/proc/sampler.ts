@@ -115,14 +115,21 @@ export class ProcSampler implements Collector {
   }
 
   private async sampleOnce(): Promise<void> {
-    const t = (this.clock.now() - this.runStartMs) / 1000;
     for (const target of this.options.targets) {
       const pids = await this.processTree(target.pid);
+      // Read the whole tree at once and stamp it with the middle of the reads: on a busy machine
+      // a sequential walk can take long enough to skew the per-second figures.
+      const before = this.clock.now();
+      const readings = await Promise.all(
+        pids.map(async (pid) => {
+          const [statText, statmText] = await Promise.all([readText(`${this.procRoot}/${pid}/stat`), readText(`${this.procRoot}/${pid}/statm`)]);
+          return { stat: parseProcStat(statText ?? ''), statm: parseProcStatm(statmText ?? '') };
+        }),
+      );
+      const t = ((before + this.clock.now()) / 2 - this.runStartMs) / 1000;
       const stats: ProcStat[] = [];
       let residentPages = 0;
-      for (const pid of pids) {
-        const stat = parseProcStat((await readText(`${this.procRoot}/${pid}/stat`)) ?? '');
-        const statm = parseProcStatm((await readText(`${this.procRoot}/${pid}/statm`)) ?? '');
+      for (const { stat, statm } of readings) {
         if (!stat || !statm) continue;
         stats.push(stat);
         residentPages += statm.residentPages;

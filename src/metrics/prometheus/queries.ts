@@ -15,17 +15,17 @@ export interface NamedQuery {
   splitBy?: string;
 }
 
-const BY = 'by (instance, job)';
+const BY = 'by (instance, job, component)';
 
 function quantile(q: number): (w: string) => string {
-  return (w) => `histogram_quantile(${q}, sum by (instance, job, le) (rate(http_request_duration_seconds_bucket[${w}])))`;
+  return (w) => `histogram_quantile(${q}, sum by (instance, job, component, le) (rate(http_request_duration_seconds_bucket[${w}])))`;
 }
 
 /** The app-tier and runtime queries, one series per scraped instance. */
 export const NAMED_QUERIES: NamedQuery[] = [
   { ...METRICS.requestRate, promql: (w) => `sum ${BY} (rate(http_requests_total[${w}]))` },
   { ...METRICS.errorRate, promql: (w) => `sum ${BY} (rate(http_requests_total{status_code=~"5.."}[${w}]))` },
-  { metric: statusMetric, unit: 'req/s', splitBy: 'status_code', promql: (w) => `sum by (instance, job, status_code) (rate(http_requests_total[${w}]))` },
+  { metric: statusMetric, unit: 'req/s', splitBy: 'status_code', promql: (w) => `sum by (instance, job, component, status_code) (rate(http_requests_total[${w}]))` },
   { ...METRICS.latencyP50, promql: quantile(0.5) },
   { ...METRICS.latencyP95, promql: quantile(0.95) },
   { ...METRICS.latencyP99, promql: quantile(0.99) },
@@ -75,9 +75,12 @@ export function ownerLookup(components: Array<{ name: string; tier: string; metr
       // a component without a parsable URL is simply not mapped
     }
   }
+  const byName = new Map(components.map((component) => [component.name, { tier: component.tier, instance: component.name }]));
   return (labels) => {
     const instance = labels.instance ?? 'all';
-    return byAddress.get(instance) ?? { tier: labels.job ?? defaultTier, instance };
+    // The local stack labels each target with its component name; other setups only have host:port.
+    const named = labels.component !== undefined ? byName.get(labels.component) : undefined;
+    return named ?? byAddress.get(instance) ?? { tier: labels.job ?? defaultTier, instance };
   };
 }
 
