@@ -100,38 +100,38 @@ const failures = [];
 let faultMs = values['fault-ms'] === 'auto' ? undefined : Number(values['fault-ms']);
 try {
   for (let round = 1; round <= pairs; round += 1) {
-   try {
-    await up({});
-    const a = await runScenario(`r${round}-A`);
-    const a2 = await runScenario(`r${round}-A2`);
-    await down();
-    if (faultMs === undefined) {
-      const p95 = medianOf(a.intervals.filter((interval) => interval.latencyMs).map((interval) => interval.latencyMs.p95));
-      faultMs = Math.max(1, Math.round(p95 * 0.25));
-      log(`fault: median per-interval p95 of the first run is ${p95.toFixed(1)} ms → FAULT_LATENCY_MS=${faultMs} on every route`);
+    try {
+      await up({});
+      const a = await runScenario(`r${round}-A`);
+      const a2 = await runScenario(`r${round}-A2`);
+      await down();
+      if (faultMs === undefined) {
+        const p95 = medianOf(a.intervals.filter((interval) => interval.latencyMs).map((interval) => interval.latencyMs.p95));
+        faultMs = Math.max(1, Math.round(p95 * 0.25));
+        log(`fault: median per-interval p95 of the first run is ${p95.toFixed(1)} ms → FAULT_LATENCY_MS=${faultMs} on every route`);
+      }
+      await up({ FAULT_LATENCY_MS: String(faultMs), FAULT_ROUTE: '*' });
+      const b = await runScenario(`r${round}-B`);
+      await down();
+      const aa = evaluateGate([a], a2);
+      const ab = evaluateGate([a2], b);
+      const p95Of = (report) => report.metrics.find((metric) => metric.metric === 'p95');
+      rows.push({
+        round,
+        aa: { flagged: aa.regressed, p95: p95Of(aa).effect, flaggedMetrics: aa.metrics.filter((m) => m.outcome === 'regressed').map((m) => m.metric) },
+        ab: { flagged: ab.regressed, p95: p95Of(ab).effect, flaggedMetrics: ab.metrics.filter((m) => m.outcome === 'regressed').map((m) => m.metric) },
+        runs: { a: a.id, a2: a2.id, b: b.id },
+        p95Ms: { a: a.totals.latencyMs?.p95, a2: a2.totals.latencyMs?.p95, b: b.totals.latencyMs?.p95 },
+      });
+      const last = rows.at(-1);
+      log(`round ${round}: A/A p95 ×${last.aa.p95.estimate.toFixed(3)} [${last.aa.p95.low.toFixed(3)}, ${last.aa.p95.high.toFixed(3)}] ${last.aa.flagged ? `FLAGGED (${last.aa.flaggedMetrics})` : 'ok'} · A/B p95 ×${last.ab.p95.estimate.toFixed(3)} [${last.ab.p95.low.toFixed(3)}, ${last.ab.p95.high.toFixed(3)}] ${last.ab.flagged ? `flagged (${last.ab.flaggedMetrics})` : 'MISSED'}`);
+      if (round === 1) process.stdout.write(formatGateText(ab));
+    } catch (error) {
+      // A failed round (stack or run) is reported and skipped; the pairs that completed still count.
+      log(`round ${round} failed: ${error.message}`);
+      failures.push({ round, error: error.message });
+      await down().catch(() => undefined);
     }
-    await up({ FAULT_LATENCY_MS: String(faultMs), FAULT_ROUTE: '*' });
-    const b = await runScenario(`r${round}-B`);
-    await down();
-    const aa = evaluateGate([a], a2);
-    const ab = evaluateGate([a2], b);
-    const p95Of = (report) => report.metrics.find((metric) => metric.metric === 'p95');
-    rows.push({
-      round,
-      aa: { flagged: aa.regressed, p95: p95Of(aa).effect, flaggedMetrics: aa.metrics.filter((m) => m.outcome === 'regressed').map((m) => m.metric) },
-      ab: { flagged: ab.regressed, p95: p95Of(ab).effect, flaggedMetrics: ab.metrics.filter((m) => m.outcome === 'regressed').map((m) => m.metric) },
-      runs: { a: a.id, a2: a2.id, b: b.id },
-      p95Ms: { a: a.totals.latencyMs?.p95, a2: a2.totals.latencyMs?.p95, b: b.totals.latencyMs?.p95 },
-    });
-    const last = rows.at(-1);
-    log(`round ${round}: A/A p95 ×${last.aa.p95.estimate.toFixed(3)} [${last.aa.p95.low.toFixed(3)}, ${last.aa.p95.high.toFixed(3)}] ${last.aa.flagged ? `FLAGGED (${last.aa.flaggedMetrics})` : 'ok'} · A/B p95 ×${last.ab.p95.estimate.toFixed(3)} [${last.ab.p95.low.toFixed(3)}, ${last.ab.p95.high.toFixed(3)}] ${last.ab.flagged ? `flagged (${last.ab.flaggedMetrics})` : 'MISSED'}`);
-    if (round === 1) process.stdout.write(formatGateText(ab));
-   } catch (error) {
-    // A failed round (stack or run) is reported and skipped; the pairs that completed still count.
-    log(`round ${round} failed: ${error.message}`);
-    failures.push({ round, error: error.message });
-    await down().catch(() => undefined);
-   }
   }
 } finally {
   await stopAll();

@@ -5,9 +5,24 @@ import { count, generatorWarnings, ms, percent, rate, sloObserved, sloThreshold,
 
 const paint = (enabled: boolean, code: number, text: string) => (enabled ? `\u001b[${code}m${text}\u001b[0m` : text);
 
+// eslint-disable-next-line no-control-regex
+const visibleLength = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
+
+/** Aligned columns: words left, figures (starting with a digit, sign or ≤/≥) right. */
 function columns(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => '  ' + row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '));
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => visibleLength(row[column] ?? '')))) ?? [];
+  const numeric = (text: string) => /^[-+≤≥–\d]/.test(text);
+  return rows.map(
+    (row) =>
+      '  ' +
+      row
+        .map((cell, column) => {
+          const padding = ' '.repeat(Math.max(0, (widths[column] ?? 0) - visibleLength(cell)));
+          return numeric(cell) ? padding + cell : cell + padding;
+        })
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 export function renderTerminal(result: RunResult, colourOn: boolean): string {
