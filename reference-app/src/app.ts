@@ -63,6 +63,9 @@ interface OrderRow {
 const profileKey = (userId: number): string => `profile:${userId}`;
 const productKey = (productId: number): string => `product:${productId}`;
 const ordersKey = (userId: number): string => `orders:${userId}`;
+/** Queries differing only in case or spacing share one cache entry. */
+const searchKey = (q: string, limit: number): string => `search:${limit}:${q.trim().toLowerCase().replace(/\s+/g, ' ')}`;
+const SEARCH_CANDIDATES = 1000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -287,21 +290,30 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     };
   });
 
-  server.get<{ Querystring: schemas.SearchQuery }>('/products/search', { schema: schemas.productSearch }, async (request) => {
+  server.get<{ Querystring: schemas.SearchQuery }>('/products/search', { schema: schemas.productSearch }, async (request, reply) => {
     const { q, limit } = request.query;
+    const key = searchKey(q, limit);
+    const hit = await cached('search', () => redis.get(key));
+    if (hit !== null) return reply.type('application/json; charset=utf-8').send(hit);
+    // Ranking reads every matching row's tsvector: rank at most SEARCH_CANDIDATES matches so a
+    // query matching half the catalogue costs the same as a precise one.
     const result = await pool.query<Pick<ProductRow, 'id' | 'name' | 'category' | 'price_cents'>>({
       name: 'product-search',
       text: `SELECT id, name, category, price_cents
-             FROM products, websearch_to_tsquery('english', $1) AS query
-             WHERE search @@ query
+             FROM (SELECT id, name, category, price_cents, search, query
+                   FROM products, websearch_to_tsquery('english', $1) AS query
+                   WHERE search @@ query
+                   LIMIT ${SEARCH_CANDIDATES}) AS candidates
              ORDER BY ts_rank(search, query) DESC, id
              LIMIT $2`,
       values: [q, limit],
     });
-    return {
+    const json = JSON.stringify({
       q,
       items: result.rows.map((row) => ({ id: row.id, name: row.name, category: row.category, priceCents: row.price_cents })),
-    };
+    });
+    await cacheWrite(() => redis.set(key, json, 'EX', ttl));
+    return reply.type('application/json; charset=utf-8').send(json);
   });
 
   server.get<{ Params: schemas.IdParams }>('/products/:id', { schema: schemas.productById }, async (request, reply) => {

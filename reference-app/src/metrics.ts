@@ -5,7 +5,7 @@ export const DURATION_BUCKETS = [
   0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2.5,
 ];
 
-export type CacheName = 'profile' | 'product' | 'orders';
+export type CacheName = 'profile' | 'product' | 'orders' | 'search';
 
 export interface PoolStats {
   totalCount: number;
@@ -75,7 +75,7 @@ export function createMetrics(pool: PoolStats): AppMetrics {
     labelNames: ['cache'] as const,
     registers: [registry],
   });
-  for (const cache of ['profile', 'product', 'orders'] as const) {
+  for (const cache of ['profile', 'product', 'orders', 'search'] as const) {
     hits.inc({ cache }, 0);
     misses.inc({ cache }, 0);
   }

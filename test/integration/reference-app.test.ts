@@ -263,6 +263,11 @@ describe('products', () => {
     // Stemming: the plural finds the singular.
     const plural = await json(await fetch(`${app.url}/products/search?q=lamps&limit=50`));
     expect((plural['items'] as unknown[]).length).toBe(items.length);
+    // Results are cached per normalized query.
+    const hitsBefore = await metric('cache_hits_total', { cache: 'search' });
+    const again = await json(await fetch(`${app.url}/products/search?q=%20LAMP%20&limit=50`));
+    expect(again['items']).toEqual(items);
+    expect(await metric('cache_hits_total', { cache: 'search' })).toBe(hitsBefore + 1);
     const none = await json(await fetch(`${app.url}/products/search?q=zeppelin`));
     expect(none['items']).toEqual([]);
     const missing = await fetch(`${app.url}/products/search`);
