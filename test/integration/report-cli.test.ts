@@ -32,7 +32,7 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'capacity-report-'));
-  for (const name of ['smoke-k6', 'smoke-autocannon']) {
+  for (const name of ['smoke-k6', 'smoke-autocannon', 'real-smoke-k6']) {
     await mkdir(join(workDir, 'results', name), { recursive: true });
     await copyFile(join(fixtures, name, 'result.json'), join(workDir, 'results', name, 'result.json'));
   }
@@ -51,6 +51,16 @@ describe('capacity report', () => {
     expect(stdout).toMatch(/pass\s+p95 under 200 ms/);
     expect(stdout).toContain('list-products');
     expect(stdout).toContain('2,549');
+  });
+
+  it('renders a real run in every format', async () => {
+    const { code, stdout } = await cli(['report', 'results/real-smoke-k6']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/scenario smoke {2}· {2}k6 /);
+    const written = await cli(['report', 'results/real-smoke-k6', '--format', 'markdown,html,png,junit,json', '--out', 'real-out']);
+    expect(written.code).toBe(0);
+    const files = (await readdir(join(workDir, 'real-out'))).sort();
+    expect(files).toEqual(expect.arrayContaining(['errors.png', 'junit.xml', 'latency.png', 'report.html', 'report.json', 'report.md', 'throughput.png']));
   });
 
   it('writes PNG charts that decode to the requested size and are not one colour', async () => {

@@ -120,6 +120,15 @@ describe('HTML report in headless Chromium', () => {
     expect(blocked).toEqual([]);
   });
 
+  it('draws the charts of a real run (smoke, k6, local stack)', async () => {
+    const { checks, expected } = await openReport(['real-smoke-k6'], 'real');
+    expect(expected).toBeGreaterThanOrEqual(3);
+    expect(checks.map((check) => check.id).slice(0, 3)).toEqual(['chart-latency', 'chart-throughput', 'chart-errors']);
+    expect(checks).toHaveLength(expected);
+    expectDrawn(checks);
+    expect(blocked).toEqual([]);
+  });
+
   it('puts several engines side by side, each with its charts', async () => {
     const { checks, expected, screenshot } = await openReport(['smoke-k6', 'smoke-autocannon', 'smoke-artillery'], 'engines');
     expect(checks[0]?.id).toBe('chart-engines');
