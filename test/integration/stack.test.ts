@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessContext } from '../../src/cli/context.js';
 import { CapacityError, ExitCode } from '../../src/cli/errors.js';
 import { main } from '../../src/cli/main.js';
-import { readStackState, upStack, type StackState } from '../../src/stack/index.js';
+import { ensureStack, readStackState, upStack, type StackState } from '../../src/stack/index.js';
 import { assertReferenceAppBuilt, makeStateDir, pidRunning, stackProcesses } from './support/stack.js';
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
@@ -133,6 +133,12 @@ describe('capacity up / status / down on one shared stack', () => {
     const response = await fetch(nginx?.statusUrl as string);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Active connections');
+  });
+
+  it('ensureStack reuses the running stack and says it did not start it', async () => {
+    const ensured = await ensureStack({ stateDir, apps: 3, path: process.env.PATH });
+    expect(ensured.started).toBe(false);
+    expect(ensured.state.components.map((component) => component.pid)).toEqual(state.components.map((component) => component.pid));
   });
 
   it('a second up while it runs: exit 2, and the running stack is untouched', async () => {

@@ -83,7 +83,8 @@ ${servers}
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_connect_timeout 2s;
+      # Loopback connects only stall when an app's accept queue is full: let SYN retries (1 s, 3 s) land.
+      proxy_connect_timeout 5s;
       proxy_read_timeout 30s;
       # Passive health checks: a refused or reset connection, or a 502/503 from a draining
       # instance, moves the request to the next app (idempotent methods only, nginx's default).
