@@ -146,6 +146,9 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
       nameSpace: 'ratelimit:',
       // When Redis is down, serve rather than fail every request; /readyz reports the fault.
       skipOnError: true,
+      // The x-ratelimit-* headers go on 429 answers only (with Retry-After): three headers less
+      // on every successful response.
+      addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     });
   }
 
