@@ -19,8 +19,8 @@
  * (and deletes its temporary state dir) at the end, on failure and on Ctrl-C.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -100,6 +100,33 @@ async function login(baseUrl, users) {
   return tokens;
 }
 
+/** Why nginx answered errors during a run: its error log lines since `offset`, by cause. */
+function nginxErrorCauses(logFile, offset) {
+  let text = '';
+  try {
+    text = readFileSync(logFile).subarray(offset).toString('utf8');
+  } catch {
+    return {};
+  }
+  const causes = {
+    'no live upstreams (all apps marked failed)': /no live upstreams/g,
+    'upstream connect timed out (app accept queue full)': /timed out \(110: Connection timed out\) while connecting/g,
+    'upstream read timed out': /timed out \(110: Connection timed out\) while reading/g,
+    'upstream refused/reset': /(Connection refused|Connection reset by peer)/g,
+    'worker_connections too few': /worker_connections are not enough/g,
+    'too many open files': /Too many open files/g,
+  };
+  return Object.fromEntries(Object.entries(causes).map(([name, pattern]) => [name, (text.match(pattern) ?? []).length]).filter(([, count]) => count > 0));
+}
+
+function fileSize(file) {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Runs wrk once; samples the CPU of every stack component and of wrk while it runs. */
 async function runWrk({ baseUrl, components, env, seconds, conns, label }) {
   const script = join(root, 'bench', 'lua', 'stack-mix.lua');
@@ -114,6 +141,8 @@ async function runWrk({ baseUrl, components, env, seconds, conns, label }) {
   const onAbort = () => child.kill('SIGTERM');
   controller.signal.addEventListener('abort', onAbort, { once: true });
 
+  const nginxLog = components.find((c) => c.name === 'nginx')?.logFile;
+  const nginxLogOffset = nginxLog ? fileSize(nginxLog) : 0;
   const sessions = [...components.map((c) => ({ name: c.name, session: c.pid })), { name: 'wrk', session: child.pid }];
   await delay(200);
   const first = ticksBySession();
@@ -153,6 +182,7 @@ async function runWrk({ baseUrl, components, env, seconds, conns, label }) {
     errors,
     requests: result.requests,
     cpu,
+    nginxErrors: nginxLog ? nginxErrorCauses(nginxLog, nginxLogOffset) : {},
   };
 }
 
@@ -168,6 +198,8 @@ function printRun(run) {
       `write ${run.errors.write}, timeout ${run.errors.timeout}) of ${run.requests} requests`,
   );
   say(`    CPU (100 % = one core): ${cpu}`);
+  const causes = Object.entries(run.nginxErrors ?? {});
+  if (causes.length > 0) say(`    nginx error log: ${causes.map(([name, count]) => `${name} ×${count}`).join('; ')}`);
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), 'capacity-bench-'));
@@ -200,6 +232,8 @@ try {
     const results = [];
     say(`${mode}: wrk -t${threads} -c${connections} -d${durationSeconds}s${mode === 'users' ? `, think time ~${thinkMs} ms` : ', no think time'}`);
     for (let run = 1; run <= runs; run += 1) {
+      // Other work on the machine takes CPU from the stack: say how busy it was before each run.
+      say(`  load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores before run ${run}`);
       const result = await runWrk({ baseUrl: state.baseUrl, components, env, seconds: durationSeconds, conns: connections, label: `run ${run}` });
       printRun(result);
       results.push(result);
