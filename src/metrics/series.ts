@@ -141,3 +141,12 @@ export function seriesKey(series: Pick<ServerSeries, 'tier' | 'instance' | 'metr
 export function finitePoints(points: Array<[number, number]>): Array<[number, number]> {
   return points.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v)).sort((a, b) => a[0] - b[0]);
 }
+
+/**
+ * Moves series onto another timeline: collectors count from the moment they were started, the
+ * engine's intervals from its own start; `offsetS` is (collectors' start − engine's start).
+ */
+export function shiftSeries(series: ServerSeries[], offsetS: number): ServerSeries[] {
+  if (!Number.isFinite(offsetS) || offsetS === 0) return series;
+  return series.map((s) => ({ ...s, points: s.points.map(([t, v]): [number, number] => [t + offsetS, v]) }));
+}

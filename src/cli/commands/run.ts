@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import type { CommandModule } from '../command.js';
 import { ExitCode, interrupted } from '../errors.js';
 import { addScenarioOptions, overridesFrom } from '../../run/cli-options.js';
@@ -10,8 +11,14 @@ export const command: CommandModule = {
     command
       .option('--keep', 'leave the stack running afterwards when this run started it')
       .option('--results-dir <dir>', 'where results/<id>/ folders go', 'results')
-      .option('--apps <n>', 'app servers when this run starts the stack', (value: string) => Number(value))
-      .option('-q, --quiet', 'no progress lines on stderr; only the summary');
+      .option('--apps <n>', 'app servers when this run starts the stack (default 3)', (value: string) => {
+        if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > 64) throw new InvalidArgumentError('--apps must be an integer from 1 to 64');
+        return Number(value);
+      })
+      .option('-q, --quiet', 'no progress lines on stderr; only the summary')
+      .option('--prometheus <url>', "read server metrics from this Prometheus (default: the stack's)")
+      .option('--metrics-url <url>', 'scrape this /metrics endpoint every second (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+      .option('--no-collect', 'collect no server-side metrics');
   },
   async action({ options, ctx }) {
     const path = await import('node:path');
@@ -20,6 +27,7 @@ export const command: CommandModule = {
     const { formatRunSummary, formatSideBySide } = await import('../../run/summary.js');
     const { preflight } = await import('../../run/preflight.js');
     const { collectorFactories, calibrator } = await import('../../run/collectors.js');
+    const { metricsCollectorFactory, metricsCalibrator, metricsFlagsFrom, limitedReporter } = await import('../../metrics/run-seam.js');
     const { localInstanceController } = await import('../../run/failover.js');
     const { getEngine, listEngines } = await import('../../engines/index.js');
     const { ensureStack, downStack, resolveStateDir } = await import('../../stack/index.js');
@@ -37,7 +45,7 @@ export const command: CommandModule = {
         keep: Boolean(options.keep),
         resultsDir,
         stateDir,
-        ...(apps !== undefined && Number.isInteger(apps) && apps > 0 ? { apps } : {}),
+        ...(apps === undefined ? {} : { apps }),
       },
       {
         env: ctx.env,
@@ -48,8 +56,11 @@ export const command: CommandModule = {
         engines: { get: getEngine, list: listEngines },
         stack: { ensureStack, downStack },
         preflight: (baseUrl, signal) => preflight(baseUrl, { signal }),
-        collectorFactories,
-        ...(calibrator.compute ? { calibrator: calibrator.compute } : {}),
+        collectorFactories: [
+          ...collectorFactories,
+          metricsCollectorFactory({ ...metricsFlagsFrom(options), onProblem: limitedReporter((line) => void (options.quiet ? undefined : ctx.stderr.write(`${line}\n`))) }),
+        ],
+        calibrator: calibrator.compute ?? metricsCalibrator,
         instanceController: (dir, signal) => localInstanceController(dir, { signal }),
       },
     );
