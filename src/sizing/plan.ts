@@ -109,7 +109,7 @@ function planApp(catalog: Catalog, needs: Needs, workload: Workload, a: Assumpti
     });
   }
   const ranked = rank(candidates);
-  if (ranked.length === 0) throw new RangeError(`${catalog.provider}: no server type can carry the app tier (memory per process, USL peak or p95 budget)`);
+  if (ranked.length === 0) throw new RangeError(`${catalog.provider}: no server type can carry the app tier at ${Math.round(workload.peakRps).toLocaleString('en-US')} req/s (${needs.app.coresAtTarget.toFixed(1)} cores at target; USL N* = ${app.usl.nStar === null ? '∞' : app.usl.nStar.toFixed(0)} nodes caps the tier; or the memory per process or the p95 budget rules every type out)`);
   return { best: ranked[0]!, runnersUp: ranked.slice(1, 4), notes };
 }
 

@@ -65,7 +65,7 @@ export function renderTerminal(r: SizeReport): string {
   out.push('', `USL: σ=${r.usl.sigma} κ=${r.usl.kappa} N*=${r.usl.nStar === null ? '∞' : dec(0).format(r.usl.nStar)} (${r.usl.origin})`);
   out.push('', 'Cost versus users (USD/month)');
   const providers = r.providers.map((p) => p.provider);
-  out.push(...table(['users', ...providers], r.costCurve.map((c) => [int.format(c.users), ...providers.map((p) => money(c.totalsUsd[p] ?? 0, 'USD'))]), [0, 1, 2, 3]));
+  out.push(...table(['users', ...providers], r.costCurve.map((c) => [int.format(c.users), ...providers.map((p) => (c.totalsUsd[p] === undefined ? '—' : money(c.totalsUsd[p]!, 'USD')))]), [0, 1, 2, 3]));
   out.push('', 'Assumptions (override with --set name=value)');
   out.push(...table(['name', 'value', 'unit', 'origin', 'reason'], r.assumptions.map((a) => [a.name, String(a.value), a.unit, a.origin, a.reason.length > 90 ? `${a.reason.slice(0, 89)}…` : a.reason]), [1]));
   return out.join('\n') + '\n';
@@ -89,7 +89,7 @@ export function renderMarkdown(r: SizeReport): string {
   out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   out.push('## Universal Scalability Law', '', `σ = ${r.usl.sigma}, κ = ${r.usl.kappa}, N* = ${r.usl.nStar === null ? '∞' : dec(1).format(r.usl.nStar)} (${r.usl.origin})`, '');
   const providers = r.providers.map((p) => p.provider);
-  out.push('## Cost versus users (USD/month)', '', ...mdTable(['users', ...providers], r.costCurve.map((c) => [int.format(c.users), ...providers.map((p) => money(c.totalsUsd[p] ?? 0, 'USD'))])), '');
+  out.push('## Cost versus users (USD/month)', '', ...mdTable(['users', ...providers], r.costCurve.map((c) => [int.format(c.users), ...providers.map((p) => (c.totalsUsd[p] === undefined ? '—' : money(c.totalsUsd[p]!, 'USD')))])), '');
   out.push('## Assumptions', '', ...mdTable(['name', 'value', 'unit', 'default', 'origin', 'reason'], r.assumptions.map((a) => [a.name, String(a.value), a.unit, String(a.default), a.origin, a.reason])), '');
   const n = r.needs;
   out.push('## Needs at the peak', '', ...mdTable(['tier', 'need'], [
@@ -155,7 +155,7 @@ const COLORS: Record<string, string> = { aws: '#d97706', digitalocean: '#2563eb'
 
 export function renderHtml(r: SizeReport): string {
   const htmlTable = (header: string[], rows: string[][]) => `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-  const cost = svgLineChart('Monthly cost versus users', r.providers.map((p) => ({ name: p.name, color: COLORS[p.provider] ?? '#555', points: r.costCurve.map((c) => [c.users, c.totalsUsd[p.provider] ?? 0] as [number, number]) })), { logX: true, logY: true, xLabel: 'total users', yLabel: 'USD per month' });
+  const cost = svgLineChart('Monthly cost versus users', r.providers.map((p) => ({ name: p.name, color: COLORS[p.provider] ?? '#555', points: r.costCurve.filter((c) => c.totalsUsd[p.provider] !== undefined).map((c) => [c.users, c.totalsUsd[p.provider]!] as [number, number]) })), { logX: true, logY: true, xLabel: 'total users', yLabel: 'USD per month' });
   const usl = svgLineChart(`USL: relative throughput of N app nodes (σ=${r.usl.sigma}, κ=${r.usl.kappa})`, [
     { name: 'X(N)/X(1)', color: '#059669', points: r.usl.curve },
     { name: 'linear', color: '#9ca3af', points: r.usl.curve.map(([n]) => [n, n] as [number, number]) },

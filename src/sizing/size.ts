@@ -49,14 +49,22 @@ export function eurUsdFor(input: Pick<SizeInput, 'catalogs' | 'eurUsd'>): SizeRe
   return { eurUsd: 1, source: 'no EUR catalog', date: null, origin: 'catalog' };
 }
 
-/** Monthly USD total per provider for one user count (the cost curve). */
-export function totalsFor(users: number, input: SizeInput, eurUsd: number): Record<string, number> {
+/**
+ * Monthly USD total per provider for one user count (the cost curve). A provider that cannot carry
+ * the load (e.g. beyond the USL peak) has no entry; `failures` says why.
+ */
+export function totalsFor(users: number, input: SizeInput, eurUsd: number, failures: string[] = []): Record<string, number> {
   const workload = buildWorkload({ ...input.workload, totalUsers: users, concurrentUsers: input.workload.concurrentUsers === undefined ? undefined : (input.workload.concurrentUsers * users) / input.workload.totalUsers }, input.assumptions);
   const needs = computeNeeds(workload, input.calibration, input.assumptions);
   const totals: Record<string, number> = {};
   for (const { catalog } of input.catalogs) {
-    const plan = planProvider(catalog, needs, workload, input.assumptions, { ...input.plan, eurUsd });
-    totals[catalog.provider] = plan.lines.reduce((s, l) => s + l.monthlyUsd, 0);
+    try {
+      const plan = planProvider(catalog, needs, workload, input.assumptions, { ...input.plan, eurUsd });
+      totals[catalog.provider] = plan.lines.reduce((s, l) => s + l.monthlyUsd, 0);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      failures.push(`${users.toLocaleString('en-US')} users: ${error.message}`);
+    }
   }
   return totals;
 }
@@ -86,6 +94,8 @@ export function buildSizeReport(input: SizeInput): SizeReport {
   const unit = { sigma: usl.sigma, kappa: usl.kappa, lambda: 1 };
   const curveUsers = [...new Set([...CURVE_USERS, input.workload.totalUsers])].filter((u) => u > 0).sort((x, y) => x - y);
   const notes = [...needs.notes];
+  const curveFailures: string[] = [];
+  const costCurve = curveUsers.map((users) => ({ users, totalsUsd: totalsFor(users, input, exchange.eurUsd, curveFailures) }));
   if (input.calibrationSource.provisional) notes.unshift('the calibration is PROVISIONAL (not a measured run of the reference stack): treat the app, Redis and PostgreSQL CPU figures as placeholders');
   for (const p of providers) if (p.catalog.stale) notes.push(`${p.provider} prices are older than ${p.catalog.freshnessDays} days (oldest ${p.catalog.oldestPriceDate}): run capacity prices refresh`);
   return {
@@ -104,8 +114,8 @@ export function buildSizeReport(input: SizeInput): SizeReport {
     assumptions: assumptionTable(input.assumptions, input.origins),
     exchange,
     providers,
-    costCurve: curveUsers.map((users) => ({ users, totalsUsd: totalsFor(users, input, exchange.eurUsd) })),
-    notes,
+    costCurve,
+    notes: [...notes, ...curveFailures.map((f) => `cost curve: ${f}`)],
   };
 }
 

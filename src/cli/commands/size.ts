@@ -43,7 +43,7 @@ export const command: CommandModule = {
   summary: 'size the stack and price it on AWS, DigitalOcean and Hetzner for a number of users',
   configure(cmd: Command) {
     cmd
-      .requiredOption('--users <n>', 'total users to size for')
+      .option('--users <n>', 'total users to size for (required)')
       .option('--concurrent <n>', 'concurrent users at the peak (instead of --concurrency-ratio)')
       .option('--requests-per-user <rps>', 'requests per user per second (instead of 1/(R+Z))')
       .option('--daily-profile <csv>', '24 relative hourly loads; sets the average-to-peak ratio');
@@ -57,9 +57,15 @@ export const command: CommandModule = {
       .option('--dedicated-cpu', 'leave out shared and burstable vCPU offers')
       .option('--self-hosted', 'self-host PostgreSQL and Redis on servers even where a managed offer exists')
       .option('--format <format>', 'terminal | markdown | json | html', 'terminal')
-      .option('--out <file>', 'write the report to a file (atomically) instead of stdout');
+      .option('--out <file>', 'write the report to a file (atomically) instead of stdout')
+      .option('--print-schema', 'print the JSON Schema of the --format json report and exit');
   },
   async action({ options, ctx }) {
+    if (options.printSchema) {
+      const { sizeReportJsonSchema } = await import('../../sizing/report-json-schema.js');
+      ctx.stdout.write(JSON.stringify(sizeReportJsonSchema(), null, 2) + '\n');
+      return ExitCode.Ok;
+    }
     const input = await parseOptions(options);
     const [{ loadDefaultCalibration, loadRunCalibration }, { loadCatalogs, builtInCatalogPath }, { buildSizeReport }, render] = await Promise.all([
       import('../../sizing/calibration.js'),
@@ -123,6 +129,7 @@ interface ParsedSizeOptions {
 async function parseOptions(options: CommandOptions): Promise<ParsedSizeOptions> {
   const { defaultAssumptions, checkAssumptions, isAssumptionName } = await import('../../sizing/assumptions.js');
   const problems: string[] = [];
+  if (options.users === undefined) problems.push('--users: required (total users to size for)');
   const users = parseNumber(options.users, '--users', problems);
   if (users !== undefined && !(users > 0)) problems.push(`--users: must be a positive number of users, got ${users}`);
   const concurrent = parseNumber(options.concurrent, '--concurrent', problems);
