@@ -112,15 +112,18 @@ export function localInstanceController(stateDir: string, options: { readyTimeou
 }
 
 /**
- * Runs the stop at `atS` and the start at `restoreAtS` (seconds after `schedule` is called).
+ * Runs the stop at `atS` and the start at `restoreAtS` (seconds into the load: `elapsedS` have passed
+ * when this is called).
  * `finish()` waits for pending actions; when the run is cut short before the restore, it restores
  * at once so a stack that outlives the run is whole again.
  */
 export function scheduleFailover(
   failover: { atS: number; restoreAtS: number; instance: string },
   controller: InstanceController,
-  options: { signal: AbortSignal; now: () => Date; onAction?: (action: FailoverAction) => void },
+  options: { signal: AbortSignal; now: () => Date; onAction?: (action: FailoverAction) => void; elapsedS?: number },
 ): { actions: FailoverAction[]; finish(): Promise<void> } {
+  // Scheduled when the engine reports its first interval, `elapsedS` into the load.
+  const offsetMs = (options.elapsedS ?? 0) * 1000;
   const actions: FailoverAction[] = [];
   let stopped = false;
   let restored = false;
@@ -146,8 +149,8 @@ export function scheduleFailover(
     const at = options.now();
     record({ at, action: 'start', ...(await controller.start(failover.instance)) });
   };
-  timers.push(setTimeout(() => enqueue(doStop), failover.atS * 1000));
-  timers.push(setTimeout(() => enqueue(doStart), failover.restoreAtS * 1000));
+  timers.push(setTimeout(() => enqueue(doStop), Math.max(0, failover.atS * 1000 - offsetMs)));
+  timers.push(setTimeout(() => enqueue(doStart), Math.max(0, failover.restoreAtS * 1000 - offsetMs)));
   return {
     actions,
     async finish() {

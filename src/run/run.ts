@@ -7,6 +7,7 @@ import { assembleRunResult } from '../results/assemble.js';
 import { analyzeFailover } from '../results/failover.js';
 import { resultId } from '../results/ids.js';
 import { machineInfo } from '../results/machine.js';
+import { shiftSeries } from '../metrics/series.js';
 import type { EngineInfo, RunResult, ServerSeries } from '../results/schema.js';
 import { createResultDir, writeResult } from '../results/store.js';
 import { loadScenario } from '../scenarios/load.js';
@@ -188,14 +189,18 @@ async function runOneEngine(
   const runStart = deps.now();
   for (const collector of collectors) await collector.start(runStart);
 
-  const failover =
-    plan.failover && context.stack && deps.instanceController
-      ? scheduleFailover(plan.failover, deps.instanceController(context.stack.stateDir, deps.signal), {
-          signal: deps.signal,
-          now: deps.now,
-          onAction: (action: FailoverAction) => deps.observer.onMessage?.(`failover: ${action.action} ${action.ok ? 'ok' : 'FAILED'}: ${action.detail}`),
-        })
-      : undefined;
+  // The failover clock starts with the load: engines log users in first, so it is scheduled at the
+  // first tick, which says how far into the load it is.
+  let failover: ReturnType<typeof scheduleFailover> | undefined;
+  const scheduleAt = (elapsedS: number) => {
+    if (failover || !plan.failover || !context.stack || !deps.instanceController) return;
+    failover = scheduleFailover(plan.failover, deps.instanceController(context.stack.stateDir, deps.signal), {
+      signal: deps.signal,
+      now: deps.now,
+      elapsedS,
+      onAction: (action: FailoverAction) => deps.observer.onMessage?.(`failover: ${action.action} ${action.ok ? 'ok' : 'FAILED'}: ${action.detail}`),
+    });
+  };
 
   let output: EngineRunOutput;
   try {
@@ -203,7 +208,10 @@ async function runOneEngine(
       plan,
       outDir: dir,
       signal: deps.signal,
-      onTick: (tick) => deps.observer.onTick(tick),
+      onTick: (tick) => {
+        scheduleAt(tick.t);
+        deps.observer.onTick(tick);
+      },
       ...(context.stack?.prometheusUrl ? { prometheusRemoteWriteUrl: `${context.stack.prometheusUrl}/api/v1/write` } : {}),
     });
   } catch (error) {
@@ -213,15 +221,16 @@ async function runOneEngine(
     throw error;
   }
   await failover?.finish();
-  const server = await stopCollectors(collectors, notes);
+  // Collectors count from runStart, the engine's intervals from its own start: one timeline.
+  const server = shiftSeries(await stopCollectors(collectors, notes), (runStart.getTime() - output.startedAt.getTime()) / 1000);
 
   const secondsSinceStart = (at: Date) => Math.max(0, (at.getTime() - output.startedAt.getTime()) / 1000);
   const failoverFigures =
-    plan.failover && failover
+    plan.failover && context.stack && deps.instanceController
       ? analyzeFailover({
           instance: plan.failover.instance,
           intervals: output.intervals,
-          events: failover.actions.map((action) => ({ atS: secondsSinceStart(action.at), action: action.action, ok: action.ok, detail: action.detail })),
+          events: (failover?.actions ?? []).map((action) => ({ atS: secondsSinceStart(action.at), action: action.action, ok: action.ok, detail: action.detail })),
           threshold: plan.slos.find((slo) => slo.metric === 'errorRate' && slo.endpoint === undefined)?.threshold ?? 0.01,
         })
       : undefined;
