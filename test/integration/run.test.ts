@@ -160,6 +160,12 @@ describe('capacity run', () => {
     expect(exit.stderr).not.toContain('    at ');
     await expect(readdir(resultsDir)).rejects.toMatchObject({ code: 'ENOENT' });
 
+    await writeFile(path.join(work, 'empty.yaml'), 'name: empty\nmodel: open\nmaxUsers: 5\nstages: []\nrequests:\n  - { name: a, path: "/u/{user}" }\n');
+    const empty = await runCli(['run', '--scenario', './empty.yaml', '--target', target.url], work);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('./empty.yaml:4:9 stages: needs at least one stage');
+    expect(empty.stderr).toContain('./empty.yaml:6:22 requests[0].path: unknown placeholder {user}');
+
     await writeFile(path.join(work, 'syntax.yaml'), 'name: x\nstages: [ { duration: 1s\nmodel: open\n');
     const syntax = await runCli(['run', '--scenario', 'syntax.yaml', '--target', target.url], work);
     expect(syntax.code).toBe(2);
