@@ -16,14 +16,27 @@ async function run(client: pg.Client, statement: SeedStatement): Promise<void> {
   if (verbose) console.log(`seed: ${statement.label} ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** Runs the tasks on the clients, each client taking the next task when it is free. */
+/**
+ * Runs the tasks on the clients, each client taking the next task when it is free. After a failure
+ * no new task starts, and it returns (rethrowing the first error) only once every client is idle.
+ */
 async function parallel<T>(clients: pg.Client[], tasks: T[], work: (client: pg.Client, task: T) => Promise<void>): Promise<void> {
   const queue = [...tasks];
-  await Promise.all(
+  let failed = false;
+  const outcomes = await Promise.allSettled(
     clients.map(async (client) => {
-      for (let task = queue.shift(); task !== undefined; task = queue.shift()) await work(client, task);
+      for (let task = queue.shift(); task !== undefined && !failed; task = queue.shift()) {
+        try {
+          await work(client, task);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
     }),
   );
+  const rejected = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (rejected !== undefined) throw rejected.reason;
 }
 
 async function inTransaction(client: pg.Client, statements: SeedStatement[]): Promise<void> {

@@ -503,6 +503,40 @@ describe('tools and configuration errors', () => {
     expect(bad.stderr).toContain('--users must be a positive integer, got "many"');
   });
 
+  it('after a failed seed, leaves empty tables with every key and index', async () => {
+    const db = new pg.Client({ connectionString: postgres.url });
+    await db.connect();
+    try {
+      // A trigger that refuses order rows makes the load fail half-way.
+      await db.query(`CREATE FUNCTION refuse_orders() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'orders are refused by a test trigger'; END $$`);
+      await db.query('CREATE TRIGGER refuse_orders BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_orders()');
+      const result = await runTool('seed.js', ['--users', '20'], postgres.url);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('orders are refused by a test trigger');
+      expect(result.stderr).toContain('restoring keys and indexes');
+      const rows = await db.query<{ n: string }>('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM order_items) AS n');
+      expect(rows.rows[0]!.n).toBe('0');
+      const indexes = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname");
+      expect(indexes.rows.map((row) => row.indexname)).toEqual([
+        'order_items_pkey',
+        'orders_pkey',
+        'orders_user_id_created_at_idx',
+        'products_pkey',
+        'products_search_idx',
+        'schema_migrations_pkey',
+        'users_email_key',
+        'users_pkey',
+      ]);
+      const foreignKeys = await db.query<{ n: string }>("SELECT count(*) AS n FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace");
+      expect(foreignKeys.rows[0]!.n).toBe('3');
+    } finally {
+      await db.query('DROP TRIGGER IF EXISTS refuse_orders ON orders');
+      await db.query('DROP FUNCTION IF EXISTS refuse_orders()');
+      await db.end();
+    }
+  });
+
   it('replaces existing data when seeding again', async () => {
     const result = await runTool('seed.js', ['--users', '50'], postgres.url);
     expect(result.code, result.stderr).toBe(0);
