@@ -13,7 +13,7 @@ import type { RunResult } from '../results/schema.js';
 import { RUN_RESULT_SCHEMA_VERSION } from '../results/schema.js';
 import { badInput } from '../cli/errors.js';
 import { seededRandom } from './random.js';
-import { bootstrapEffect, mannWhitneyU, mean, median, type BootstrapInterval } from './stats.js';
+import { autoBlockLength, bootstrapEffect, mannWhitneyU, mean, median, type BootstrapInterval } from './stats.js';
 import { toRunSamples, type IntervalSample, type RunSamples } from './samples.js';
 
 export type GateMetric = 'p95' | 'p99' | 'errorRate' | 'throughput';
@@ -35,6 +35,11 @@ export interface GateOptions {
   minRequestsPerInterval?: number;
   /** Intervals starting before this second are left out (warm-up). */
   warmupS?: number;
+  /**
+   * Bootstrap block length in intervals: 'auto' = n^(1/3) (moving blocks, for series whose
+   * neighbouring intervals are alike), 1 = intervals drawn one by one.
+   */
+  blockLength?: number | 'auto';
 }
 
 export type ResolvedGateOptions = Required<GateOptions>;
@@ -49,6 +54,7 @@ export const DEFAULT_GATE_OPTIONS: ResolvedGateOptions = {
   minIntervals: 5,
   minRequestsPerInterval: 10,
   warmupS: 0,
+  blockLength: 'auto',
 };
 
 export type MetricOutcome = 'regressed' | 'improved' | 'within-tolerance';
@@ -92,6 +98,7 @@ function resolveOptions(options: GateOptions): ResolvedGateOptions {
   if (!(Number.isInteger(resolved.iterations) && resolved.iterations >= 100)) problems.push(`iterations must be an integer ≥ 100, got ${resolved.iterations}`);
   if (!Number.isInteger(resolved.seed)) problems.push(`seed must be an integer, got ${resolved.seed}`);
   if (!(Number.isInteger(resolved.minIntervals) && resolved.minIntervals >= 3)) problems.push(`minIntervals must be an integer ≥ 3, got ${resolved.minIntervals}`);
+  if (resolved.blockLength !== 'auto' && !(Number.isInteger(resolved.blockLength) && resolved.blockLength >= 1)) problems.push(`blockLength must be 'auto' or an integer ≥ 1, got ${resolved.blockLength}`);
   for (const metric of resolved.metrics) if (!GATE_METRICS.includes(metric)) problems.push(`unknown gate metric "${metric}" (known: ${GATE_METRICS.join(', ')})`);
   if (problems.length > 0) throw badInput('invalid gate options', problems);
   return resolved;
@@ -189,6 +196,8 @@ export function evaluateGate(
   }
 
   const random = seededRandom(resolved.seed);
+  const fixedBlock = resolved.blockLength;
+  const blockLength = fixedBlock === 'auto' ? autoBlockLength : () => fixedBlock;
   // Rounded so messages read 0.05, not 0.050000000000000044.
   const alpha = Number((1 - resolved.confidence).toFixed(6));
   const verdicts: MetricVerdict[] = [];
@@ -207,6 +216,7 @@ export function evaluateGate(
         iterations: resolved.iterations,
         confidence: resolved.confidence,
         random,
+        blockLength,
       });
       const pooled = baselineGroups.flat();
       const test = mannWhitneyU(pooled.map((value) => value * (1 + resolved.tolerance)), currentGroup);
@@ -237,6 +247,7 @@ export function evaluateGate(
         iterations: resolved.iterations,
         confidence: resolved.confidence,
         random,
+        blockLength,
       });
       const pooled = baselineGroups.flat();
       const test = mannWhitneyU(pooled.map((value) => value * (1 - resolved.tolerance)), currentGroup);
@@ -267,6 +278,7 @@ export function evaluateGate(
         iterations: resolved.iterations,
         confidence: resolved.confidence,
         random,
+        blockLength,
       });
       const tolerance = resolved.errorRateTolerance;
       const ci = `[${formatPercent(effect.low)}, ${formatPercent(effect.high)}]`;

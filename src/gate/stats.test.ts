@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bootstrapEffect, mannWhitneyU, mean, median, normalCdf, quantile } from './stats.js';
+import { autoBlockLength, bootstrapEffect, mannWhitneyU, mean, median, normalCdf, quantile, resampleBlocks } from './stats.js';
 import { seededRandom } from './random.js';
 
 describe('quantile', () => {
@@ -97,5 +97,28 @@ describe('bootstrapEffect', () => {
     const oneRun = bootstrapEffect({ baseline: [run(100)], current: [run(100)], statistic: median, effect: ratio, iterations: 1000, confidence: 0.95, random: seededRandom(1) });
     const spreadRuns = bootstrapEffect({ baseline: [run(90), run(110)], current: [run(100)], statistic: median, effect: ratio, iterations: 1000, confidence: 0.95, random: seededRandom(1) });
     expect(spreadRuns.high - spreadRuns.low).toBeGreaterThan(oneRun.high - oneRun.low);
+  });
+});
+
+describe('block bootstrap', () => {
+  it('draws contiguous blocks and keeps the length', () => {
+    const series = Array.from({ length: 50 }, (_, index) => index);
+    const drawn = resampleBlocks(series, 5, seededRandom(3));
+    expect(drawn).toHaveLength(50);
+    for (let start = 0; start < 50; start += 5) {
+      const block = drawn.slice(start, start + 5);
+      block.forEach((value, offset) => expect(value).toBe((block[0] as number) + offset));
+    }
+    expect(autoBlockLength(90)).toBe(4);
+    expect(autoBlockLength(1)).toBe(1);
+  });
+
+  it('gives a wider interval than the plain bootstrap when neighbouring intervals are alike', () => {
+    // Slow waves: the machine is busy for a while, then quiet, as on a shared host.
+    const wave = (phase: number) => Array.from({ length: 90 }, (_, index) => 100 * (1 + 0.3 * Math.sin((index + phase) / 6)));
+    const common = { baseline: [wave(0)], current: [wave(20)], statistic: median, effect: (now: number, before: number) => now / before, iterations: 1000, confidence: 0.95 };
+    const plain = bootstrapEffect({ ...common, random: seededRandom(1) });
+    const blocks = bootstrapEffect({ ...common, random: seededRandom(1), blockLength: () => 10 });
+    expect(blocks.high - blocks.low).toBeGreaterThan(plain.high - plain.low);
   });
 });

@@ -102,16 +102,41 @@ export function resample<T>(sample: readonly T[], random: Random): T[] {
 }
 
 /**
- * Two-level resample for samples that come in groups (one group per run): draw runs with
- * replacement, then intervals within each drawn run. With one group it is the plain bootstrap;
- * with several it carries the run-to-run spread into the interval.
+ * Moving-block resample: consecutive runs of `blockLength` values drawn with replacement, so a
+ * series whose neighbours are alike (latency per second on a busy machine) keeps that likeness
+ * and the bootstrap does not overstate how much the data say. blockLength 1 = plain resample.
  */
-export function resampleGroups<T>(groups: readonly (readonly T[])[], random: Random): T[] {
-  if (groups.length === 1) return resample(groups[0] as readonly T[], random);
+export function resampleBlocks<T>(sample: readonly T[], blockLength: number, random: Random): T[] {
+  const length = sample.length;
+  const block = Math.max(1, Math.min(length, Math.floor(blockLength)));
+  if (block === 1) return resample(sample, random);
+  const drawn: T[] = [];
+  while (drawn.length < length) {
+    const start = randomIndex(random, length - block + 1);
+    for (let offset = 0; offset < block && drawn.length < length; offset += 1) drawn.push(sample[start + offset] as T);
+  }
+  return drawn;
+}
+
+/** Block length for a series of n values: n^(1/3), the usual rate for block bootstraps. */
+export function autoBlockLength(length: number): number {
+  return Math.max(1, Math.round(Math.cbrt(length)));
+}
+
+/**
+ * Two-level resample for samples that come in groups (one group per run): draw runs with
+ * replacement, then blocks of intervals within each drawn run. With one group it is the plain
+ * (block) bootstrap; with several it carries the run-to-run spread into the interval.
+ */
+export function resampleGroups<T>(groups: readonly (readonly T[])[], random: Random, blockLength: (length: number) => number = () => 1): T[] {
+  if (groups.length === 1) {
+    const only = groups[0] as readonly T[];
+    return resampleBlocks(only, blockLength(only.length), random);
+  }
   const drawn: T[] = [];
   for (let index = 0; index < groups.length; index += 1) {
     const group = groups[randomIndex(random, groups.length)] as readonly T[];
-    for (const value of resample(group, random)) drawn.push(value);
+    for (const value of resampleBlocks(group, blockLength(group.length), random)) drawn.push(value);
   }
   return drawn;
 }
@@ -136,12 +161,15 @@ export function bootstrapEffect<T>(input: {
   iterations: number;
   confidence: number;
   random: Random;
+  /** Block length for a group of n values (default 1: intervals drawn one by one). */
+  blockLength?: (length: number) => number;
 }): BootstrapInterval {
   const { baseline, current, statistic, effect, iterations, confidence, random } = input;
+  const blockLength = input.blockLength ?? (() => 1);
   const estimate = effect(statistic(current.flat()), statistic(baseline.flat()));
   const replicates: number[] = [];
   for (let index = 0; index < iterations; index += 1) {
-    const value = effect(statistic(resampleGroups(current, random)), statistic(resampleGroups(baseline, random)));
+    const value = effect(statistic(resampleGroups(current, random, blockLength)), statistic(resampleGroups(baseline, random, blockLength)));
     if (Number.isFinite(value)) replicates.push(value);
   }
   if (replicates.length === 0) return { estimate, low: Number.NaN, high: Number.NaN, confidence, iterations };

@@ -32,6 +32,7 @@ export const command: CommandModule = {
       .option('--iterations <n>', 'bootstrap resamples', '2000')
       .option('--seed <n>', 'seed of the bootstrap (same seed, same answer)', '1')
       .option('--warmup <seconds>', 'leave out intervals starting before this second', '0')
+      .option('--block-length <n|auto>', 'bootstrap block length in intervals (auto = n^(1/3))', 'auto')
       .option('--format <format>', 'text | markdown | json', 'text')
       .addHelpText(
         'after',
@@ -57,6 +58,7 @@ export const command: CommandModule = {
       seed: numberOption(options.seed, 'seed'),
       warmupS: numberOption(options.warmup, 'warmup'),
       metrics: metrics as ('p95' | 'p99' | 'errorRate' | 'throughput')[],
+      blockLength: options.blockLength === 'auto' ? ('auto' as const) : numberOption(options.blockLength, 'block-length'),
     };
     const { result } = await loadRunResult(String(options.current), ctx.cwd);
     const outcome = await applyGate({
