@@ -20,9 +20,12 @@ export async function preflight(baseUrl: string, options: { timeoutMs?: number; 
     }
   };
   const base = baseUrl.replace(/\/+$/, '');
+  const port = new URL(base).port;
+  const describePort = (error: string) =>
+    error === 'bad port' ? `port ${port} is blocked by Node's fetch (the Fetch standard's "bad ports" list); serve it on another port` : error;
   const health = await attempt(`${base}/healthz`);
   if ('error' in health) {
-    throw unhealthy(`target ${base} does not answer: ${health.error}`, 'start it (capacity up, or your server) or fix --target; nothing was run');
+    throw unhealthy(`target ${base} does not answer: ${describePort(health.error)}`, 'start it (capacity up, or your server) or fix --target; nothing was run');
   }
   if (health.status < 400) return `${base}/healthz answered ${health.status}`;
   if (health.status >= 500) throw unhealthy(`target ${base} is unhealthy: /healthz answered ${health.status}`, 'check the service and its logs; nothing was run');

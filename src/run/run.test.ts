@@ -78,3 +78,10 @@ describe('text output', () => {
     expect(lines.find((line) => line.startsWith('p95 ms'))).toMatch(/40 +40$/);
   });
 });
+
+describe('preflight', () => {
+  it('names a port that fetch refuses to use', async () => {
+    const { preflight } = await import('./preflight.js');
+    await expect(preflight('http://127.0.0.1:1')).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('port 1 is blocked') });
+  });
+});
