@@ -14,8 +14,8 @@
  *             mean latency is 10,000 / X by Little's law, whatever the stack does.
  *
  * Prints req/s, p50/p95/p99, error rate ((non-2xx + socket errors) / attempts) and the CPU each
- * process used (from /proc/<pid>/stat, summed over each component's session: PostgreSQL
- * backends and nginx workers included), per run and the median of the runs. Stops the stack
+ * process used (from /proc/<pid>/stat, summed over each component's process tree and session:
+ * PostgreSQL backends and nginx workers included), per run and the median of the runs. Stops the stack
  * (and deletes its temporary state dir) at the end, on failure and on Ctrl-C.
  */
 import { spawn } from 'node:child_process';
@@ -62,22 +62,41 @@ function procStat(pid) {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], session: Number(fields[3]), ticks: Number(fields[11]) + Number(fields[12]) };
+    return { ppid: Number(fields[1]), session: Number(fields[3]), ticks: Number(fields[11]) + Number(fields[12]) };
   } catch {
     return undefined;
   }
 }
 
-/** CPU ticks per session id, over every live process (a component = its leader's session). */
-function ticksBySession() {
-  const bySession = new Map();
+/**
+ * CPU ticks per component: every live process whose session is the component's (nginx workers)
+ * or that descends from it (PostgreSQL backends call setsid(), so only the parent link finds them).
+ */
+function ticksByComponent(leaders) {
+  const all = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = procStat(Number(entry));
-    if (!stat) continue;
-    bySession.set(stat.session, (bySession.get(stat.session) ?? 0) + stat.ticks);
+    if (stat) all.set(Number(entry), stat);
   }
-  return bySession;
+  const owner = (pid) => {
+    const seen = new Set();
+    for (let current = pid; current > 1 && !seen.has(current); ) {
+      seen.add(current);
+      if (leaders.has(current)) return current;
+      const stat = all.get(current);
+      if (!stat) return undefined;
+      if (leaders.has(stat.session)) return stat.session;
+      current = stat.ppid;
+    }
+    return undefined;
+  };
+  const ticks = new Map();
+  for (const [pid, stat] of all) {
+    const leader = owner(pid);
+    if (leader !== undefined) ticks.set(leader, (ticks.get(leader) ?? 0) + stat.ticks);
+  }
+  return ticks;
 }
 
 function median(numbers) {
@@ -145,7 +164,8 @@ async function runWrk({ baseUrl, components, env, seconds, conns, label }) {
   const nginxLogOffset = nginxLog ? fileSize(nginxLog) : 0;
   const sessions = [...components.map((c) => ({ name: c.name, session: c.pid })), { name: 'wrk', session: child.pid }];
   await delay(200);
-  const first = ticksBySession();
+  const leaders = new Set(sessions.map((entry) => entry.session));
+  const first = ticksByComponent(leaders);
   const firstAt = Date.now();
   let last = first;
   let lastAt = firstAt;
@@ -154,7 +174,7 @@ async function runWrk({ baseUrl, components, env, seconds, conns, label }) {
   while (!done) {
     await Promise.race([delay(1000), exited]);
     if (!done) {
-      last = ticksBySession();
+      last = ticksByComponent(leaders);
       lastAt = Date.now();
     }
   }
