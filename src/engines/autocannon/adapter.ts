@@ -144,32 +144,56 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-interface RequestContext extends Record<string, unknown> {
-  capacityName?: string;
+/** A request as autocannon's iterator holds it, with its bytes built by us, once. */
+interface PrebuiltRequest extends AutocannonRequestData {
+  capacityName: string;
+  requestBuffer: Buffer;
 }
 
-function requestFactory(plan: Plan, tokens: readonly string[]): AutocannonRequestData {
+/** Distinct prebuilt requests per autocannon instance (shared by its connections). */
+export const VARIANTS_PER_INSTANCE = 2048;
+
+/** The raw HTTP/1.1 request autocannon writes on the socket. */
+export function rawRequest(method: string, path: string, host: string, headers: Record<string, string>, body: string | undefined): Buffer {
+  let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  const payload = body === undefined ? undefined : Buffer.from(body);
+  if (payload || method !== 'GET') head += `Content-Length: ${payload?.length ?? 0}\r\n`;
+  head += '\r\n';
+  return payload ? Buffer.concat([Buffer.from(head), payload]) : Buffer.from(head);
+}
+
+/**
+ * The mix as a rotation of prebuilt requests drawn by weight, placeholders filled, tokens
+ * assigned round robin. Building each request's bytes per request (autocannon's setupRequest)
+ * halves its throughput, so the bytes are built here once per instance.
+ */
+export function requestVariants(plan: Plan, tokens: readonly string[], count: number, random: () => number): PrebuiltRequest[] {
   const cumulative = cumulativeWeights(plan.requests);
-  const prefix = new URL(plan.baseUrl).pathname.replace(/\/$/, '');
-  let tokenIndex = 0;
-  return {
-    setupRequest(request, context: RequestContext) {
-      const entry = pickRequest(plan.requests, cumulative, Math.random);
-      const values = drawPlaceholders(plan.data, Math.random);
-      const headers: Record<string, string> = { ...(request.headers ?? {}) };
-      if (entry.auth && tokens.length > 0) {
-        headers.authorization = `Bearer ${tokens[tokenIndex % tokens.length] as string}`;
-        tokenIndex += 1;
-      }
-      let body: string | undefined;
-      if (entry.body !== undefined) {
-        body = JSON.stringify(fillBody(entry.body, values));
-        headers['content-type'] = 'application/json';
-      }
-      context.capacityName = entry.name;
-      return { ...request, method: entry.method, path: prefix + fillPlaceholders(entry.path, values, true), headers, ...(body === undefined ? { body: Buffer.alloc(0) } : { body }) };
-    },
-  };
+  const base = new URL(plan.baseUrl);
+  const prefix = base.pathname.replace(/\/$/, '');
+  let tokenIndex = Math.floor(random() * Math.max(1, tokens.length));
+  return Array.from({ length: count }, () => {
+    const entry = pickRequest(plan.requests, cumulative, random);
+    const values = drawPlaceholders(plan.data, random);
+    const headers: Record<string, string> = {};
+    if (entry.auth && tokens.length > 0) {
+      headers['authorization'] = `Bearer ${tokens[tokenIndex % tokens.length] as string}`;
+      tokenIndex += 1;
+    }
+    let body: string | undefined;
+    if (entry.body !== undefined) {
+      body = JSON.stringify(fillBody(entry.body, values));
+      headers['content-type'] = 'application/json';
+    }
+    const path = prefix + fillPlaceholders(entry.path, values, true);
+    return { capacityName: entry.name, method: entry.method, path, headers, ...(body === undefined ? {} : { body }), requestBuffer: rawRequest(entry.method, path, base.host, headers, body) };
+  });
+}
+
+/** The parts of autocannon's client internals the adapter touches (checked before use). */
+interface ClientInternals {
+  requestIterator?: { currentRequestIndex?: unknown; currentRequest?: unknown; requests?: unknown };
 }
 
 async function runStep(
@@ -187,16 +211,27 @@ async function runStep(
   const expectByName = new Map(plan.requests.map((request) => [request.name, request.expectStatus]));
   let sent = 0;
   let completed = 0;
+  const variants = requestVariants(plan, tokens, VARIANTS_PER_INSTANCE, Math.random);
+  // The response event fires before the client moves on to its next request, so the
+  // iterator's current request is the one that just completed.
   const nameOf = (client: AutocannonClient): string => {
-    const name = client.requestIterator?.context?.capacityName;
-    return typeof name === 'string' ? name : 'unknown';
+    const current = (client as ClientInternals).requestIterator?.currentRequest as Partial<PrebuiltRequest> | undefined;
+    return current?.capacityName ?? 'unknown';
   };
   const setupClient = (client: AutocannonClient): void => {
+    // Share the prebuilt rotation instead of the per-connection copy autocannon made (copying
+    // and rebuilding thousands of requests per connection costs seconds); each connection
+    // starts at its own place in it. Without the expected internals, the copy stays in use.
+    const iterator = (client as ClientInternals).requestIterator;
+    if (iterator && Array.isArray(iterator.requests) && typeof iterator.currentRequestIndex === 'number') {
+      const start = Math.floor(Math.random() * variants.length);
+      iterator.requests = variants;
+      iterator.currentRequestIndex = start;
+      iterator.currentRequest = variants[start];
+    }
     client.on('request', () => {
       sent += 1;
     });
-    // The response event fires before the client builds its next request, so the
-    // iterator's context still names the request that just completed.
     client.on('response', (status: number, _bytes: number, latencyMs: number) => {
       completed += 1;
       const name = nameOf(client);
@@ -238,7 +273,8 @@ async function runStep(
           pipelining: 1,
           sampleInt: 100,
           skipAggregateResult: true,
-          requests: [requestFactory(plan, tokens)],
+          // What every connection copies; replaced by the shared rotation in setupClient.
+          requests: variants.slice(0, 16).map(({ requestBuffer: _built, ...request }) => request),
           setupClient,
           ...(rated ? { overallRate: share(step.rate as number, index), amount } : { duration: step.durationS }),
         };

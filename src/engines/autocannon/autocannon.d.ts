@@ -11,9 +11,7 @@ declare module 'autocannon' {
   }
 
   /** One HTTP connection; emits 'request', 'response' (status, bytes, ms), 'timeout', 'connError'. */
-  interface AutocannonClient extends EventEmitter {
-    requestIterator?: { context?: Record<string, unknown> };
-  }
+  type AutocannonClient = EventEmitter;
 
   interface AutocannonOptions {
     url: string;
