@@ -13,7 +13,7 @@ import type { RunResult } from '../results/schema.js';
 import { RUN_RESULT_SCHEMA_VERSION } from '../results/schema.js';
 import { badInput } from '../cli/errors.js';
 import { seededRandom } from './random.js';
-import { autoBlockLength, bootstrapEffect, mannWhitneyU, mean, median, type BootstrapInterval } from './stats.js';
+import { autoBlockLength, bootstrapEffect, mannWhitneyU, mean, median, quantile, type BootstrapInterval } from './stats.js';
 import { toRunSamples, type IntervalSample, type RunSamples } from './samples.js';
 
 export type GateMetric = 'p95' | 'p99' | 'errorRate' | 'throughput';
@@ -40,6 +40,11 @@ export interface GateOptions {
    * neighbouring intervals are alike), 1 = intervals drawn one by one.
    */
   blockLength?: number | 'auto';
+  /**
+   * Which quantile of the per-interval p95 (p99) series stands for a run: 0.5 = its median.
+   * A lower one (0.25) reads the run's quieter intervals, less moved by a neighbour's load spikes.
+   */
+  latencyQuantile?: number;
 }
 
 export type ResolvedGateOptions = Required<GateOptions>;
@@ -55,6 +60,7 @@ export const DEFAULT_GATE_OPTIONS: ResolvedGateOptions = {
   minRequestsPerInterval: 10,
   warmupS: 0,
   blockLength: 'auto',
+  latencyQuantile: 0.5,
 };
 
 export type MetricOutcome = 'regressed' | 'improved' | 'within-tolerance';
@@ -98,6 +104,7 @@ function resolveOptions(options: GateOptions): ResolvedGateOptions {
   if (!(Number.isInteger(resolved.iterations) && resolved.iterations >= 100)) problems.push(`iterations must be an integer ≥ 100, got ${resolved.iterations}`);
   if (!Number.isInteger(resolved.seed)) problems.push(`seed must be an integer, got ${resolved.seed}`);
   if (!(Number.isInteger(resolved.minIntervals) && resolved.minIntervals >= 3)) problems.push(`minIntervals must be an integer ≥ 3, got ${resolved.minIntervals}`);
+  if (!(resolved.latencyQuantile > 0 && resolved.latencyQuantile < 1)) problems.push(`latencyQuantile must be in (0, 1), got ${resolved.latencyQuantile}`);
   if (resolved.blockLength !== 'auto' && !(Number.isInteger(resolved.blockLength) && resolved.blockLength >= 1)) problems.push(`blockLength must be 'auto' or an integer ≥ 1, got ${resolved.blockLength}`);
   for (const metric of resolved.metrics) if (!GATE_METRICS.includes(metric)) problems.push(`unknown gate metric "${metric}" (known: ${GATE_METRICS.join(', ')})`);
   if (problems.length > 0) throw badInput('invalid gate options', problems);
@@ -211,7 +218,7 @@ export function evaluateGate(
       const effect = bootstrapEffect({
         baseline: baselineGroups,
         current: [currentGroup],
-        statistic: median,
+        statistic: (sample) => quantile(sample, resolved.latencyQuantile),
         effect: (now, before) => now / before,
         iterations: resolved.iterations,
         confidence: resolved.confidence,
@@ -225,8 +232,8 @@ export function evaluateGate(
         metric,
         effectKind: 'ratio',
         unit: 'ms',
-        baseline: median(pooled),
-        current: median(currentGroup),
+        baseline: quantile(pooled, resolved.latencyQuantile),
+        current: quantile(currentGroup, resolved.latencyQuantile),
         effect,
         regressionThreshold: decided.threshold,
         pValue: test.pGreater,
