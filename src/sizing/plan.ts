@@ -8,6 +8,8 @@ import { unitsForCapacity, uslEfficiency } from './usl.js';
 import type { Workload } from './workload.js';
 
 const GiB = 1024 ** 3;
+// One formatter: toLocaleString builds a new one per call, which dominated the cost-curve time.
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const GB = 1e9;
 const TB = 1e12;
 
@@ -109,7 +111,7 @@ function planApp(catalog: Catalog, needs: Needs, workload: Workload, a: Assumpti
     });
   }
   const ranked = rank(candidates);
-  if (ranked.length === 0) throw new RangeError(`${catalog.provider}: no server type can carry the app tier at ${Math.round(workload.peakRps).toLocaleString('en-US')} req/s (${needs.app.coresAtTarget.toFixed(1)} cores at target; USL N* = ${app.usl.nStar === null ? '∞' : app.usl.nStar.toFixed(0)} nodes caps the tier; or the memory per process or the p95 budget rules every type out)`);
+  if (ranked.length === 0) throw new RangeError(`${catalog.provider}: no server type can carry the app tier at ${integer.format(workload.peakRps)} req/s (${needs.app.coresAtTarget.toFixed(1)} cores at target; USL N* = ${app.usl.nStar === null ? '∞' : app.usl.nStar.toFixed(0)} nodes caps the tier; or the memory per process or the p95 budget rules every type out)`);
   return { best: ranked[0]!, runnersUp: ranked.slice(1, 4), notes };
 }
 
@@ -135,7 +137,7 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
         line: line(catalog, options, {
           tier: 'redis', item: `managed ${offer.engine}`, type: offer.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
           utilizationAtPeak: redis.coresAtTarget > 0 ? redis.busyCores / shards : null,
-          detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(perShardData)} of data per shard in ${offer.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${Math.round(redis.opsPerSecond).toLocaleString('en-US')} ops/s at peak`,
+          detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(perShardData)} of data per shard in ${offer.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${integer.format(redis.opsPerSecond)} ops/s at peak`,
           sources: [offer.price.source],
           flags: [...priceFlags(offer.price, catalog), ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
         }),
@@ -156,7 +158,7 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
         line: line(catalog, options, {
           tier: 'redis', item: 'self-hosted Redis', type: server.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
           utilizationAtPeak: redis.coresAtTarget > 0 ? redis.busyCores / shards : null,
-          detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(redis.dataBytes / shards)} of data per shard on ${server.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${Math.round(redis.opsPerSecond).toLocaleString('en-US')} ops/s at peak`,
+          detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(redis.dataBytes / shards)} of data per shard on ${server.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${integer.format(redis.opsPerSecond)} ops/s at peak`,
           sources: [server.price.source],
           flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
         }),
@@ -312,7 +314,7 @@ function planLoadBalancer(catalog: Catalog, needs: Needs, workload: Workload, a:
       line(catalog, options, {
         tier: 'lb', item: 'load balancer', type: best.offer.type, count: best.count, unitMonthly: best.unit, monthly: best.monthly,
         utilizationAtPeak: best.offer.maxConnections ? lb.activeConnections / (best.count * best.offer.maxConnections) : null,
-        detail: `${Math.round(lb.activeConnections).toLocaleString('en-US')} connections at peak${best.offer.maxConnections ? `, ${best.offer.maxConnections.toLocaleString('en-US')} per node` : ''}`,
+        detail: `${integer.format(lb.activeConnections)} connections at peak${best.offer.maxConnections ? `, ${integer.format(best.offer.maxConnections)} per node` : ''}`,
         sources: [best.offer.price.source], flags,
       }),
     ],
