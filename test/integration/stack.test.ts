@@ -231,6 +231,31 @@ describe('interrupted up leaves nothing half-started', () => {
   });
 });
 
+describe('a component that fails to start', () => {
+  it('exits 4 naming it, with its log tail, and stops everything started before it', async () => {
+    const stateDir = freshStateDir();
+    const error = await upStack({
+      stateDir,
+      apps: 2,
+      seedUsers: 100,
+      path: process.env.PATH,
+      // The apps refuse this configuration and exit at start.
+      appEnv: { JWT_SECRET: 'short' },
+    }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(CapacityError);
+    const failure = error as CapacityError;
+    expect(failure.exitCode).toBe(ExitCode.Unhealthy);
+    expect(failure.message).toMatch(/^app\d exited while starting/);
+    expect(failure.hint).toContain(join(stateDir, 'logs'));
+    expect(failure.details.join('\n')).toContain('JWT_SECRET');
+    expect(stackProcesses(stateDir)).toEqual([]);
+    expect(existsSync(join(stateDir, 'stack.json'))).toBe(false);
+  });
+});
+
 describe('bad input: a clear message, a documented exit code, nothing left behind', () => {
   it('an unknown flag exits 2', async () => {
     const run = await cli(['up', '--no-such-flag']);
