@@ -87,7 +87,7 @@ describe('judgeGenerator', () => {
     const slow = judgeGenerator({ samples: [], coreLimit: 1, model: 'open', plannedRps: 1000, achievedRps: 900 });
     expect(slow.reasons).toEqual(['achieved 90 % of the planned request rate (< 95 %)']);
     const slowTarget = judgeGenerator({ samples: samples([10, 12]), coreLimit: 1, model: 'open', plannedRps: 1000, achievedRps: 500 });
-    expect(slowTarget.reasons[0]).toMatch(/spare generator CPU/);
+    expect(slowTarget.reasons[0]).toMatch(/own CPU was not the limit/);
     const dropped = judgeGenerator({ samples: [], coreLimit: 4, model: 'open', plannedRps: 100, achievedRps: 100, droppedIterations: 50, plannedIterations: 1000 });
     expect(dropped.reasons).toEqual(['50 iterations dropped (no free virtual user to start them)']);
     const fewDropped = judgeGenerator({ samples: [], coreLimit: 4, model: 'open', plannedRps: 100, achievedRps: 100, droppedIterations: 1, plannedIterations: 1000 });

@@ -283,9 +283,9 @@ export function judgeGenerator(input: SaturationInput): GeneratorLoad {
   if (input.model === 'open' && input.plannedRps !== undefined && input.plannedRps > 0) {
     ratio = round(input.achievedRps / input.plannedRps, 4);
     if (ratio < MIN_ACHIEVED_RATIO) {
-      // Short of the rate with CPU to spare: the target's response times, times the generator's
-      // connection or virtual-user cap, set the pace (the generator still did not deliver the plan).
-      const cause = busy === 0 && cpu.length > 0 ? ' with spare generator CPU: capped by connections/VUs at the target\'s response time' : '';
+      // Short of the rate with CPU to spare: the target's response time against the engine's
+      // connection or virtual-user cap, or a machine shared with the target, set the pace.
+      const cause = busy === 0 && cpu.length > 0 ? ' while its own CPU was not the limit' : '';
       reasons.push(`achieved ${Math.round(ratio * 1000) / 10} % of the planned request rate (< ${MIN_ACHIEVED_RATIO * 100} %)${cause}`);
     }
   }
