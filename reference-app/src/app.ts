@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { faultDelayFor, type AppConfig } from './config.js';
 import { HttpError, errorReply } from './errors.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, throttle, type Logger } from './log.js';
 import { createMetrics, type AppMetrics, type CacheName } from './metrics.js';
 import * as schemas from './schemas.js';
 import { securityHeaders } from './security-headers.js';
@@ -163,13 +163,14 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     }
   };
 
+  const cacheWarning = throttle(10_000);
   /** Cache-aside read: a Redis failure counts as a miss and falls through to PostgreSQL. */
   const cached = async (cache: CacheName, read: () => Promise<string | null>): Promise<string | null> => {
     let value: string | null = null;
     try {
       value = await read();
     } catch (error) {
-      log.warn('cache read failed', { err: error, cache });
+      if (cacheWarning()) log.warn('cache read failed (warnings limited to one per 10 s)', { err: error, cache });
     }
     if (value === null) metrics.cacheMiss(cache);
     else metrics.cacheHit(cache);
@@ -179,7 +180,7 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     try {
       await write();
     } catch (error) {
-      log.warn('cache write failed', { err: error });
+      if (cacheWarning()) log.warn('cache write failed (warnings limited to one per 10 s)', { err: error });
     }
   };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './log.js';
+import { createLogger, throttle } from './log.js';
 
 describe('createLogger', () => {
   it('writes JSON lines at or above the level', () => {
@@ -20,5 +20,17 @@ describe('createLogger', () => {
     const log = createLogger('silent', 'app1', (line) => lines.push(line));
     log.error('x');
     expect(lines).toEqual([]);
+  });
+});
+
+describe('throttle', () => {
+  it('opens once per interval', () => {
+    let clock = 1000;
+    const gate = throttle(10_000, () => clock);
+    expect(gate()).toBe(true);
+    clock += 9_999;
+    expect(gate()).toBe(false);
+    clock += 1;
+    expect(gate()).toBe(true);
   });
 });

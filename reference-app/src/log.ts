@@ -28,3 +28,14 @@ export function createLogger(level: LogLevel, instanceId: string, write: (line: 
     error: (message, fields) => emit('error', message, fields),
   };
 }
+
+/** A gate that opens at most once per `intervalMs`: keeps a failing dependency from flooding the log. */
+export function throttle(intervalMs: number, now: () => number = Date.now): () => boolean {
+  let last = -Infinity;
+  return () => {
+    const time = now();
+    if (time - last < intervalMs) return false;
+    last = time;
+    return true;
+  };
+}

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { ConfigError, parseConfig, type AppConfig } from './config.js';
 import { createPool } from './db.js';
+import { createLogger, throttle } from './log.js';
 
 let config: AppConfig;
 try {
@@ -18,14 +19,22 @@ try {
 
 const pool = createPool(config.databaseUrl, config.pgPoolSize);
 // A lost connection must not crash the instance: /readyz reports it and queries fail with 500.
-pool.on('error', (error) => console.error(`reference-app: idle PostgreSQL client error: ${error.message}`));
+const poolWarning = throttle(10_000);
+pool.on('error', (error) => {
+  if (poolWarning()) console.error(`reference-app: idle PostgreSQL client error: ${error.message}`);
+});
+// Commands fail at once while Redis is unreachable (no offline queue): the cache falls through to
+// PostgreSQL and the rate limiter lets requests pass, instead of every request stalling.
 const redis = new Redis(config.redisUrl, {
   enableAutoPipelining: true,
+  enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   commandTimeout: 2000,
 });
+const log = createLogger(config.logLevel, config.instanceId);
+const redisWarning = throttle(10_000);
 redis.on('error', (error: Error) => {
-  if (config.logLevel !== 'silent') console.error(`reference-app: Redis error: ${error.message}`);
+  if (redisWarning()) log.warn('Redis connection error (repeats limited to one per 10 s)', { err: error.message });
 });
 
 const { server, startDraining } = await buildApp({ config, pool, redis });

@@ -33,7 +33,7 @@ let redis: RunningService;
 let app: RunningApp;
 let slowApp: RunningApp;
 
-async function startApp(env: Record<string, string>): Promise<RunningApp> {
+async function startApp(env: Record<string, string>, readyPath = '/readyz'): Promise<RunningApp> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(DIST, 'server.js')], {
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: postgres.url, REDIS_URL: redis.url, ...env },
@@ -61,7 +61,7 @@ async function startApp(env: Record<string, string>): Promise<RunningApp> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}: ${text}`);
     try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return running;
+      if ((await fetch(`${url}${readyPath}`)).status === 200) return running;
     } catch {
       // not listening yet
     }
@@ -467,6 +467,23 @@ describe('rate limiting, fault knob and shutdown (second instance)', () => {
     const code = await slowApp.exited;
     expect(code, slowApp.output()).toBe(0);
     expect(slowApp.output()).toContain('SIGTERM: draining in-flight requests');
+  });
+});
+
+describe('without Redis', () => {
+  it('is alive but not ready, and still serves from PostgreSQL', async () => {
+    const degraded = await startApp({ INSTANCE_ID: 'it-app-3', REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, '/healthz');
+    try {
+      const ready = await fetch(`${degraded.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await json(ready)).toMatchObject({ status: 'not ready', postgres: 'ok' });
+      const product = await fetch(`${degraded.url}/products/2`);
+      expect(product.status).toBe(200);
+      expect(await json(product)).toMatchObject({ id: 2, priceCents: priceCents(2) });
+    } finally {
+      await degraded.stop();
+    }
+    expect(degraded.output()).toContain('Redis connection error');
   });
 });
 
