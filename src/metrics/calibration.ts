@@ -37,6 +37,12 @@ export interface CalibrationInput {
   /** Sub-windows the spread of D is measured over (default 5, fewer on short windows). */
   subWindows?: number;
   machine?: string;
+  /**
+   * Tiers whose memory grows with users (default app and redis: sessions, cached profiles).
+   * PostgreSQL's RSS grows as its shared buffers are first touched and Prometheus' with the series
+   * it ingests: dividing that growth by users would invent a per-user figure.
+   */
+  memoryPerUserTiers?: string[];
   /** The USL fit (src/sizing/usl-fit.ts); a stepped run gets a fit only when given. */
   fitUsl?: UslFitter;
 }
@@ -268,7 +274,7 @@ export function calibrate(input: CalibrationInput): Calibration | undefined {
       coresBusy: cpuSeconds / duration,
       memoryBytesPerInstance: memoryPerInstance,
     };
-    if (users !== undefined) {
+    if (users !== undefined && (input.memoryPerUserTiers ?? ['app', 'redis']).includes(tier)) {
       // Memory that load added: the tier's mean in the window over its first reading, per user.
       const added = rss.reduce((total, s) => {
         const first = s.points[0];
