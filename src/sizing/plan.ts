@@ -143,8 +143,9 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
         }),
       });
     }
-  } else {
-    if (options.managed === 'prefer') notes.push('no sourced managed Redis/Valkey price: Redis is self-hosted on servers (flagged)');
+  }
+  if (candidates.length === 0) {
+    if (options.managed === 'prefer') notes.push(managed ? 'no managed Redis/Valkey offer passes the filters (--dedicated-cpu): Redis is self-hosted on servers (flagged)' : 'no sourced managed Redis/Valkey price: Redis is self-hosted on servers (flagged)');
     for (const server of eligibleServers(catalog, options)) {
       const usable = (server.memoryGiB - a.nodeOverheadGiB) * GiB;
       if (usable <= 0) continue;
@@ -212,14 +213,15 @@ function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: P
           tier: 'postgres', item: 'managed PostgreSQL', type: offer.type, count: nodes, unitMonthly: single, monthly: perPartition * partitions,
           utilizationAtPeak: postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * offer.vcpu) : null,
           detail: `${offer.vcpu} vCPU / ${offer.memoryGiB} GiB; ${partitions} primary(ies) + ${a.dbStandby} standby each${a.dbReadReplicas ? ` + ${a.dbReadReplicas} replica(s)` : ''}; hot set ${fmtGiB(postgres.hotBytes)} needs ${fmtGiB(postgres.ramBytes)} RAM`,
-          sources: [offer.price.source, ...(offer.haPrice ? [offer.haPrice.source] : [])],
+          sources: [...new Set([offer.price.source, ...(offer.haPrice ? [offer.haPrice.source] : [])])],
           flags: [...flags, ...(partitions > 1 ? ['partitioned: no single sourced class is large enough'] : [])],
         }),
       });
     }
-    if (!storageOf(catalog)) notes.push('managed PostgreSQL storage beyond the plan is not in the catalog (not priced)');
-  } else {
-    if (options.managed === 'prefer') notes.push('no managed PostgreSQL in the catalog: PostgreSQL is self-hosted on servers (flagged)');
+    if (candidates.length > 0 && !storageOf(catalog)) notes.push('managed PostgreSQL storage beyond the plan is not in the catalog (not priced)');
+  }
+  if (candidates.length === 0) {
+    if (options.managed === 'prefer') notes.push(managed ? 'no managed PostgreSQL offer passes the filters (--dedicated-cpu) or has the HA price it needs: PostgreSQL is self-hosted on servers (flagged)' : 'no managed PostgreSQL in the catalog: PostgreSQL is self-hosted on servers (flagged)');
     for (const server of eligibleServers(catalog, options)) {
       const usableRam = (server.memoryGiB - a.nodeOverheadGiB) * GiB;
       if (usableRam <= 0) continue;

@@ -80,7 +80,7 @@ export function renderMarkdown(r: SizeReport): string {
   const out: string[] = [`# Sizing for ${int.format(r.workload.totalUsers)} users`, '', ...headline(r).map((l) => `- ${l}`), ''];
   out.push('## Monthly totals', '', ...mdTable(['provider', 'region', 'total', 'prices'], r.providers.map((p) => [p.name, p.region, bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd), `${p.catalog.stale ? '**stale** — ' : ''}oldest ${p.catalog.oldestPriceDate} (${p.catalog.ageDays} days)`])), '');
   for (const p of r.providers) {
-    out.push(`## ${p.name}`, '', ...mdTable([...BOM_HEADER, 'detail', 'sources'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail, l.sources.join(', ')])), '', `**Total: ${bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd)}**`, '');
+    out.push(`## ${p.name}`, '', ...mdTable([...BOM_HEADER, 'detail', 'sources'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail, [...new Set(l.sources)].join(', ')])), '', `**Total: ${bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd)}**`, '');
     if (p.runnersUp.length) out.push('Runners-up:', '', ...mdTable(['tier', 'type', 'count', 'monthly'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd)])), '');
     for (const n of p.notes) out.push(`- ${n}`);
     for (const g of p.gaps) out.push(`- gap: ${g}`);
@@ -145,7 +145,7 @@ export function svgLineChart(title: string, series: Series[], opts: { logX?: boo
   series.forEach((s, i) => {
     const pts = s.points.filter(([x, y]) => (!opts.logX || x > 0) && (!opts.logY || y > 0)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts}"/>`);
-    parts.push(`<rect x="${L + 10 + i * 150}" y="${T + 2}" width="12" height="12" fill="${s.color}"/><text x="${L + 26 + i * 150}" y="${T + 12}" font-size="12">${escapeHtml(s.name)}</text>`);
+    parts.push(`<rect x="${L + 10 + i * 185}" y="${T + 2}" width="12" height="12" fill="${s.color}"/><text x="${L + 26 + i * 185}" y="${T + 12}" font-size="12">${escapeHtml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
@@ -164,7 +164,7 @@ export function renderHtml(r: SizeReport): string {
   body.push('<h2>Monthly totals</h2>', htmlTable(['provider', 'region', 'total', 'prices'], r.providers.map((p) => [p.name, p.region, bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd), `${p.catalog.stale ? 'STALE — ' : ''}oldest ${p.catalog.oldestPriceDate} (${p.catalog.ageDays} days)`])));
   body.push(`<figure>${cost}</figure>`);
   for (const p of r.providers) {
-    body.push(`<h2>${escapeHtml(p.name)}</h2>`, htmlTable([...BOM_HEADER, 'detail', 'sources'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail, l.sources.join(', ')])), `<p><strong>Total: ${escapeHtml(bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd))}</strong></p>`);
+    body.push(`<h2>${escapeHtml(p.name)}</h2>`, htmlTable([...BOM_HEADER, 'detail', 'sources'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail, [...new Set(l.sources)].join(', ')])), `<p><strong>Total: ${escapeHtml(bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd))}</strong></p>`);
     if (p.runnersUp.length) body.push('<p>Runners-up:</p>', htmlTable(['tier', 'type', 'count', 'monthly'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd)])));
     body.push(`<ul>${[...p.notes, ...p.gaps.map((g) => `gap: ${g}`)].map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
   }

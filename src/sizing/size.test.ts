@@ -74,4 +74,15 @@ describe('size report', () => {
     expect(report.costCurve[0]!.users).toBe(10_000);
     expect(report.costCurve[report.costCurve.length - 1]!.users).toBe(10_000_000);
   });
+
+  it('--dedicated-cpu leaves out shared and burstable offers, self-hosting where no managed offer is left', async () => {
+    const report = buildSizeReport(await input(1_000_000, { plan: { dedicatedCpuOnly: true, managed: 'prefer' } }));
+    const digitalocean = report.providers.find((p) => p.provider === 'digitalocean')!;
+    expect(digitalocean.lines.find((l) => l.tier === 'postgres')!.item).toBe('self-hosted PostgreSQL');
+    for (const p of report.providers) {
+      for (const l of p.lines.filter((x) => ['app', 'redis', 'postgres'].includes(x.tier))) expect(l.flags.join()).not.toMatch(/shared vCPU|burstable vCPU/);
+    }
+    const shared = buildSizeReport(await input(1_000_000));
+    for (const p of report.providers) expect(p.totalMonthlyUsd).toBeGreaterThanOrEqual(shared.providers.find((q) => q.provider === p.provider)!.totalMonthlyUsd);
+  });
 });
