@@ -134,7 +134,8 @@ export async function buildApp({ config, pool, redis }: AppDeps): Promise<App> {
     void reply.code(statusCode).send(body);
   });
   server.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(errorReply(new HttpError(404, `no route for ${request.method} ${request.url.split('?')[0]}`)).body);
+    const path = (request.url.split('?')[0] ?? '').slice(0, 200);
+    void reply.code(404).send(errorReply(new HttpError(404, `no route for ${request.method} ${path}`)).body);
   });
 
   if (config.rateLimitMax > 0) {
