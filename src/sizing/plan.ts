@@ -139,7 +139,7 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
           utilizationAtPeak: redis.coresAtTarget > 0 ? redis.busyCores / shards : null,
           detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(perShardData)} of data per shard in ${offer.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${integer.format(redis.opsPerSecond)} ops/s at peak`,
           sources: [offer.price.source],
-          flags: [...priceFlags(offer.price, catalog), ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
+          flags: [...priceFlags(offer.price, catalog), ...(offer.cpu !== 'dedicated' ? [`${offer.cpu} vCPU`] : []), ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
         }),
       });
     }
@@ -161,7 +161,7 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
           utilizationAtPeak: redis.coresAtTarget > 0 ? redis.busyCores / shards : null,
           detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(redis.dataBytes / shards)} of data per shard on ${server.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${integer.format(redis.opsPerSecond)} ops/s at peak`,
           sources: [server.price.source],
-          flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
+          flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : []), ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
         }),
       });
     }
@@ -214,7 +214,7 @@ function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: P
           utilizationAtPeak: postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * offer.vcpu) : null,
           detail: `${offer.vcpu} vCPU / ${offer.memoryGiB} GiB; ${partitions} primary(ies) + ${a.dbStandby} standby each${a.dbReadReplicas ? ` + ${a.dbReadReplicas} replica(s)` : ''}; hot set ${fmtGiB(postgres.hotBytes)} needs ${fmtGiB(postgres.ramBytes)} RAM`,
           sources: [...new Set([offer.price.source, ...(offer.haPrice ? [offer.haPrice.source] : [])])],
-          flags: [...flags, ...(partitions > 1 ? ['partitioned: no single sourced class is large enough'] : [])],
+          flags: [...flags, ...(offer.cpu !== 'dedicated' ? [`${offer.cpu} vCPU`] : []), ...(partitions > 1 ? ['partitioned: no single sourced class is large enough'] : [])],
         }),
       });
     }
@@ -249,7 +249,7 @@ function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: P
           utilizationAtPeak: postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * server.vcpu) : null,
           detail: `${server.vcpu} vCPU / ${server.memoryGiB} GiB; ${partitions} primary(ies) + ${a.dbStandby} standby each${a.dbReadReplicas ? ` + ${a.dbReadReplicas} replica(s)` : ''}; hot set ${fmtGiB(postgres.hotBytes)} needs ${fmtGiB(postgres.ramBytes)} RAM${block ? '' : '; data on the local disk (volumes not in the catalog)'}`,
           sources: [server.price.source],
-          flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(partitions > 1 ? ['partitioned'] : [])],
+          flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : []), ...(partitions > 1 ? ['partitioned'] : [])],
         }),
       });
     }
