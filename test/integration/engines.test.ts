@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,10 +117,12 @@ describe('engines against the local stack (nginx, 3 app servers, Redis, PostgreS
       expect(availability.available, availability.hint).toBe(true);
       const plan = constantPlan(target.baseUrl, 250, 8);
       const outDir = path.join(outRoot, name);
-      await import('node:fs/promises').then((fs) => fs.mkdir(outDir, { recursive: true }));
+      await mkdir(outDir, { recursive: true });
       const ticks: EngineTick[] = [];
       const before = await requestCounter(target.metricsUrls);
-      const output = await engine.run({ plan, outDir, signal: new AbortController().signal, onTick: (tick) => ticks.push(tick) });
+      // k6 also writes its series into the stack's Prometheus (remote write, native histograms).
+      const remoteWrite = name === 'k6' && stack?.state.prometheusUrl ? { prometheusRemoteWriteUrl: `${stack.state.prometheusUrl}/api/v1/write` } : {};
+      const output = await engine.run({ plan, outDir, signal: new AbortController().signal, onTick: (tick) => ticks.push(tick), ...remoteWrite });
       const after = await requestCounter(target.metricsUrls);
       const served = after - before;
       console.log(name, JSON.stringify({ served, totals: output.totals, generator: output.generator, notes: output.engine.notes }));
@@ -128,6 +130,46 @@ describe('engines against the local stack (nginx, 3 app servers, Redis, PostgreS
       checkWellFormed(output, plan);
       expect(ticks.length).toBeGreaterThan(0);
       for (const file of output.rawFiles) await expect(readFile(path.join(outDir, file))).resolves.toBeInstanceOf(Buffer);
+      if (name === 'k6' && stack?.state.prometheusUrl) {
+        const query = `${stack.state.prometheusUrl}/api/v1/query?query=${encodeURIComponent('sum(k6_http_reqs_total)')}`;
+        const answer = (await (await fetch(query)).json()) as { data: { result: { value: [number, string] }[] } };
+        expect(Number(answer.data.result[0]?.value[1] ?? 0)).toBeGreaterThan(0);
+      }
     });
   }
+
+  it('k6, closed model: users with think time, counts match the servers', async () => {
+    const plan: Plan = {
+      ...constantPlan(target.baseUrl, 10, 6),
+      model: 'closed',
+      startTarget: 10,
+      stages: [{ durationS: 6, target: 10 }],
+      thinkTimeS: 0.1,
+      maxUsers: 10,
+    };
+    const outDir = path.join(outRoot, 'k6-closed');
+    await mkdir(outDir, { recursive: true });
+    const before = await requestCounter(target.metricsUrls);
+    const output = await getEngine('k6').run({ plan, outDir, signal: new AbortController().signal });
+    const served = (await requestCounter(target.metricsUrls)) - before;
+    expect(Math.abs(output.totals.requests - served) / served).toBeLessThanOrEqual(0.01);
+    expect(output.totals.maxActiveUsers).toBe(10);
+    // Ten users each pausing 0.1 s between requests: at most 100 req/s.
+    expect(output.totals.achievedRps).toBeLessThanOrEqual(100);
+    expect(output.endpoints.find((endpoint) => endpoint.name === 'login')?.requests).toBe(10);
+  });
+
+  it('autocannon stops when the run is aborted and says the result is interrupted', async () => {
+    const plan = constantPlan(target.baseUrl, 100, 30);
+    const outDir = path.join(outRoot, 'autocannon-abort');
+    await mkdir(outDir, { recursive: true });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 3000);
+    const output = await getEngine('autocannon').run({ plan, outDir, signal: controller.signal });
+    expect(output.interrupted).toBe(true);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(output.totals.requests).toBeGreaterThan(0);
+    expect(output.intervals.reduce((sum, interval) => sum + interval.requests, 0)).toBeLessThan(100 * 30);
+  });
 });
