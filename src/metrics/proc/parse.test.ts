@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuCoresFromSamples, parseChildren, parseProcStat, parseProcStatm, treeTicks } from './parse.js';
+import { cpuCoresFromSamples, parseChildren, parseProcStat, parseProcStatm, parseSchedstat, processCpuSeconds, treeTicks } from './parse.js';
 
 // Captured from a Debian box: nginx worker, then a command name with spaces and parentheses.
 const NGINX_WORKER =
@@ -42,6 +42,16 @@ describe('parseProcStatm', () => {
   });
 });
 
+describe('schedstat', () => {
+  it('reads the run time and prefers it to ticks, adding reaped children', () => {
+    expect(parseSchedstat('234645259 32827677 463\n')).toBe(234645259);
+    expect(parseSchedstat('')).toBeUndefined();
+    const stat = parseProcStat(ODD_NAME)!; // utime 5, stime 7, cutime 11, cstime 13
+    expect(processCpuSeconds(stat, [1_500_000_000, 250_000_000], 100)).toBeCloseTo(1.75 + 0.24, 10);
+    expect(processCpuSeconds(stat, undefined, 100)).toBeCloseTo(0.12 + 0.24, 10);
+  });
+});
+
 describe('parseChildren', () => {
   it('reads a space-separated list, possibly empty', () => {
     expect(parseChildren('2317 2318 \n')).toEqual([2317, 2318]);
@@ -55,12 +65,12 @@ describe('treeTicks and cpuCoresFromSamples', () => {
     const b = parseProcStat(ODD_NAME);
     expect(treeTicks([a!, b!])).toBe(37 + 12 + 5 + 7 + 11 + 13);
     const samples = [
-      { t: 0, ticks: 1000, rssBytes: 0, processes: 2 },
-      { t: 1, ticks: 1050, rssBytes: 0, processes: 2 },
-      { t: 3, ticks: 1250, rssBytes: 0, processes: 2 },
-      { t: 4, ticks: 1240, rssBytes: 0, processes: 1 },
+      { t: 0, cpuSeconds: 10, rssBytes: 0, processes: 2 },
+      { t: 1, cpuSeconds: 10.5, rssBytes: 0, processes: 2 },
+      { t: 3, cpuSeconds: 12.5, rssBytes: 0, processes: 2 },
+      { t: 4, cpuSeconds: 12.4, rssBytes: 0, processes: 1 },
     ];
-    expect(cpuCoresFromSamples(samples, 100)).toEqual([
+    expect(cpuCoresFromSamples(samples)).toEqual([
       [1, 0.5],
       [3, 1],
       [4, 0],

@@ -73,27 +73,46 @@ export function treeTicks(stats: ProcStat[]): number {
   return stats.reduce((total, s) => total + s.utime + s.stime + s.cutime + s.cstime, 0);
 }
 
+/** Reads /proc/<pid>/task/<tid>/schedstat: nanoseconds the thread has run on a CPU (first field). */
+export function parseSchedstat(text: string): number | undefined {
+  const first = text.trim().split(/\s+/)[0];
+  if (first === undefined || !/^\d+$/.test(first)) return undefined;
+  return Number(first);
+}
+
+/**
+ * CPU-seconds one process has used, its reaped children included. The threads' schedstat run
+ * times are exact to the nanosecond, where utime and stime come in 10 ms ticks — too coarse for a
+ * tier that uses a few ticks a second; without them (no schedstat) the ticks are used.
+ */
+export function processCpuSeconds(stat: ProcStat, threadRunNs: number[] | undefined, clockTicksPerSecond: number): number {
+  const children = (stat.cutime + stat.cstime) / clockTicksPerSecond;
+  if (threadRunNs === undefined || threadRunNs.length === 0) return (stat.utime + stat.stime) / clockTicksPerSecond + children;
+  return threadRunNs.reduce((sum, ns) => sum + ns, 0) / 1e9 + children;
+}
+
 export interface TreeSample {
   /** Seconds since the run started. */
   t: number;
-  ticks: number;
+  /** CPU-seconds the tree has used so far (a counter). */
+  cpuSeconds: number;
   rssBytes: number;
   processes: number;
 }
 
 /**
- * CPU cores used between successive samples of one process tree. A fall in the tick total (a
- * child exited before its parent reaped it) counts as zero rather than as negative work.
+ * CPU cores used between successive samples of one process tree. A fall in the total (a process
+ * exited before its parent reaped it) counts as zero rather than as negative work.
  */
-export function cpuCoresFromSamples(samples: TreeSample[], clockTicksPerSecond: number): Array<[number, number]> {
+export function cpuCoresFromSamples(samples: TreeSample[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (let i = 1; i < samples.length; i += 1) {
     const previous = samples[i - 1] as TreeSample;
     const current = samples[i] as TreeSample;
     const elapsed = current.t - previous.t;
     if (!(elapsed > 0)) continue;
-    const ticks = Math.max(0, current.ticks - previous.ticks);
-    out.push([current.t, ticks / clockTicksPerSecond / elapsed]);
+    const used = Math.max(0, current.cpuSeconds - previous.cpuSeconds);
+    out.push([current.t, used / elapsed]);
   }
   return out;
 }

@@ -10,7 +10,7 @@ import type { ServerSeries } from '../../results/schema.js';
 import { METRICS, finitePoints } from '../series.js';
 import type { Collector, CollectorClock } from '../types.js';
 import { systemClock } from '../types.js';
-import { type ProcStat, type TreeSample, cpuCoresFromSamples, parseChildren, parseProcStat, parseProcStatm, treeTicks } from './parse.js';
+import { type TreeSample, cpuCoresFromSamples, parseChildren, parseProcStat, parseProcStatm, parseSchedstat, processCpuSeconds } from './parse.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -114,7 +114,22 @@ export class ProcSampler implements Collector {
     return [...seen];
   }
 
+  /** Run times of a process's threads (ns); undefined when schedstat cannot be read. */
+  private async threadRunTimes(pid: number): Promise<number[] | undefined> {
+    let tasks: string[];
+    try {
+      tasks = await readdir(`${this.procRoot}/${pid}/task`);
+    } catch {
+      return undefined;
+    }
+    const times = await Promise.all(tasks.map(async (tid) => parseSchedstat((await readText(`${this.procRoot}/${pid}/task/${tid}/schedstat`)) ?? '')));
+    // A thread that exited between listing and reading just drops out; no thread at all means no schedstat.
+    const known = times.filter((ns): ns is number => ns !== undefined);
+    return known.length > 0 ? known : undefined;
+  }
+
   private async sampleOnce(): Promise<void> {
+    const clockTicks = this.clockTicks ?? 100;
     for (const target of this.options.targets) {
       const pids = await this.processTree(target.pid);
       // Read the whole tree at once and stamp it with the middle of the reads: on a busy machine
@@ -122,25 +137,31 @@ export class ProcSampler implements Collector {
       const before = this.clock.now();
       const readings = await Promise.all(
         pids.map(async (pid) => {
-          const [statText, statmText] = await Promise.all([readText(`${this.procRoot}/${pid}/stat`), readText(`${this.procRoot}/${pid}/statm`)]);
-          return { stat: parseProcStat(statText ?? ''), statm: parseProcStatm(statmText ?? '') };
+          const [statText, statmText, runTimes] = await Promise.all([
+            readText(`${this.procRoot}/${pid}/stat`),
+            readText(`${this.procRoot}/${pid}/statm`),
+            this.threadRunTimes(pid),
+          ]);
+          return { stat: parseProcStat(statText ?? ''), statm: parseProcStatm(statmText ?? ''), runTimes };
         }),
       );
       const t = ((before + this.clock.now()) / 2 - this.runStartMs) / 1000;
-      const stats: ProcStat[] = [];
+      let cpuSeconds = 0;
       let residentPages = 0;
-      for (const { stat, statm } of readings) {
+      let processes = 0;
+      for (const { stat, statm, runTimes } of readings) {
         if (!stat || !statm) continue;
-        stats.push(stat);
+        processes += 1;
+        cpuSeconds += processCpuSeconds(stat, runTimes, clockTicks);
         residentPages += statm.residentPages;
       }
-      if (stats.length === 0) continue; // the component is not running: no point rather than a zero
+      if (processes === 0) continue; // the component is not running: no point rather than a zero
       let list = this.samples.get(target.name);
       if (!list) {
         list = [];
         this.samples.set(target.name, list);
       }
-      list.push({ t, ticks: treeTicks(stats), rssBytes: residentPages * (this.pageSize ?? 4096), processes: stats.length });
+      list.push({ t, cpuSeconds, rssBytes: residentPages * (this.pageSize ?? 4096), processes });
     }
   }
 
@@ -150,7 +171,7 @@ export class ProcSampler implements Collector {
       const samples = this.samples.get(target.name) ?? [];
       if (samples.length === 0) continue;
       const base = { tier: target.tier, instance: target.name, source: 'proc' as const };
-      out.push({ ...base, ...METRICS.cpu, points: finitePoints(cpuCoresFromSamples(samples, this.clockTicks ?? 100)) });
+      out.push({ ...base, ...METRICS.cpu, points: finitePoints(cpuCoresFromSamples(samples)) });
       out.push({ ...base, ...METRICS.rss, points: finitePoints(samples.map((s) => [s.t, s.rssBytes])) });
       out.push({ ...base, ...METRICS.processes, points: finitePoints(samples.map((s) => [s.t, s.processes])) });
     }
