@@ -21,6 +21,9 @@ export interface EngineRunInput {
   onTick?: (tick: EngineTick) => void;
   /** Prometheus remote-write receiver of the stack, when one is up (k6 writes its series there). */
   prometheusRemoteWriteUrl?: string;
+  /** Environment for finding and running engine binaries (PATH, ...); the CLI passes ctx.env.
+   * Absent: k6 is looked for in <project root>/.tools/bin only, children get a minimal PATH. */
+  env?: Record<string, string | undefined>;
 }
 
 /** What an engine returns, already normalized; `capacity run` adds scenario, target, SLOs, server series. */

@@ -122,13 +122,14 @@ describe('engines against the local stack (nginx, 3 app servers, Redis, PostgreS
       const before = await requestCounter(target.metricsUrls);
       // k6 also writes its series into the stack's Prometheus (remote write, native histograms).
       const remoteWrite = name === 'k6' && stack?.state.prometheusUrl ? { prometheusRemoteWriteUrl: `${stack.state.prometheusUrl}/api/v1/write` } : {};
-      const output = await engine.run({ plan, outDir, signal: new AbortController().signal, onTick: (tick) => ticks.push(tick), ...remoteWrite });
+      const output = await engine.run({ plan, outDir, signal: new AbortController().signal, onTick: (tick) => ticks.push(tick), env: process.env, ...remoteWrite });
       const after = await requestCounter(target.metricsUrls);
       const served = after - before;
       console.log(name, JSON.stringify({ served, totals: output.totals, generator: output.generator, notes: output.engine.notes }));
       expect(Math.abs(output.totals.requests - served) / served).toBeLessThanOrEqual(0.01);
       checkWellFormed(output, plan);
       expect(ticks.length).toBeGreaterThan(0);
+      expect(ticks.reduce((sum, tick) => sum + tick.requests, 0)).toBeGreaterThan(0);
       for (const file of output.rawFiles) await expect(readFile(path.join(outDir, file))).resolves.toBeInstanceOf(Buffer);
       if (name === 'k6' && stack?.state.prometheusUrl) {
         const query = `${stack.state.prometheusUrl}/api/v1/query?query=${encodeURIComponent('sum(k6_http_reqs_total)')}`;
@@ -150,7 +151,7 @@ describe('engines against the local stack (nginx, 3 app servers, Redis, PostgreS
     const outDir = path.join(outRoot, 'k6-closed');
     await mkdir(outDir, { recursive: true });
     const before = await requestCounter(target.metricsUrls);
-    const output = await getEngine('k6').run({ plan, outDir, signal: new AbortController().signal });
+    const output = await getEngine('k6').run({ plan, outDir, signal: new AbortController().signal, env: process.env });
     const served = (await requestCounter(target.metricsUrls)) - before;
     expect(Math.abs(output.totals.requests - served) / served).toBeLessThanOrEqual(0.01);
     expect(output.totals.maxActiveUsers).toBe(10);

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { missingDependency } from '../../cli/errors.js';
 import { findNodeModuleBin, findProjectRoot, nodePackageVersion } from '../../doctor/checks.js';
-import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from '../types.js';
+import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput, EngineTick } from '../types.js';
 import { judgeGenerator } from '../normalize.js';
-import { meanTargetBetween } from '../mix.js';
+import { meanTargetBetween, plannedRpsBetween } from '../mix.js';
+import { ArtilleryConsoleReader } from './console.js';
 import { startProcSampler } from '../procSampler.js';
+import { childEnv } from '../childEnv.js';
 import { loginPool } from '../tokens.js';
 import { artilleryScript, CLOSED_REQUESTS_PER_VU } from './config.js';
 import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE } from './processor.js';
@@ -50,7 +53,7 @@ export const artilleryEngine: Engine = {
     const child = spawn(found.path, ['run', '--output', reportName, scriptName], {
       cwd: outDir,
       // No phoning home from a load test.
-      env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true', ARTILLERY_TELEMETRY_DEFAULTS: '{}' },
+      env: childEnv(input.env, { ARTILLERY_DISABLE_TELEMETRY: 'true' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const sampler = startProcSampler({ pids: () => (child.pid ? [child.pid] : []), includeDescendants: true, startedAtMs: startedAt.getTime() });
@@ -60,6 +63,15 @@ export const artilleryEngine: Engine = {
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
+    // Live progress from the console's per-period blocks; the result comes from the report.
+    const reader = new ArtilleryConsoleReader();
+    const spawnedAt = Date.now();
+    const emit = (tick: EngineTick | undefined): void => {
+      if (!tick) return;
+      const planned = plannedRpsBetween(plan, Math.max(0, tick.t - 10), tick.t);
+      input.onTick?.({ ...tick, ...(planned === undefined ? {} : { plannedRps: planned }) });
+    };
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => emit(reader.feed(line, (Date.now() - spawnedAt) / 1000)));
     let interrupted = false;
     const onAbort = (): void => {
       interrupted = true;
@@ -70,7 +82,7 @@ export const artilleryEngine: Engine = {
     if (signal.aborted) onAbort();
     const exit = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (code) => resolve(code));
+      child.once('close', (code) => resolve(code));
     });
     signal.removeEventListener('abort', onAbort);
     const endedAt = new Date();
@@ -85,7 +97,9 @@ export const artilleryEngine: Engine = {
     }
     const report = parseArtilleryReport(reportText);
     const normalized = normalizeArtilleryReport(report, plan, pool.requests);
-    for (const interval of normalized.intervals) {
+    emit(reader.finish((Date.now() - spawnedAt) / 1000));
+    // Without console blocks (a changed output format), ticks come from the report's periods.
+    for (const interval of reader.blocks > 0 ? [] : normalized.intervals) {
       input.onTick?.({
         t: interval.t + interval.durationS,
         ...(interval.plannedRps === undefined ? {} : { plannedRps: interval.plannedRps }),

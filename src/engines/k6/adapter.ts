@@ -13,6 +13,7 @@ import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from
 import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
 import { meanTargetBetween } from '../mix.js';
 import { startProcSampler } from '../procSampler.js';
+import { childEnv } from '../childEnv.js';
 import { K6CsvParser } from './csvStream.js';
 import { k6SummaryFigures } from './summary.js';
 
@@ -55,7 +56,7 @@ export const k6Engine: Engine = {
 
   async run(input: EngineRunInput): Promise<EngineRunOutput> {
     const { plan, outDir, signal } = input;
-    const found = await locate(process.env);
+    const found = await locate(input.env ?? {});
     if (!found.available || !found.path) throw missingDependency('k6 was not found', found.hint);
     const binary = found.path;
     const planFile = path.join(outDir, 'k6-plan.json');
@@ -69,13 +70,12 @@ export const k6Engine: Engine = {
     await execFileAsync('mkfifo', [fifo]);
 
     const args = ['run', '--no-usage-report', '--no-color', '--quiet', '--out', `csv=${fifo}`];
-    const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
+    const env = childEnv(input.env, {
       CAPACITY_PLAN_FILE: planFile,
       CAPACITY_SUMMARY_FILE: summaryFile,
       K6_CSV_TIME_FORMAT: 'unix_micro',
       K6_NO_USAGE_REPORT: 'true',
-    };
+    });
     if (input.prometheusRemoteWriteUrl) {
       args.push('--out', 'experimental-prometheus-rw');
       env['K6_PROMETHEUS_RW_SERVER_URL'] = input.prometheusRemoteWriteUrl;
@@ -132,7 +132,7 @@ export const k6Engine: Engine = {
 
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal }));
+      child.once('close', (code, exitSignal) => resolve({ code, signal: exitSignal }));
     });
     signal.removeEventListener('abort', onAbort);
     // k6 may have died before opening the FIFO: open it for writing so the reader wakes up.
