@@ -3,7 +3,7 @@
  * resident memory of its whole process tree (nginx master and workers, the postmaster and its
  * backends, ...) read from /proc. Linux only.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ServerSeries } from '../../results/schema.js';
@@ -42,11 +42,21 @@ async function getconf(name: string, fallback: number): Promise<number> {
   }
 }
 
-async function readText(path: string): Promise<string | undefined> {
+// /proc files are generated in memory: synchronous reads cost microseconds, where the promise
+// API's open/read/close round trips through the thread pool cost many times the work itself.
+function readText(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined; // the process or thread exited meanwhile
+  }
+}
+
+function listDir(path: string): string[] | undefined {
+  try {
+    return readdirSync(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -94,20 +104,18 @@ export class ProcSampler implements Collector {
 
   /** The PIDs of a process and all its descendants, through the per-thread children lists. */
   async processTree(rootPid: number): Promise<number[]> {
+    return this.treeOf(rootPid);
+  }
+
+  private treeOf(rootPid: number): number[] {
     const seen = new Set<number>();
     const queue = [rootPid];
     while (queue.length > 0) {
       const pid = queue.shift() as number;
       if (seen.has(pid)) continue;
       seen.add(pid);
-      let tasks: string[];
-      try {
-        tasks = await readdir(`${this.procRoot}/${pid}/task`);
-      } catch {
-        continue;
-      }
-      for (const tid of tasks) {
-        const text = await readText(`${this.procRoot}/${pid}/task/${tid}/children`);
+      for (const tid of listDir(`${this.procRoot}/${pid}/task`) ?? []) {
+        const text = readText(`${this.procRoot}/${pid}/task/${tid}/children`);
         if (text !== undefined) queue.push(...parseChildren(text));
       }
     }
@@ -115,46 +123,34 @@ export class ProcSampler implements Collector {
   }
 
   /** Run times of a process's threads (ns); undefined when schedstat cannot be read. */
-  private async threadRunTimes(pid: number): Promise<number[] | undefined> {
-    let tasks: string[];
-    try {
-      tasks = await readdir(`${this.procRoot}/${pid}/task`);
-    } catch {
-      return undefined;
+  private threadRunTimes(pid: number): number[] | undefined {
+    const known: number[] = [];
+    for (const tid of listDir(`${this.procRoot}/${pid}/task`) ?? []) {
+      // A thread that exited between listing and reading just drops out.
+      const ns = parseSchedstat(readText(`${this.procRoot}/${pid}/task/${tid}/schedstat`) ?? '');
+      if (ns !== undefined) known.push(ns);
     }
-    const times = await Promise.all(tasks.map(async (tid) => parseSchedstat((await readText(`${this.procRoot}/${pid}/task/${tid}/schedstat`)) ?? '')));
-    // A thread that exited between listing and reading just drops out; no thread at all means no schedstat.
-    const known = times.filter((ns): ns is number => ns !== undefined);
     return known.length > 0 ? known : undefined;
   }
 
   private async sampleOnce(): Promise<void> {
     const clockTicks = this.clockTicks ?? 100;
     for (const target of this.options.targets) {
-      const pids = await this.processTree(target.pid);
-      // Read the whole tree at once and stamp it with the middle of the reads: on a busy machine
-      // a sequential walk can take long enough to skew the per-second figures.
+      const pids = this.treeOf(target.pid);
+      // Stamp the tree with the middle of its reads (they take well under a millisecond).
       const before = this.clock.now();
-      const readings = await Promise.all(
-        pids.map(async (pid) => {
-          const [statText, statmText, runTimes] = await Promise.all([
-            readText(`${this.procRoot}/${pid}/stat`),
-            readText(`${this.procRoot}/${pid}/statm`),
-            this.threadRunTimes(pid),
-          ]);
-          return { stat: parseProcStat(statText ?? ''), statm: parseProcStatm(statmText ?? ''), runTimes };
-        }),
-      );
-      const t = ((before + this.clock.now()) / 2 - this.runStartMs) / 1000;
       let cpuSeconds = 0;
       let residentPages = 0;
       let processes = 0;
-      for (const { stat, statm, runTimes } of readings) {
+      for (const pid of pids) {
+        const stat = parseProcStat(readText(`${this.procRoot}/${pid}/stat`) ?? '');
+        const statm = parseProcStatm(readText(`${this.procRoot}/${pid}/statm`) ?? '');
         if (!stat || !statm) continue;
         processes += 1;
-        cpuSeconds += processCpuSeconds(stat, runTimes, clockTicks);
+        cpuSeconds += processCpuSeconds(stat, this.threadRunTimes(pid), clockTicks);
         residentPages += statm.residentPages;
       }
+      const t = ((before + this.clock.now()) / 2 - this.runStartMs) / 1000;
       if (processes === 0) continue; // the component is not running: no point rather than a zero
       let list = this.samples.get(target.name);
       if (!list) {
