@@ -82,18 +82,23 @@ try {
   say(`warming up (${values['warm-up']} s)`);
   await wrk(stack.baseUrl, Number(values['warm-up']));
 
-  const results = { on: [], off: [] };
+  const results = { on: [], off: [], collectorMsPerS: [] };
   for (let pair = 0; pair < pairs; pair += 1) {
     for (const mode of pair % 2 === 0 ? ['on', 'off'] : ['off', 'on']) {
       const load = loadavg()[0].toFixed(1);
       let collectors = [];
+      // This process does nothing but collect while wrk runs: its CPU is the collectors' own cost.
+      const cpuBefore = process.cpuUsage();
       if (mode === 'on') collectors = await startAll(createCollectors({ stack }), new Date(), (message) => say(`  collector: ${message}`));
       const { rps, non2xx } = await wrk(stack.baseUrl, durationS);
+      const cpu = process.cpuUsage(cpuBefore);
+      const collectorMsPerS = (cpu.user + cpu.system) / 1000 / durationS;
       let note = '';
       if (mode === 'on') {
         const began = Date.now();
         const { series, problems } = await stopAll(collectors);
-        note = `  (${collectors.map((c) => c.name).join(', ')}: ${series.length} series, stop took ${((Date.now() - began) / 1000).toFixed(1)} s${problems.length ? `, problems: ${problems.join('; ')}` : ''})`;
+        note = `  (${collectors.map((c) => c.name).join(', ')}: ${collectorMsPerS.toFixed(1)} ms CPU per second while loading, ${series.length} series, read-back took ${((Date.now() - began) / 1000).toFixed(1)} s${problems.length ? `, problems: ${problems.join('; ')}` : ''})`;
+        results.collectorMsPerS.push(collectorMsPerS);
       }
       results[mode].push(rps);
       console.log(`pair ${pair + 1}  collection ${mode.padEnd(3)}  ${rps.toFixed(0).padStart(6)} req/s  non-2xx ${non2xx}  load avg ${load}${note}`);
@@ -102,6 +107,7 @@ try {
   const on = median(results.on);
   const off = median(results.off);
   console.log(`\nmedian req/s: collection on ${on.toFixed(0)}, off ${off.toFixed(0)}; drop with collection ${(((off - on) / off) * 100).toFixed(1)} %`);
+  console.log(`collectors' own CPU while loading: median ${median(results.collectorMsPerS).toFixed(1)} ms per second (${((median(results.collectorMsPerS) / 1000) * 100).toFixed(2)} % of one core)`);
   console.log(`(${pairs} pairs, ${durationS} s each, wrk ${values.connections} connections, ${values.apps} apps)`);
 } finally {
   await cleanup();
