@@ -72,7 +72,9 @@ process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
 
 try {
-  const address = await server.listen({ host: config.host, port: config.port });
+  // Node's default accept backlog (511) overflows when a load balancer opens thousands of
+  // connections at once; the kernel caps this at net.core.somaxconn.
+  const address = await server.listen({ host: config.host, port: config.port, backlog: 4096 });
   console.error(`reference-app ${config.instanceId}: listening on ${address}`);
 } catch (error) {
   console.error(`reference-app ${config.instanceId}: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
