@@ -35,14 +35,20 @@ describe('reporters (pure parts)', () => {
     expect(new Set(several.map((chart) => chart.id)).size).toBe(several.length);
   });
 
-  it('sums CPU per tier over instances, aligned by second', () => {
+  it('sums CPU per tier over instances, aligned by second, one source per tier', () => {
     const result = { ...fixture('smoke-k6'), server: [] } as RunResult;
     result.server = [
       { tier: 'app', instance: 'a', metric: 'cpu_seconds_per_second', unit: 'cores', source: 'proc', points: [[0, 0.5], [1, 0.25]] },
       { tier: 'app', instance: 'b', metric: 'cpu_seconds_per_second', unit: 'cores', source: 'proc', points: [[0.1, 0.25]] },
       { tier: 'app', instance: 'a', metric: 'rss_bytes', unit: 'bytes', source: 'proc', points: [[0, 1e8]] },
+      // The same CPU seen through Prometheus is not added a second time.
+      { tier: 'app', instance: 'a', metric: 'cpu_seconds_per_second', unit: 'cores', source: 'prometheus', points: [[0, 0.5]] },
+      { tier: 'redis', instance: 'r', metric: 'cpu_seconds_per_second', unit: 'cores', source: 'prometheus', points: [[0, 0.1]] },
     ];
-    expect(cpuByTier(result)).toEqual([{ tier: 'app', points: [[0, 0.75], [1, 0.25]] }]);
+    expect(cpuByTier(result)).toEqual([
+      { tier: 'app', points: [[0, 0.75], [1, 0.25]] },
+      { tier: 'redis', points: [[0, 0.1]] },
+    ]);
   });
 
   it('computes the USL curve and sparklines', () => {

@@ -41,10 +41,23 @@ export function isCpuSeries(series: ServerSeries): boolean {
   return CPU_METRICS.has(series.metric);
 }
 
-/** CPU per tier: the instances of a tier summed at each time (points aligned by second). */
+const SOURCE_PREFERENCE: readonly ServerSeries['source'][] = ['proc', 'prometheus', 'scrape', 'cloudwatch'];
+
+/**
+ * CPU per tier: the instances of a tier summed at each time (points aligned by second). A tier
+ * measured by several sources (the /proc sampler and Prometheus) counts once, from the first
+ * source in SOURCE_PREFERENCE, so the same CPU is not added twice.
+ */
 export function cpuByTier(result: RunResult): { tier: string; points: [number, number][] }[] {
+  const cpuSeries = result.server.filter(isCpuSeries);
+  const chosenSource = new Map<string, ServerSeries['source']>();
+  for (const series of cpuSeries) {
+    const current = chosenSource.get(series.tier);
+    if (current === undefined || SOURCE_PREFERENCE.indexOf(series.source) < SOURCE_PREFERENCE.indexOf(current)) chosenSource.set(series.tier, series.source);
+  }
   const tiers = new Map<string, Map<number, number>>();
-  for (const series of result.server.filter(isCpuSeries)) {
+  for (const series of cpuSeries) {
+    if (chosenSource.get(series.tier) !== series.source) continue;
     const byTime = tiers.get(series.tier) ?? new Map<number, number>();
     for (const [t, value] of series.points) {
       const key = Math.round(t);
