@@ -115,7 +115,8 @@ export const k6Engine: Engine = {
       for await (const line of lines) {
         const event = parser.parseLine(line);
         if (!event) continue;
-        if (event.kind === 'request') {
+        if (event.kind === 'setup') aggregator.recordSetup(event.sample);
+        else if (event.kind === 'request') {
           aggregator.record(event.sample);
           latestT = Math.max(latestT, event.sample.t);
         } else if (event.kind === 'dropped') aggregator.recordDropped(event.count);
@@ -163,7 +164,7 @@ export const k6Engine: Engine = {
     const notes = [
       'latency percentiles from HDR histograms filled from k6\'s CSV sample stream (read through a FIFO, aggregated per interval in memory; no per-sample file)',
       plan.model === 'open' ? 'open model: ramping-arrival-rate' : 'closed model: ramping-vus with sleep(thinkTime) after each request',
-      'each virtual user logs in once, in its first iteration (counted as the "login" endpoint)',
+      'sign-in: setup() logs in a pool of up to 50 seeded users; each virtual user uses the token of its slot (the logins count in totals and the "login" endpoint, not in intervals)',
     ];
     if (exit.code === 99) notes.push('k6 reported crossed thresholds (exit 99); SLO verdicts are computed by capacity from the same figures');
     if (summary && summary.requests !== result.totals.requests) {
@@ -189,6 +190,7 @@ export const k6Engine: Engine = {
       }),
       rawFiles,
       interrupted,
+      setupRequests: aggregator.setupRequestCount,
     };
   },
 };

@@ -7,7 +7,7 @@ import { parseK6Version } from './adapter.js';
 import { k6SummaryFigures } from './summary.js';
 
 // Recorded from a real k6 v1.8.1 run of scripts/capacity.js (fixtures/plan.json: 20 req/s for
-// 2 s; "bad" answers 500, "me" needs the login).
+// 2 s; "bad" answers 500, "me" needs a token: setup() signed in 5 users first).
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
 describe('k6 CSV sample stream', () => {
@@ -18,18 +18,21 @@ describe('k6 CSV sample stream', () => {
     for (const line of fixture('samples.csv').split('\n')) {
       const event = parser.parseLine(line);
       if (event?.kind === 'request') aggregator.record(event.sample);
+      else if (event?.kind === 'setup') aggregator.recordSetup(event.sample);
       else if (event?.kind === 'dropped') aggregator.recordDropped(event.count);
       else if (event?.kind === 'vus') aggregator.recordActiveUsers(event.t, event.users);
     }
     const summary = k6SummaryFigures(JSON.parse(fixture('summary.json')));
     const { totals, endpoints, intervals } = aggregator.finish(summary.durationS ?? 2);
     expect(totals.requests).toBe(summary.requests);
-    expect(totals.requests).toBe(42);
-    expect(Object.fromEntries(endpoints.map((endpoint) => [endpoint.name, endpoint.requests]))).toEqual({ 'get-x': 23, bad: 12, me: 5, login: 2 });
-    expect(totals.errors).toBe(12);
-    expect(totals.errorsByKind).toEqual({ http_5xx: 12 });
-    expect(totals.statusCounts).toEqual({ '200': 30, '500': 12 });
-    expect(intervals.reduce((sum, interval) => sum + interval.requests, 0)).toBe(42);
+    expect(totals.requests).toBe(45);
+    expect(Object.fromEntries(endpoints.map((endpoint) => [endpoint.name, endpoint.requests]))).toEqual({ 'get-x': 26, bad: 7, me: 7, login: 5 });
+    expect(totals.errors).toBe(7);
+    expect(totals.errorsByKind).toEqual({ http_5xx: 7 });
+    expect(totals.statusCounts).toEqual({ '200': 38, '500': 7 });
+    // The setup() logins are in the totals, not in the series.
+    expect(aggregator.setupRequestCount).toBe(5);
+    expect(intervals.reduce((sum, interval) => sum + interval.requests, 0)).toBe(40);
     expect(intervals.length).toBeGreaterThanOrEqual(2);
     // Our merged histogram and k6's own trend agree on the p95 to the histogram's precision.
     expect(totals.latencyMs?.p95).toBeCloseTo(summary.p95Ms ?? -1, 0);
@@ -38,7 +41,12 @@ describe('k6 CSV sample stream', () => {
   it('decodes one request row by the header, quoted fields included', () => {
     const parser = new K6CsvParser();
     parser.parseLine('metric_name,timestamp,metric_value,error_code,expected_response,method,name,scenario,status,extra_tags,metadata');
-    parser.parseLine('http_reqs,1000000,1.000000,,true,GET,x,main,200,,');
+    // A setup() sample (no scenario tag) does not start the clock.
+    expect(parser.parseLine('http_req_duration,500000,40,,true,POST,login,,200,,')).toEqual({
+      kind: 'setup',
+      sample: { t: 0, name: 'login', status: 200, ok: true, latencyMs: 40 },
+    });
+    parser.parseLine('http_req_duration,1000000,1.5,,true,GET,x,main,200,,');
     const event = parser.parseLine('http_req_duration,3000000,12.5,1050,false,GET,"a,b",main,0,,');
     expect(event).toEqual({ kind: 'request', sample: { t: 2, name: 'a,b', status: 0, ok: false, errorKind: 'timeout' } });
     expect(parser.parseLine('http_req_waiting,3000000,12.5,,true,GET,x,main,200,,')).toBeUndefined();

@@ -9,6 +9,8 @@ import { httpErrorKind } from '../mix.js';
 
 export type K6Event =
   | { kind: 'request'; sample: RequestSample }
+  /** A request made in setup() (the sign-in pool), before the scenario starts. */
+  | { kind: 'setup'; sample: RequestSample }
   | { kind: 'dropped'; t: number; count: number }
   | { kind: 'vus'; t: number; users: number };
 
@@ -61,15 +63,14 @@ export class K6CsvParser {
       return undefined;
     }
     const wanted = line.startsWith('http_req_duration,') || line.startsWith('dropped_iterations,') || line.startsWith('vus,');
-    if (!wanted) {
-      if (this.startUs === undefined) this.startUs = Number(line.split(',', 2)[1]);
-      return undefined;
-    }
+    if (!wanted) return undefined;
     const fields = splitCsv(line);
     const get = (name: string): string => fields[this.columns?.get(name) ?? -1] ?? '';
     const timestampUs = Number(get('timestamp'));
-    if (this.startUs === undefined) this.startUs = timestampUs;
-    const t = Math.max(0, (timestampUs - this.startUs) / 1e6);
+    // setup() samples carry no scenario tag; time zero is the scenario's first sample.
+    const inSetup = this.columns?.has('scenario') === true && get('scenario') === '';
+    if (this.startUs === undefined && !inSetup) this.startUs = timestampUs;
+    const t = this.startUs === undefined ? 0 : Math.max(0, (timestampUs - this.startUs) / 1e6);
     const value = Number(get('metric_value'));
     const metric = fields[0];
     if (metric === 'dropped_iterations') return { kind: 'dropped', t, count: value };
@@ -85,6 +86,6 @@ export class K6CsvParser {
       ...(status > 0 ? { latencyMs: value } : {}),
       ...(ok ? {} : { errorKind: status > 0 ? httpErrorKind(status) : k6NetworkErrorKind(errorCode) }),
     };
-    return { kind: 'request', sample };
+    return inSetup ? { kind: 'setup', sample } : { kind: 'request', sample };
   }
 }

@@ -104,34 +104,38 @@ for (const request of plan.requests) {
   if (request.expectStatus && request.expectStatus.length > 0) callbacks[request.name] = http.expectedStatuses(...request.expectStatus);
 }
 
-// Per virtual user: it signs in once, in its first iteration, and keeps the token.
-let token = null;
-
-function logIn() {
+// Sign-in happens once, in setup(): a pool of up to 50 seeded users (as the autocannon and
+// Artillery adapters do), so that new virtual users joining mid-run do not add a burst of
+// password checks to the load. Each virtual user keeps the token of its slot in the pool.
+export function setup() {
+  if (!needsToken) return { tokens: [] };
   const [low, high] = plan.data.userIdRange;
-  const userId = low + ((__VU - 1) % (high - low + 1));
-  const response = http.post(`${baseUrl}/auth/login`, JSON.stringify({ email: `user${userId}@capacity.test`, password: plan.data.password }), {
-    headers: { 'content-type': 'application/json' },
-    tags: { name: 'login' },
-    timeout,
-    responseType: 'text',
-  });
-  if (response.status === 200) {
+  const size = Math.max(1, Math.min(plan.maxUsers, high - low + 1, 50));
+  const tokens = [];
+  for (let i = 0; i < size; i += 1) {
+    const response = http.post(`${baseUrl}/auth/login`, JSON.stringify({ email: `user${low + i}@capacity.test`, password: plan.data.password }), {
+      headers: { 'content-type': 'application/json' },
+      tags: { name: 'login' },
+      timeout,
+      responseType: 'text',
+    });
+    if (response.status !== 200) continue;
     try {
       const body = JSON.parse(response.body);
-      token = body.accessToken || body.access_token || body.token || null;
+      const token = body.accessToken || body.access_token || body.token;
+      if (token) tokens.push(token);
     } catch {
-      token = null;
+      // not JSON: no token from this one
     }
   }
+  return { tokens };
 }
 
-export default function () {
-  if (needsToken && token === null) logIn();
+export default function (data) {
   const request = pick();
   const values = draw();
   const headers = {};
-  if (request.auth && token !== null) headers.authorization = `Bearer ${token}`;
+  if (request.auth && data.tokens.length > 0) headers.authorization = `Bearer ${data.tokens[(__VU - 1) % data.tokens.length]}`;
   let body = null;
   if (request.body !== undefined) {
     body = JSON.stringify(fillBody(request.body, values));
