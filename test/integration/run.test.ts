@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -42,8 +42,10 @@ function runCli(args: string[], cwd: string, options: { interruptAfterMs?: numbe
 }
 
 /** A small API on loopback: /healthz, /auth/login with a token, everything else 200 JSON. */
-function startCountingServer(): Promise<{ server: Server; url: string; counts: { healthz: number; other: number } }> {
+function startCountingServer(): Promise<{ server: Server; url: string; counts: { healthz: number; other: number }; delay: { ms: number } }> {
   const counts = { healthz: 0, other: 0 };
+  // Added latency on the API routes, so a test can make a real regression.
+  const delay = { ms: 0 };
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
@@ -57,13 +59,13 @@ function startCountingServer(): Promise<{ server: Server; url: string; counts: {
         response.writeHead(200, { 'content-type': 'application/json' }).end('{"accessToken":"t","refreshToken":"r"}');
         return;
       }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), delay.ms);
     });
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}`, counts });
+      resolve({ server, url: `http://127.0.0.1:${port}`, counts, delay });
     });
   });
 }
@@ -120,6 +122,36 @@ describe('capacity run', () => {
     expect(result.verdict).toBe('fail');
     expect(result.slos.find((slo) => slo.metric === 'minRps')).toMatchObject({ pass: false, threshold: 100000 });
     expect(exit.stdout).toContain('FAIL  throughput >= 100000 req/s');
+  });
+
+  it('--update-baseline records a baseline; --baseline then gates a slower run with exit 1', async () => {
+    const baselineFile = path.join(work, 'baselines', 'smoke.json');
+    const common = ['run', '--scenario', 'smoke', '--engine', 'autocannon', '--target', target.url, '--duration', '8s', '--quiet'];
+    const recorded = await runCli([...common, '--results-dir', path.join(work, 'results-gate-a'), '--update-baseline', baselineFile], work);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stderr).toContain('wrote baseline');
+    expect(JSON.parse(await readFile(baselineFile, 'utf8'))).toMatchObject({ scenario: 'smoke' });
+
+    target.delay.ms = 80;
+    try {
+      const slower = await runCli([...common, '--results-dir', path.join(work, 'results-gate-b'), '--baseline', baselineFile], work);
+      expect(slower.stdout).toContain('gate: FAILED: regression beyond the tolerance');
+      expect(slower.code, slower.stderr).toBe(1);
+    } finally {
+      target.delay.ms = 0;
+    }
+  });
+
+  it('a corrupt baseline exits 2 before any load is sent', async () => {
+    const corrupt = path.join(work, 'corrupt-baseline.json');
+    await writeFile(corrupt, '{"kind": "capacity-baseline", "runs": [');
+    const resultsDir = path.join(work, 'results-corrupt-baseline');
+    const before = target.counts.other;
+    const exit = await runCli(['run', '--scenario', 'smoke', '--engine', 'autocannon', '--target', target.url, '--baseline', corrupt, '--results-dir', resultsDir], work);
+    expect(exit.code, exit.stderr).toBe(2);
+    expect(exit.stderr).toContain('corrupt-baseline.json');
+    expect(target.counts.other).toBe(before);
+    await expect(readdir(resultsDir)).rejects.toThrow();
   });
 
   it('a target that refuses connections exits 4 and leaves no result folder', async () => {

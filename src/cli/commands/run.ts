@@ -1,7 +1,15 @@
 import { InvalidArgumentError } from 'commander';
 import type { CommandModule } from '../command.js';
-import { ExitCode, interrupted } from '../errors.js';
+import { badInput, ExitCode, interrupted } from '../errors.js';
+import { isInteractive } from '../context.js';
 import { addScenarioOptions, overridesFrom } from '../../run/cli-options.js';
+
+/** "10%" or "0.1" → 0.1 */
+function parseTolerance(text: string): number {
+  const value = text.trim().endsWith('%') ? Number(text.trim().slice(0, -1)) / 100 : Number(text);
+  if (!Number.isFinite(value) || value < 0) throw badInput(`--tolerance must be a fraction (0.1) or a percentage (10%), got "${text}"`);
+  return value;
+}
 
 export const command: CommandModule = {
   name: 'run',
@@ -18,7 +26,10 @@ export const command: CommandModule = {
       .option('-q, --quiet', 'no progress lines on stderr; only the summary')
       .option('--prometheus <url>', "read server metrics from this Prometheus (default: the stack's)")
       .option('--metrics-url <url>', 'scrape this /metrics endpoint every second (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
-      .option('--no-collect', 'collect no server-side metrics');
+      .option('--no-collect', 'collect no server-side metrics')
+      .option('--baseline <path>', 'gate the run against this baseline (file, result, or folder): exit 1 on a p95/p99/error-rate/throughput regression')
+      .option('--update-baseline <path>', 'write a baseline from this run (atomic; skipped when it regressed)')
+      .option('--tolerance <fraction>', 'gate tolerance for p95, p99 and throughput (0.1 or 10%)', '10%');
   },
   async action({ options, ctx }) {
     const path = await import('node:path');
@@ -32,9 +43,20 @@ export const command: CommandModule = {
     const { getEngine, listEngines } = await import('../../engines/index.js');
     const { ensureStack, downStack, resolveStateDir } = await import('../../stack/index.js');
 
+    // A bad baseline is bad input: refuse it before any load is sent.
+    const baseline = typeof options.baseline === 'string' ? options.baseline : undefined;
+    const updateBaseline = typeof options.updateBaseline === 'string' ? options.updateBaseline : undefined;
+    const tolerance = parseTolerance(String(options.tolerance));
+    if (baseline !== undefined) {
+      const { loadBaseline } = await import('../../gate/files.js');
+      await loadBaseline(baseline, ctx.cwd);
+    }
+
     const stateDir = resolveStateDir({ option: options.stateDir as string | undefined, env: ctx.env, cwd: ctx.cwd });
     const resultsDir = path.resolve(ctx.cwd, options.resultsDir as string);
-    const observer = plainObserver((line) => void ctx.stderr.write(`${line}\n`), { quiet: Boolean(options.quiet) });
+    // The ink view on a terminal; plain lines on stderr in CI or when piped, so stdout stays the summary.
+    const live = !options.quiet && isInteractive(ctx) ? (await import('../ui/index.js')).createLiveObserver(ctx, { mode: 'live' }) : undefined;
+    const observer = live ?? plainObserver((line) => void ctx.stderr.write(`${line}\n`), { quiet: Boolean(options.quiet) });
     const apps = options.apps as number | undefined;
     const outcome = await executeRun(
       {
@@ -65,10 +87,29 @@ export const command: CommandModule = {
       },
     );
 
+    await live?.flush();
     for (const { result, file } of outcome.results) ctx.stdout.write(`\n${formatRunSummary(result, displayPath(file, ctx.cwd))}`);
     if (outcome.results.length > 1) ctx.stdout.write(`\n${formatSideBySide(outcome.results.map((entry) => entry.result))}`);
     if (outcome.interruptedBy) throw interrupted(outcome.interruptedBy);
     const failed = outcome.results.some(({ result }) => result.verdict === 'fail');
-    return failed ? ExitCode.GateFailed : ExitCode.Ok;
+    let regressed = false;
+    if (baseline !== undefined || updateBaseline !== undefined) {
+      const { applyGate } = await import('../../gate/apply.js');
+      for (const { result } of outcome.results) {
+        const gate = await applyGate({
+          ...(baseline === undefined ? {} : { baseline }),
+          ...(updateBaseline === undefined ? {} : { updateBaseline }),
+          current: result,
+          options: { tolerance },
+          cwd: ctx.cwd,
+          env: ctx.env,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr,
+          now: ctx.now,
+        });
+        regressed ||= gate.exitCode !== ExitCode.Ok;
+      }
+    }
+    return failed || regressed ? ExitCode.GateFailed : ExitCode.Ok;
   },
 };
