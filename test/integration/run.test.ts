@@ -142,6 +142,25 @@ describe('capacity run', () => {
     }
   });
 
+  it('stops on the plan\'s timeline when the target cannot keep up (autocannon)', async () => {
+    // 20 connections at 3 s per answer serve ~7 req/s of the 20 planned: the steps cannot finish
+    // their requests, and the run must still end shortly after the plan's 8 s.
+    const resultsDir = path.join(work, 'results-slow');
+    target.delay.ms = 3000;
+    try {
+      const exit = await runCli(['run', '--scenario', 'smoke', '--engine', 'autocannon', '--target', target.url, '--results-dir', resultsDir, '--quiet'], work);
+      expect([0, 1]).toContain(exit.code);
+      const [id] = await readdir(resultsDir);
+      const result = await readResult(path.join(resultsDir, id as string));
+      const plan = result.plan as { totalDurationS: number; requestTimeoutS: number };
+      expect(result.status).toBe('complete');
+      expect(result.window.durationS).toBeLessThanOrEqual(plan.totalDurationS + plan.requestTimeoutS);
+      expect(result.generator?.saturated).toBe(true);
+    } finally {
+      target.delay.ms = 0;
+    }
+  });
+
   it('a corrupt baseline exits 2 before any load is sent', async () => {
     const corrupt = path.join(work, 'corrupt-baseline.json');
     await writeFile(corrupt, '{"kind": "capacity-baseline", "runs": [');

@@ -22,6 +22,8 @@ async function autocannonVersion(): Promise<string> {
 /** Rated steps run as this many instances started evenly across a second, so that
  * autocannon's per-second request budget does not fire as one burst at each second. */
 const MAX_STAGGERED_INSTANCES = 10;
+/** How long a rated step may run past its planned end to collect answers. */
+const STEP_GRACE_S = 2;
 
 interface StepOutcome {
   step: AutocannonStep;
@@ -255,8 +257,11 @@ async function runStep(
   const results: AutocannonResult[] = [];
   const onAbort = (): void => running.forEach((instance) => instance.stop());
   signal.addEventListener('abort', onAbort, { once: true });
-  // A rated step ends when its requests are answered; this cap stops one the target cannot keep up with.
-  const capMs = (step.durationS + plan.requestTimeoutS + 2) * 1000;
+  // A rated step ends when its requests are answered, but never later than a short grace after its
+  // planned end on the plan's timeline: against a target that cannot keep up, lateness must not pile
+  // up step after step (a 5-minute plan would otherwise run for half an hour).
+  const graceS = Math.min(plan.requestTimeoutS, STEP_GRACE_S);
+  const capMs = Math.max(0, step.startS + step.durationS + graceS - elapsedS()) * 1000;
   const cap = setTimeout(onAbort, capMs);
   try {
     await Promise.all(
