@@ -208,6 +208,7 @@ async function runOneEngine(
       plan,
       outDir: dir,
       signal: deps.signal,
+      env: deps.env,
       onTick: (tick) => {
         scheduleAt(tick.t);
         deps.observer.onTick(tick);
