@@ -6,6 +6,8 @@ import { main } from '../../src/cli/main.js';
 import type { ProcessContext } from '../../src/cli/context.js';
 import { sizeReportJsonSchema } from '../../src/sizing/report-json-schema.js';
 
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
 // `capacity size` run in-process through the real CLI (commander, option parsing, catalogs on
 // disk, renderers), as a user would, with injected streams.
 
@@ -80,7 +82,11 @@ describe('capacity size', () => {
     expect(run.stdout).toMatch(/€[\d.,]+ \(\$[\d.,]+\)/); // Hetzner in EUR and USD
     expect(run.stdout).toMatch(/Assumptions/);
     expect(run.stdout).toMatch(/concurrencyRatio\s+0\.01/);
-    expect(run.stdout).toMatch(/PROVISIONAL/);
+    // The report says where the demand figures come from, and flags them only when the shipped calibration is provisional.
+    expect(run.stdout).toMatch(/calibration: shipped default, scenario \w+/);
+    const shipped = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'src/sizing/default-calibration.json'), 'utf8')) as { provisional: boolean };
+    if (shipped.provisional) expect(run.stdout).toMatch(/PROVISIONAL/);
+    else expect(run.stdout).not.toMatch(/PROVISIONAL/);
   });
 
   it('writes JSON that validates against the published schema, which is current', async () => {
