@@ -52,8 +52,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const stateDir = stack.stateDir;
   await stopTestStack(stack);
   await rm(work, { recursive: true, force: true });
+  // Nothing of the stack survives, including the app server failover started again under a new PID.
+  expect(stackProcesses(stateDir)).toEqual([]);
 });
 
 describe('capacity run against the local stack', () => {

@@ -11,7 +11,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { downStack, upStack, type StackState, type UpOptions } from '../../../src/stack/index.js';
+import { downStack, readStackState, upStack, type StackState, type UpOptions } from '../../../src/stack/index.js';
 import { STACK_MARKER_ENV } from '../../../src/stack/local/up.js';
 
 export interface TestStack {
@@ -62,7 +62,15 @@ export async function startTestStack(options: Partial<UpOptions> = {}): Promise<
 export async function stopTestStack(stack: TestStack | undefined): Promise<void> {
   if (!stack) return;
   try {
-    await downStack(stack.state, { purge: true });
+    // The state file, not the state captured at start: a run may have restarted a component
+    // (failover) under a new PID, and that process must be stopped too.
+    let current = stack.state;
+    try {
+      current = readStackState(stack.stateDir) ?? stack.state;
+    } catch {
+      // an unreadable state file: stop what we started with
+    }
+    await downStack(current, { purge: true });
   } finally {
     rmSync(stack.stateDir, { recursive: true, force: true });
   }
