@@ -1,5 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import type { CpuSample } from './normalize.js';
+import { parseProcStat } from '../os/procfs.js';
 
 /**
  * Samples the load generator's CPU and resident memory from /proc once a second: the given
@@ -17,12 +18,10 @@ interface ProcTimes {
 async function readProc(pid: number): Promise<ProcTimes | undefined> {
   try {
     const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
+    const parsed = parseProcStat(stat);
+    if (!parsed) return undefined;
     const rssKb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-    return { ticks: utime + stime, rssBytes: rssKb === undefined ? 0 : Number(rssKb) * 1024 };
+    return { ticks: parsed.utime + parsed.stime, rssBytes: rssKb === undefined ? 0 : Number(rssKb) * 1024 };
   } catch {
     return undefined; // the process ended between listing and reading
   }
@@ -37,9 +36,8 @@ export async function descendantsOf(root: number): Promise<number[]> {
       .filter((entry) => /^\d+$/.test(entry))
       .map(async (entry) => {
         try {
-          const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          parentOf.set(Number(entry), Number(fields[1]));
+          const stat = parseProcStat(await readFile(`/proc/${entry}/stat`, 'utf8'));
+          if (stat) parentOf.set(stat.pid, stat.ppid);
         } catch {
           // gone already
         }

@@ -1,39 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cpuCoresFromSamples, parseChildren, parseProcStat, parseProcStatm, parseSchedstat, processCpuSeconds, treeTicks } from './parse.js';
+import { parseProcStat } from '../../os/procfs.js';
+import { cpuCoresFromSamples, parseChildren, parseProcStatm, parseSchedstat, processCpuSeconds, treeTicks } from './parse.js';
 
 // Captured from a Debian box: nginx worker, then a command name with spaces and parentheses.
 const NGINX_WORKER =
   '2317 (nginx) S 2316 2316 2316 0 -1 4194624 1571 0 0 0 37 12 0 0 20 0 1 0 90517 56877056 1420 18446744073709551615 1 1 0 0 0 0 0 16781312 402734665 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0';
 const ODD_NAME =
   '4242 (my (odd) proc) R 1 4242 4242 0 -1 4194304 99 0 0 0 5 7 11 13 20 0 3 0 123456 3133440 383 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
-
-describe('parseProcStat', () => {
-  it('reads the fields the sampler needs', () => {
-    expect(parseProcStat(NGINX_WORKER)).toEqual({
-      pid: 2317,
-      comm: 'nginx',
-      state: 'S',
-      ppid: 2316,
-      utime: 37,
-      stime: 12,
-      cutime: 0,
-      cstime: 0,
-      numThreads: 1,
-      startTime: 90517,
-    });
-  });
-
-  it('copes with spaces and parentheses in the command name', () => {
-    const stat = parseProcStat(ODD_NAME);
-    expect(stat?.comm).toBe('my (odd) proc');
-    expect([stat?.utime, stat?.stime, stat?.cutime, stat?.cstime, stat?.numThreads]).toEqual([5, 7, 11, 13, 3]);
-  });
-
-  it('returns undefined for an empty or truncated file', () => {
-    expect(parseProcStat('')).toBeUndefined();
-    expect(parseProcStat('12 (x) S 1')).toBeUndefined();
-  });
-});
 
 describe('parseProcStatm', () => {
   it('reads sizes in pages', () => {

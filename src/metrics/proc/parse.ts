@@ -2,48 +2,9 @@
  * Pure readers of the /proc files the sampler uses (see proc(5)). Each returns undefined for text
  * it cannot read: a process may exit between listing and reading, leaving an empty file.
  */
+import type { ProcStat } from '../../os/procfs.js';
 
-export interface ProcStat {
-  pid: number;
-  comm: string;
-  state: string;
-  ppid: number;
-  /** Clock ticks spent in user and kernel mode by the process itself. */
-  utime: number;
-  stime: number;
-  /** Clock ticks of its children that exited and were waited for. */
-  cutime: number;
-  cstime: number;
-  numThreads: number;
-  /** Clock ticks after boot at which the process started: tells a reused PID apart. */
-  startTime: number;
-}
-
-/** Reads /proc/<pid>/stat. The command name may hold spaces and parentheses: it ends at the last ')'. */
-export function parseProcStat(text: string): ProcStat | undefined {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const pid = Number(text.slice(0, open).trim());
-  const comm = text.slice(open + 1, close);
-  // Fields after the name, numbered from 3 (state) as in proc(5).
-  const rest = text.slice(close + 1).trim().split(/\s+/);
-  const field = (n: number): number => Number(rest[n - 3]);
-  const stat: ProcStat = {
-    pid,
-    comm,
-    state: rest[0] ?? '',
-    ppid: field(4),
-    utime: field(14),
-    stime: field(15),
-    cutime: field(16),
-    cstime: field(17),
-    numThreads: field(20),
-    startTime: field(22),
-  };
-  const numbers = [stat.pid, stat.ppid, stat.utime, stat.stime, stat.cutime, stat.cstime, stat.numThreads, stat.startTime];
-  return numbers.every((n) => Number.isInteger(n) && n >= 0) ? stat : undefined;
-}
+export type { ProcStat } from '../../os/procfs.js';
 
 export interface ProcStatm {
   sizePages: number;

@@ -10,7 +10,8 @@ import type { ServerSeries } from '../../results/schema.js';
 import { METRICS, finitePoints } from '../series.js';
 import type { Collector, CollectorClock } from '../types.js';
 import { systemClock } from '../types.js';
-import { type TreeSample, cpuCoresFromSamples, parseChildren, parseProcStat, parseProcStatm, parseSchedstat, processCpuSeconds } from './parse.js';
+import { parseProcStat } from '../../os/procfs.js';
+import { type TreeSample, cpuCoresFromSamples, parseChildren, parseProcStatm, parseSchedstat, processCpuSeconds } from './parse.js';
 
 const execFileAsync = promisify(execFile);
 

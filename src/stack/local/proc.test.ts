@@ -1,38 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
-import { cmdlineMatches, firstUntraversable, parseCmdline, parsePasswd, parseProcStat } from './proc.js';
-
-const statLine = (comm: string) =>
-  `4242 (${comm}) S 1 4242 4242 0 -1 4194560 1000 0 0 0 150 25 0 0 20 0 4 0 987654 1000000 500 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0\n`;
-
-describe('parseProcStat', () => {
-  it('reads pid, state, group, session, CPU ticks and start time', () => {
-    expect(parseProcStat(statLine('nginx'))).toEqual({
-      pid: 4242,
-      comm: 'nginx',
-      state: 'S',
-      ppid: 1,
-      pgrp: 4242,
-      session: 4242,
-      utime: 150,
-      stime: 25,
-      startTime: 987654,
-    });
-  });
-
-  it('copes with spaces and parentheses in the command name', () => {
-    expect(parseProcStat(statLine('a) b (c'))?.comm).toBe('a) b (c');
-    expect(parseProcStat(statLine('a) b (c'))?.startTime).toBe(987654);
-  });
-
-  it('rejects text that is not a stat line, and never throws', () => {
-    expect(parseProcStat('')).toBeUndefined();
-    expect(parseProcStat('garbage')).toBeUndefined();
-    fc.assert(fc.property(fc.string(), (text) => {
-      parseProcStat(text);
-    }));
-  });
-});
+import { cmdlineMatches, firstUntraversable, parseCmdline, parsePasswd } from './proc.js';
 
 describe('cmdline', () => {
   it('splits on NUL and matches the program by basename', () => {

@@ -1,50 +1,6 @@
 /**
- * Parsing of /proc and /etc/passwd text. Pure: the I/O is in processes.ts.
+ * Parsing of /proc and /etc/passwd text (/proc/<pid>/stat is in src/os/procfs.ts). Pure: the I/O is in processes.ts.
  */
-
-export interface ProcStat {
-  pid: number;
-  comm: string;
-  /** R, S, D, Z (zombie), T, ... */
-  state: string;
-  ppid: number;
-  pgrp: number;
-  session: number;
-  /** User and system CPU time, clock ticks. */
-  utime: number;
-  stime: number;
-  /** Clock ticks since boot when the process started: with the PID, a process's identity. */
-  startTime: number;
-}
-
-/** Parses /proc/<pid>/stat; undefined when the text is not one. */
-export function parseProcStat(text: string): ProcStat | undefined {
-  // comm is in parentheses and may itself contain spaces and parentheses: split at the last ')'.
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const pid = Number(text.slice(0, open).trim());
-  const rest = text
-    .slice(close + 1)
-    .trim()
-    .split(/\s+/);
-  // rest[0] is field 3 (state); field n is rest[n - 3].
-  const field = (n: number) => Number(rest[n - 3]);
-  const stat: ProcStat = {
-    pid,
-    comm: text.slice(open + 1, close),
-    state: rest[0] ?? '',
-    ppid: field(4),
-    pgrp: field(5),
-    session: field(6),
-    utime: field(14),
-    stime: field(15),
-    startTime: field(22),
-  };
-  const numbers = [stat.pid, stat.ppid, stat.pgrp, stat.session, stat.utime, stat.stime, stat.startTime];
-  if (!stat.state || numbers.some((value) => !Number.isInteger(value))) return undefined;
-  return stat;
-}
 
 /** /proc/<pid>/cmdline: NUL-separated arguments (some programs rewrite it as one string). */
 export function parseCmdline(text: string): string[] {

@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { cmdlineMatches, parseCmdline, parseProcStat, type ProcStat } from './proc.js';
+import { parseProcStat, type ProcStat } from '../../os/procfs.js';
+import { cmdlineMatches, parseCmdline } from './proc.js';
 
 export interface ProcessIdentity {
   pid: number;
