@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main } from '../../src/cli/main.js';
-import type { ProcessContext } from '../../src/cli/context.js';
+import { runCapacity, type CliRun } from './support/cli.js';
 import { builtInCatalogDir } from '../../src/sizing/catalog-load.js';
 
 // `capacity prices` and `capacity prices refresh`, run through the CLI. The providers' APIs cannot
@@ -66,19 +65,8 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-async function capacity(env: Record<string, string>, now: Date, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const ctx: ProcessContext = {
-    env,
-    cwd: workDir,
-    stdout: { write: (chunk: string) => ((stdout += chunk), true) },
-    stderr: { write: (chunk: string) => ((stderr += chunk), true) },
-    now: () => now,
-    signal: new AbortController().signal,
-    debug: false,
-  };
-  return { code: await main(argv, ctx), stdout, stderr };
+function capacity(env: Record<string, string>, now: Date, ...argv: string[]): Promise<CliRun> {
+  return runCapacity(argv, { cwd: workDir, env, now: () => now });
 }
 
 async function freshCatalogs(name: string): Promise<string> {

@@ -8,26 +8,13 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadImage, createCanvas } from 'canvas';
-import { main } from '../../src/cli/main.js';
-import type { ProcessContext } from '../../src/cli/context.js';
+import { runCapacity, type CliRun } from './support/cli.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/results');
 let workDir: string;
 
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const ctx: ProcessContext = {
-    env,
-    cwd: workDir,
-    stdout: { write: (chunk: string) => ((stdout += chunk), true) },
-    stderr: { write: (chunk: string) => ((stderr += chunk), true) },
-    now: () => new Date('2026-11-22T12:00:00Z'),
-    signal: new AbortController().signal,
-    debug: false,
-  };
-  const code = await main(argv, ctx);
-  return { code, stdout, stderr };
+function cli(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCapacity(argv, { cwd: workDir, env });
 }
 
 beforeAll(async () => {

@@ -2,16 +2,13 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { ProcessContext } from '../../src/cli/context.js';
+import { runCapacity, type CliRun } from './support/cli.js';
 import { sizeReportJsonSchema } from '../../src/sizing/report-json-schema.js';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 // `capacity size` run in-process through the real CLI (commander, option parsing, catalogs on
 // disk, renderers), as a user would, with injected streams.
-
-interface Run { code: number; stdout: string; stderr: string }
 
 let workDir: string;
 beforeAll(async () => {
@@ -21,20 +18,8 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-async function capacity(...argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const ctx: ProcessContext = {
-    env: {},
-    cwd: workDir,
-    stdout: { write: (chunk: string) => ((stdout += chunk), true) },
-    stderr: { write: (chunk: string) => ((stderr += chunk), true) },
-    now: () => new Date('2026-11-22T12:00:00Z'),
-    signal: new AbortController().signal,
-    debug: false,
-  };
-  const code = await main(argv, ctx);
-  return { code, stdout, stderr };
+function capacity(...argv: string[]): Promise<CliRun> {
+  return runCapacity(argv, { cwd: workDir });
 }
 
 /** Validates a value against the subset of JSON Schema that z.toJSONSchema emits here. */
