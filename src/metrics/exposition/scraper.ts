@@ -7,6 +7,7 @@ import type { Collector, CollectorClock } from '../types.js';
 import { systemClock } from '../types.js';
 import { SeriesDeriver } from './derive.js';
 import { parseExposition } from './parse.js';
+import { PeriodicTask } from '../periodic.js';
 
 export interface ScrapeTarget {
   url: string;
@@ -50,8 +51,7 @@ export class ExpositionScraper implements Collector {
   private readonly clock: CollectorClock;
   private readonly fetchImpl: typeof fetch;
   private runStartMs = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly periodic: PeriodicTask;
   readonly problems: ScrapeProblem[] = [];
 
   constructor(private readonly options: ExpositionScraperOptions) {
@@ -59,24 +59,16 @@ export class ExpositionScraper implements Collector {
     this.timeoutMs = options.timeoutMs ?? Math.max(500, this.intervalMs - 100);
     this.clock = options.clock ?? systemClock;
     this.fetchImpl = options.fetchImpl ?? fetch;
+    this.periodic = new PeriodicTask(() => this.scrapeAll(), this.intervalMs);
   }
 
   async start(runStart: Date): Promise<void> {
     this.runStartMs = runStart.getTime();
-    await this.scrapeAll();
-    this.timer = setInterval(() => {
-      if (this.inFlight) return;
-      this.inFlight = this.scrapeAll().finally(() => {
-        this.inFlight = undefined;
-      });
-    }, this.intervalMs);
+    await this.periodic.start();
   }
 
   async stop(): Promise<ServerSeries[]> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    if (this.inFlight) await this.inFlight;
-    await this.scrapeAll();
+    await this.periodic.stop();
     return this.options.targets.flatMap((target) => this.derivers.get(target.url)?.series() ?? []);
   }
 

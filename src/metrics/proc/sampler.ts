@@ -12,6 +12,7 @@ import type { Collector, CollectorClock } from '../types.js';
 import { systemClock } from '../types.js';
 import { parseProcStat } from '../../os/procfs.js';
 import { type TreeSample, cpuCoresFromSamples, parseChildren, parseProcStatm, parseSchedstat, processCpuSeconds } from './parse.js';
+import { PeriodicTask } from '../periodic.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -69,8 +70,7 @@ export class ProcSampler implements Collector {
   private clockTicks: number | undefined;
   private pageSize: number | undefined;
   private runStartMs = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly periodic: PeriodicTask;
   private readonly samples = new Map<string, TreeSample[]>();
 
   constructor(private readonly options: ProcSamplerOptions) {
@@ -79,27 +79,18 @@ export class ProcSampler implements Collector {
     this.clock = options.clock ?? systemClock;
     this.clockTicks = options.clockTicksPerSecond;
     this.pageSize = options.pageSizeBytes;
+    this.periodic = new PeriodicTask(() => this.sampleOnce(), this.intervalMs);
   }
 
   async start(runStart: Date): Promise<void> {
     this.runStartMs = runStart.getTime();
     this.clockTicks ??= await getconf('CLK_TCK', 100);
     this.pageSize ??= await getconf('PAGESIZE', 4096);
-    await this.sampleOnce();
-    this.timer = setInterval(() => {
-      // Skip a tick rather than pile reads up when the machine is slow.
-      if (this.inFlight) return;
-      this.inFlight = this.sampleOnce().finally(() => {
-        this.inFlight = undefined;
-      });
-    }, this.intervalMs);
+    await this.periodic.start();
   }
 
   async stop(): Promise<ServerSeries[]> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    if (this.inFlight) await this.inFlight;
-    await this.sampleOnce();
+    await this.periodic.stop();
     return this.series();
   }
 

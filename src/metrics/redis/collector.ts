@@ -7,6 +7,7 @@ import { METRICS, counterDelta, finitePoints } from '../series.js';
 import type { Collector, CollectorClock } from '../types.js';
 import { systemClock } from '../types.js';
 import { type RedisAddress, type RedisInfo, RedisInfoConnection, infoNumber } from './info.js';
+import { PeriodicTask } from '../periodic.js';
 
 export interface RedisReading {
   t: number;
@@ -73,30 +74,21 @@ export class RedisInfoCollector implements Collector {
   private readonly readings: RedisReading[] = [];
   private readonly clock: CollectorClock;
   private runStartMs = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly periodic: PeriodicTask;
 
   constructor(private readonly options: RedisInfoCollectorOptions) {
     this.connection = new RedisInfoConnection(options.address);
     this.clock = options.clock ?? systemClock;
+    this.periodic = new PeriodicTask(() => this.readOnce(), options.intervalMs ?? 1000);
   }
 
   async start(runStart: Date): Promise<void> {
     this.runStartMs = runStart.getTime();
-    await this.readOnce();
-    this.timer = setInterval(() => {
-      if (this.inFlight) return;
-      this.inFlight = this.readOnce().finally(() => {
-        this.inFlight = undefined;
-      });
-    }, this.options.intervalMs ?? 1000);
+    await this.periodic.start();
   }
 
   async stop(): Promise<ServerSeries[]> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    if (this.inFlight) await this.inFlight;
-    await this.readOnce();
+    await this.periodic.stop();
     this.connection.close();
     const { host, port } = this.options.address;
     return redisSeries(this.readings, this.options.tier ?? 'redis', this.options.instance ?? `${host}:${port}`);

@@ -143,12 +143,11 @@ export interface SpawnedProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts a long-running process detached from capacity's own lifetime. */
-export async function spawnDetached(spec: SpawnSpec, expectedCommand: string): Promise<SpawnedProcess> {
+/** Spawns in its own process group, output appended to the spec's log file. */
+function spawnToLog(spec: SpawnSpec): ChildProcess {
   const fd = openSync(spec.logFile, 'a', 0o644);
-  let child: ChildProcess;
   try {
-    child = spawn(spec.command, spec.args, {
+    return spawn(spec.command, spec.args, {
       env: spec.env,
       cwd: spec.cwd,
       detached: true,
@@ -159,6 +158,11 @@ export async function spawnDetached(spec: SpawnSpec, expectedCommand: string): P
   } finally {
     closeSync(fd);
   }
+}
+
+/** Starts a long-running process detached from capacity's own lifetime. */
+export async function spawnDetached(spec: SpawnSpec, expectedCommand: string): Promise<SpawnedProcess> {
+  const child = spawnToLog(spec);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', (error) => {
@@ -189,20 +193,7 @@ export type RunOutcome = { kind: 'exited'; code: number } | { kind: 'aborted' } 
  * abort or timeout the whole group is killed before returning.
  */
 export async function runToCompletion(spec: RunSpec): Promise<RunOutcome> {
-  const fd = openSync(spec.logFile, 'a', 0o644);
-  let child: ChildProcess;
-  try {
-    child = spawn(spec.command, spec.args, {
-      env: spec.env,
-      cwd: spec.cwd,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      uid: spec.uid,
-      gid: spec.gid,
-    });
-  } finally {
-    closeSync(fd);
-  }
+  const child = spawnToLog(spec);
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     child.once('error', (error) => {
