@@ -173,6 +173,20 @@ describe('capacity run', () => {
     await expect(readdir(resultsDir)).rejects.toThrow();
   });
 
+  it('an invalid --cloudwatch config exits 2 listing every problem, before any load', async () => {
+    const config = path.join(work, 'cloudwatch.yaml');
+    await writeFile(config, 'periodSeconds: 45\nalb: { loadBalancers: [] }\n');
+    const resultsDir = path.join(work, 'results-bad-cloudwatch');
+    const before = target.counts.other;
+    const exit = await runCli(['run', '--scenario', 'smoke', '--engine', 'autocannon', '--target', target.url, '--cloudwatch', config, '--results-dir', resultsDir], work);
+    expect(exit.code, exit.stderr).toBe(2);
+    expect(exit.stderr).toContain('cloudwatch.yaml is not a valid CloudWatch config');
+    expect(exit.stderr).toMatch(/region/);
+    expect(exit.stderr).toMatch(/period must be 1, 5, 10, 30 or a multiple of 60/);
+    expect(target.counts.other).toBe(before);
+    await expect(readdir(resultsDir)).rejects.toThrow();
+  });
+
   it('a target that refuses connections exits 4 and leaves no result folder', async () => {
     const closed = createServer();
     const port = await new Promise<number>((resolve) => closed.listen(0, '127.0.0.1', () => resolve((closed.address() as AddressInfo).port)));

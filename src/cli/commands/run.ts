@@ -4,6 +4,25 @@ import { badInput, ExitCode, interrupted } from '../errors.js';
 import { isInteractive } from '../context.js';
 import { addScenarioOptions, overridesFrom } from '../../run/cli-options.js';
 
+/** Reads and validates a CloudWatch config file; every problem is listed (exit 2) before any load. */
+async function loadCloudWatchConfig(file: string, cwd: string) {
+  const [{ readFile }, path, { parse }, { parseCloudWatchConfig }] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:path'),
+    import('yaml'),
+    import('../../metrics/cloudwatch/config.js'),
+  ]);
+  let document: unknown;
+  try {
+    document = parse(await readFile(path.resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    throw badInput(`cannot read the CloudWatch config ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = parseCloudWatchConfig(document, file);
+  if (!parsed.ok) throw badInput(`${file} is not a valid CloudWatch config`, parsed.problems, 'see docs/cloudwatch.md');
+  return parsed.config;
+}
+
 /** "10%" or "0.1" → 0.1 */
 function parseTolerance(text: string): number {
   const value = text.trim().endsWith('%') ? Number(text.trim().slice(0, -1)) / 100 : Number(text);
@@ -27,6 +46,7 @@ export const command: CommandModule = {
       .option('--prometheus <url>', "read server metrics from this Prometheus (default: the stack's)")
       .option('--metrics-url <url>', 'scrape this /metrics endpoint every second (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
       .option('--no-collect', 'collect no server-side metrics')
+      .option('--cloudwatch <file>', 'also collect CloudWatch metrics of an AWS deployment: a YAML/JSON file with region and resources (see docs/cloudwatch.md)')
       .option('--baseline <path>', 'gate the run against this baseline (file, result, or folder): exit 1 on a p95/p99/error-rate/throughput regression')
       .option('--update-baseline <path>', 'write a baseline from this run (atomic; skipped when it regressed)')
       .option('--tolerance <fraction>', 'gate tolerance for p95, p99 and throughput (0.1 or 10%)', '10%');
@@ -51,6 +71,8 @@ export const command: CommandModule = {
       const { loadBaseline } = await import('../../gate/files.js');
       await loadBaseline(baseline, ctx.cwd);
     }
+
+    const cloudWatch = typeof options.cloudwatch === 'string' ? await loadCloudWatchConfig(options.cloudwatch, ctx.cwd) : undefined;
 
     const stateDir = resolveStateDir({ option: options.stateDir as string | undefined, env: ctx.env, cwd: ctx.cwd });
     const resultsDir = path.resolve(ctx.cwd, options.resultsDir as string);
@@ -81,6 +103,7 @@ export const command: CommandModule = {
         collectorFactories: [
           ...collectorFactories,
           metricsCollectorFactory({ ...metricsFlagsFrom(options), onProblem: limitedReporter((line) => void (options.quiet ? undefined : ctx.stderr.write(`${line}\n`))) }),
+          ...(cloudWatch ? [(await import('../../metrics/cloudwatch/index.js')).cloudWatchCollectorFactory(cloudWatch)] : []),
         ],
         calibrator: calibrator.compute ?? metricsCalibrator,
         instanceController: (dir, signal) => localInstanceController(dir, { signal }),
