@@ -159,8 +159,12 @@ describe('server metrics on the local stack', () => {
     expect(opsInSteady.reduce((a, b) => a + b, 0) / opsInSteady.length).toBeGreaterThan(clientRate * 0.4);
   });
 
-  it('calibrates every tier over the steady window', () => {
-    const calibration = calibrate({ intervals, server });
+  it("calibrates every tier over the plan's hold window", () => {
+    // As `capacity run` does: the constant-rate plan's hold stage is the steady window. (Finding a
+    // steady stretch without a plan is unit-tested; on a shared machine the achieved rate can swing
+    // by more than its ±10 % for reasons that have nothing to do with the stack.)
+    const plan = { model: 'open' as const, startTarget: RATE, stages: [{ durationS: DURATION_S, target: RATE }] };
+    const calibration = calibrate({ intervals, server, plan });
     expect(calibration?.window.toS).toBeGreaterThan((calibration?.window.fromS ?? 0) + 10);
     expect(calibration?.throughputRps).toBeGreaterThan(RATE * 0.5);
     expect(calibration?.throughputRps).toBeLessThan(RATE * 1.1);
