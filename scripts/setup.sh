@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh machine: system packages (when root or with sudo), npm
-# dependencies, k6 built from its Go module at a pinned version, and the build.
+# dependencies and the build. k6 is never fetched or built here (see the k6 section).
 # Safe to run again: every step checks first and does only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-K6_VERSION="v1.8.1"
-TOOLS_BIN="$PWD/.tools/bin"
 step() { printf '\n==> %s\n' "$*"; }
 
 as_root() {
@@ -62,18 +60,13 @@ else
   step "npm dependencies: up to date"
 fi
 
-# --- k6 -------------------------------------------------------------------------------------
+# --- k6 (not installed here) -----------------------------------------------------------------
+# k6 is AGPL-3.0: the project neither fetches nor builds it. Users who want the k6 engine install
+# it themselves (Grafana's packages, see README); without it the default engine is autocannon.
 if command -v k6 >/dev/null 2>&1; then
   step "k6: found on PATH ($(command -v k6))"
-elif [ -x "$TOOLS_BIN/k6" ] && "$TOOLS_BIN/k6" version 2>/dev/null | grep -q "k6 $K6_VERSION"; then
-  step "k6 $K6_VERSION: already built in .tools/bin"
-elif command -v go >/dev/null 2>&1; then
-  step "building k6 $K6_VERSION from go.k6.io/k6 into .tools/bin (a few minutes)"
-  mkdir -p "$TOOLS_BIN"
-  GOBIN="$TOOLS_BIN" GOFLAGS=-mod=mod go install "go.k6.io/k6@$K6_VERSION"
 else
-  echo "warning: k6 not found and Go is not installed: the k6 engine will be unavailable." >&2
-  echo "         Install Go (https://go.dev/dl) and run 'npm run setup' again, or put k6 on PATH." >&2
+  step "k6: not on PATH; the k6 engine is off and autocannon is the default ('capacity doctor' says how to install k6)"
 fi
 
 # --- build ----------------------------------------------------------------------------------

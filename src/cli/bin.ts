@@ -1,5 +1,8 @@
 import { main } from './main.js';
-import type { ProcessContext } from './context.js';
+import type { ProcessContext } from '../core/context.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findProjectRoot } from '../core/binaries.js';
 
 /** The only place that touches the real process: signals, streams, exit code. */
 export async function runFromProcess(): Promise<void> {
@@ -26,6 +29,8 @@ export async function runFromProcess(): Promise<void> {
     now: () => new Date(),
     signal: controller.signal,
     debug: argv.includes('--debug'),
+    // The installation this launcher belongs to; else the working directory.
+    projectRoot: process.env.CAPACITY_PROJECT_ROOT ?? findProjectRoot(dirname(fileURLToPath(import.meta.url))) ?? process.cwd(),
   };
   process.exitCode = await main(argv, ctx);
 }

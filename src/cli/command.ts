@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { ProcessContext } from './context.js';
-import type { ExitCodeValue } from './errors.js';
+import type { ProcessContext } from '../core/context.js';
+import type { ExitCodeValue } from '../core/errors.js';
 
 export type CommandOptions = Record<string, unknown>;
 

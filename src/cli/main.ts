@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import type { ProcessContext } from './context.js';
-import { CapacityError, ExitCode, type ExitCodeValue, formatError, exitCodeOf } from './errors.js';
+import type { ProcessContext } from '../core/context.js';
+import { CapacityError, ExitCode, type ExitCodeValue, formatError, exitCodeOf } from '../core/errors.js';
 import { commandModules } from './commands/index.js';
 
 const VERSION = '0.1.0';

@@ -1,4 +1,4 @@
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import type { EngineInfo } from '../results/schema.js';
 import type { Engine } from './types.js';
 import { autocannonEngine } from './autocannon/adapter.js';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { unhealthy } from '../cli/errors.js';
+import { unhealthy } from '../core/errors.js';
 import type { Plan } from '../scenarios/types.js';
 import { isExpectedStatus, loginEmail, networkErrorKind, httpErrorKind } from './mix.js';
 

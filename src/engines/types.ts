@@ -1,5 +1,8 @@
 import type { Plan } from '../scenarios/types.js';
-import type { EndpointFigures, EngineInfo, GeneratorLoad, Interval, Totals } from '../results/schema.js';
+import type { EngineInfo } from '../results/schema.js';
+import type { EngineRunOutput } from '../results/engine-output.js';
+
+export type { EngineRunOutput } from '../results/engine-output.js';
 
 /** A live progress sample, emitted once per interval while an engine runs. */
 export interface EngineTick {
@@ -22,26 +25,16 @@ export interface EngineRunInput {
   /** Prometheus remote-write receiver of the stack, when one is up (k6 writes its series there). */
   prometheusRemoteWriteUrl?: string;
   /** Environment for finding and running engine binaries (PATH, ...); the CLI passes ctx.env.
-   * Absent: k6 is looked for in <project root>/.tools/bin only, children get a minimal PATH. */
+   * Absent: no binary on PATH is found, children get a minimal PATH. */
   env?: Record<string, string | undefined>;
+  /** The capacity installation (node_modules, bundled scripts), from ProcessContext. */
+  projectRoot: string;
 }
 
-/** What an engine returns, already normalized; `capacity run` adds scenario, target, SLOs, server series. */
-export interface EngineRunOutput {
-  engine: EngineInfo;
-  startedAt: Date;
-  endedAt: Date;
-  totals: Totals;
-  intervals: Interval[];
-  endpoints: EndpointFigures[];
-  generator: GeneratorLoad;
-  /** Paths relative to the result folder. */
-  rawFiles: string[];
-  /** True when the run was cut short (signal); figures cover what ran. */
-  interrupted: boolean;
-  /** Requests made before the run proper (token-pool logins of autocannon and Artillery):
-   * counted in totals and per endpoint, not in the intervals. */
-  setupRequests?: number;
+/** Where an engine is looked for: the caller's PATH and the capacity installation. */
+export interface EngineLookup {
+  env: Record<string, string | undefined>;
+  projectRoot: string;
 }
 
 export interface EngineAvailability {
@@ -55,6 +48,6 @@ export interface EngineAvailability {
 /** Small adapter interface; a registry by name lives in src/engines/index.ts. */
 export interface Engine {
   readonly name: EngineInfo['name'];
-  detect(env: Record<string, string | undefined>): Promise<EngineAvailability>;
+  detect(lookup: EngineLookup): Promise<EngineAvailability>;
   run(input: EngineRunInput): Promise<EngineRunOutput>;
 }

@@ -6,13 +6,13 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { RunResult } from '../results/schema.js';
-import { badInput, ExitCode, type ExitCodeValue } from '../cli/errors.js';
-import { parseJsonDocument } from '../reporters/load.js';
-import { buildBaseline, isBaselineDocument } from './baseline.js';
-import { evaluateGate, type GateOptions, type GateReport } from './evaluate.js';
-import { loadBaseline, parseBaselineFile, writeBaselineFile } from './files.js';
-import { formatGateMarkdown, formatGateText } from './format.js';
-import type { RunSamples } from './samples.js';
+import { badInput, ExitCode, type ExitCodeValue } from '../core/errors.js';
+import { parseJsonDocument } from '../results/read.js';
+import { buildBaseline, isBaselineDocument } from '../regression/baseline.js';
+import { evaluateGate, type GateOptions, type GateReport } from '../regression/evaluate.js';
+import { loadBaseline, parseBaselineFile, writeBaselineFile } from './baseline-files.js';
+import { formatGateMarkdown, formatGateText } from '../regression/format.js';
+import type { RunSamples } from '../regression/samples.js';
 
 export interface ApplyGateInput {
   /** Baseline file, result, or folder of them; absent when only recording a baseline. */

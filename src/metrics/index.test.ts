@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CapacityError } from '../cli/errors.js';
+import { CapacityError } from '../core/errors.js';
 import type { StackState } from '../stack/types.js';
 import { createCollectors, stopAll } from './index.js';
 import { limitedReporter, metricsCollectorFactory, metricsFlagsFrom } from './run-seam.js';

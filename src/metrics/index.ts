@@ -5,7 +5,7 @@
 import type { Calibration, Interval, ServerSeries, Totals } from '../results/schema.js';
 import type { Plan } from '../scenarios/types.js';
 import type { StackState } from '../stack/types.js';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import { type UslFitter, calibrate } from './calibration.js';
 import { ExpositionScraper, type ScrapeTarget } from './exposition/scraper.js';
 import { PrometheusClient } from './prometheus/client.js';

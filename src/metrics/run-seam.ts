@@ -1,9 +1,9 @@
 /**
  * How `capacity run` gets server metrics: a collector factory built from the run's flags
  * (--prometheus, --metrics-url, --no-collect) and the calibrator run on the finished result.
- * Plugs into the seam of src/run/collectors.ts.
+ * `capacity run` hands both to the run (RunDependencies).
  */
-import type { Calibrator, CollectorFactory } from '../run/collectors.js';
+import type { Calibrator, CollectorFactory } from './types.js';
 import { calibrateRun, createCollectors } from './index.js';
 
 export interface MetricsFlags {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RunResult } from '../results/schema.js';
-import { missingDependency } from '../cli/errors.js';
+import { missingDependency } from '../core/errors.js';
 import type { Reporter } from './types.js';
 import { reportCharts, type ChartSpec } from './charts/specs.js';
 import { count, generatorWarnings, ms, percent, rate, resultLabel, sloObserved, sloThreshold } from './summary.js';

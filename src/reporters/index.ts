@@ -27,4 +27,4 @@ export function reporterFor(name: ReportFormat): Reporter {
 }
 
 export type { ReportFormat, Reporter, RenderedFile, ReportOptions } from './types.js';
-export { loadRunResult, listResultFiles, parseRunResult, parseJsonDocument } from './load.js';
+export { loadRunResult, listResultFiles, parseRunResult, parseJsonDocument } from '../results/read.js';

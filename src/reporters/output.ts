@@ -6,9 +6,9 @@
 import { appendFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RunResult } from '../results/schema.js';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import { REPORT_FORMATS, isReportFormat, reporters, type ReportFormat, type ReportOptions } from './index.js';
-import { writeFileAtomic } from './write.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 
 export interface DeliverInput {
   results: readonly RunResult[];

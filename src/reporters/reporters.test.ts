@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseRunResult } from './load.js';
+import { parseRunResult } from '../results/read.js';
 import { escapeXml, renderJunit } from './junit.js';
 import { escapeHtml, scriptJson } from './html.js';
 import { reportCharts, runCharts } from './charts/specs.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assembleRunResult } from './assemble.js';
-import { sampleContext, sampleOutput } from './fixtures.js';
+import { sampleContext, sampleOutput } from '../../test/support/run-fixtures.js';
 import { RunResult } from './schema.js';
 
 describe('assembleRunResult', () => {

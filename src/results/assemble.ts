@@ -1,4 +1,4 @@
-import type { EngineRunOutput } from '../engines/types.js';
+import type { EngineRunOutput } from './engine-output.js';
 import type { Plan } from '../scenarios/types.js';
 import { RUN_RESULT_SCHEMA_VERSION, type Calibration, type FailoverFigures, type Machine, type RunResult, type ServerSeries } from './schema.js';
 import { evaluateSlos, verdictOf } from './slo.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assembleRunResult } from './assemble.js';
-import { sampleContext, sampleOutput } from './fixtures.js';
+import { sampleContext, sampleOutput } from '../../test/support/run-fixtures.js';
 import { createResultDir, readResult, writeResult } from './store.js';
 
 let root: string;

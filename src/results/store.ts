@@ -1,7 +1,7 @@
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { alternativeId } from './ids.js';
 import { RUN_RESULT_SCHEMA_VERSION, RunResult } from './schema.js';
 
@@ -27,40 +27,12 @@ export async function createResultDir(resultsDir: string, id: string): Promise<{
   throw badInput(`could not find a free result folder for ${id} in ${resultsDir}`);
 }
 
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes `content` to `file` atomically and never over an existing file (EEXIST instead). */
-export async function writeFileAtomicNew(file: string, content: string): Promise<void> {
-  const dir = path.dirname(file);
-  const temporary = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', 0o644);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(temporary, file);
-  } finally {
-    await unlink(temporary);
-  }
-  await fsyncDirectory(dir);
-}
-
 /** Validates, then writes <dir>/result.json atomically. Throws if the folder already holds one. */
 export async function writeResult(dir: string, result: RunResult): Promise<string> {
   const checked = RunResult.parse(result);
   const file = path.join(dir, RESULT_FILE);
   try {
-    await writeFileAtomicNew(file, JSON.stringify(checked, null, 2) + '\n');
+    await writeFileAtomic(file, JSON.stringify(checked, null, 2) + '\n', { exclusive: true });
   } catch (error) {
     if (error instanceof Error && 'code' in error && error.code === 'EEXIST') {
       throw badInput(`${file} already exists: results are never overwritten`);

@@ -1,4 +1,4 @@
-import { unhealthy } from '../cli/errors.js';
+import { unhealthy } from '../core/errors.js';
 
 /**
  * Before a result folder exists: the target must answer, fast. /healthz first (the reference

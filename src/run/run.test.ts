@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Engine, EngineAvailability } from '../engines/types.js';
 import { assembleRunResult } from '../results/assemble.js';
-import { sampleContext, sampleOutput } from '../results/fixtures.js';
+import { sampleContext, sampleOutput } from '../../test/support/run-fixtures.js';
 import { formatTick } from './observer.js';
 import { prepareRun, resolveEngines, type EngineName } from './run.js';
 import { formatRunSummary, formatSideBySide } from './summary.js';
@@ -23,13 +23,13 @@ function registry(available: Partial<Record<EngineName, boolean>>) {
 
 describe('engine selection', () => {
   it('auto picks k6 when installed, else autocannon', async () => {
-    expect((await resolveEngines('auto', { engines: registry({ k6: true, autocannon: true }), env: {} })).map((c) => c.engine.name)).toEqual(['k6']);
-    expect((await resolveEngines('auto', { engines: registry({ autocannon: true }), env: {} })).map((c) => c.engine.name)).toEqual(['autocannon']);
+    expect((await resolveEngines('auto', { engines: registry({ k6: true, autocannon: true }), env: {}, projectRoot: '/nonexistent' })).map((c) => c.engine.name)).toEqual(['k6']);
+    expect((await resolveEngines('auto', { engines: registry({ autocannon: true }), env: {}, projectRoot: '/nonexistent' })).map((c) => c.engine.name)).toEqual(['autocannon']);
   });
 
   it('all runs every engine, and a missing one is exit 3 with its hint before anything starts', async () => {
-    expect((await resolveEngines('all', { engines: registry({ k6: true, autocannon: true, artillery: true }), env: {} })).length).toBe(3);
-    await expect(resolveEngines('all', { engines: registry({ autocannon: true }), env: {} })).rejects.toMatchObject({
+    expect((await resolveEngines('all', { engines: registry({ k6: true, autocannon: true, artillery: true }), env: {}, projectRoot: '/nonexistent' })).length).toBe(3);
+    await expect(resolveEngines('all', { engines: registry({ autocannon: true }), env: {}, projectRoot: '/nonexistent' })).rejects.toMatchObject({
       exitCode: 3,
       message: 'engines not available: k6, artillery',
       hint: 'k6: install k6; artillery: install artillery',

@@ -1,7 +1,7 @@
 import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { badInput, interrupted, missingDependency } from '../cli/errors.js';
-import { signalName } from '../cli/context.js';
+import { badInput, interrupted, missingDependency } from '../core/errors.js';
+import { signalName } from '../core/context.js';
 import type { Engine, EngineRunOutput } from '../engines/types.js';
 import { assembleRunResult } from '../results/assemble.js';
 import { analyzeFailover } from '../results/failover.js';
@@ -15,7 +15,7 @@ import { buildPlan, planFromScenario, type ScenarioOverrides } from '../scenario
 import type { Scenario } from '../scenarios/schema.js';
 import type { Plan } from '../scenarios/types.js';
 import type { StackState, UpOptions } from '../stack/types.js';
-import type { Calibrator, Collector, CollectorFactory } from './collectors.js';
+import type { Calibrator, Collector, CollectorFactory } from '../metrics/types.js';
 import { scheduleFailover, type FailoverAction, type InstanceController } from './failover.js';
 import type { RunObserver } from './observer.js';
 
@@ -51,6 +51,8 @@ export interface StackApi {
 
 export interface RunDependencies {
   env: Record<string, string | undefined>;
+  /** The capacity installation, from ProcessContext (engines find their packages and scripts there). */
+  projectRoot: string;
   cwd: string;
   signal: AbortSignal;
   now: () => Date;
@@ -116,11 +118,11 @@ export async function prepareRun(options: Pick<RunOptions, 'scenario' | 'targetU
 }
 
 /** Engines to run, each checked as installed (exit 3 with the install hint when not). */
-export async function resolveEngines(choice: EngineChoice, deps: Pick<RunDependencies, 'engines' | 'env'>): Promise<Array<{ engine: Engine; version?: string }>> {
+export async function resolveEngines(choice: EngineChoice, deps: Pick<RunDependencies, 'engines' | 'env' | 'projectRoot'>): Promise<Array<{ engine: Engine; version?: string }>> {
   if (choice === 'auto') {
     // k6 when it is installed (it scales furthest); else autocannon, which ships with capacity.
     const k6 = deps.engines.get('k6');
-    const k6Found = await k6.detect(deps.env);
+    const k6Found = await k6.detect({ env: deps.env, projectRoot: deps.projectRoot });
     if (k6Found.available) return [{ engine: k6, version: k6Found.version }];
     choice = 'autocannon';
   }
@@ -129,7 +131,7 @@ export async function resolveEngines(choice: EngineChoice, deps: Pick<RunDepende
   const missing: string[] = [];
   for (const name of names) {
     const engine = deps.engines.get(name);
-    const found = await engine.detect(deps.env);
+    const found = await engine.detect({ env: deps.env, projectRoot: deps.projectRoot });
     if (found.available) chosen.push({ engine, version: found.version });
     else missing.push(`${name}: ${found.hint}`);
   }
@@ -209,6 +211,7 @@ async function runOneEngine(
       outDir: dir,
       signal: deps.signal,
       env: deps.env,
+      projectRoot: deps.projectRoot,
       onTick: (tick) => {
         scheduleAt(tick.t);
         deps.observer.onTick(tick);
@@ -277,6 +280,7 @@ export async function executeRun(options: RunOptions, deps: RunDependencies): Pr
     deps.observer.onMessage?.(`stack: using the ${prepared.target.kind} stack in ${options.stateDir}`);
     const ensured = await deps.stack.ensureStack({
       stateDir: options.stateDir,
+      projectRoot: deps.projectRoot,
       apps: options.apps ?? 3,
       driver: prepared.target.kind,
       signal: deps.signal,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CapacityError } from '../cli/errors.js';
+import { CapacityError } from '../core/errors.js';
 import { listBuiltinNames, loadScenario, parseScenarioText } from './load.js';
 
 function problemsOf(text: string, label = 'bad.yaml'): { message: string; details: string[]; exitCode: number } {

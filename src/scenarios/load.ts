@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import { Scenario } from './schema.js';
 
 /** Scenario files are small; anything bigger is a mistake or an attack. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CapacityError } from '../cli/errors.js';
+import { CapacityError } from '../core/errors.js';
 import { parseScenarioText } from './load.js';
 import { applyOverrides, buildPlan, planFromScenario } from './plan.js';
 

@@ -1,5 +1,5 @@
 import { parse as parseYamlValue } from 'yaml';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import { formatFieldPath, problemsFromIssues, scenarioErrorMap } from './load.js';
 import { Scenario, type ScenarioSloSet } from './schema.js';
 import type { Plan, PlanSlo } from './types.js';

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CapacityError } from '../cli/errors.js';
+import { CapacityError } from '../core/errors.js';
 import { loadDefaultCalibration, loadRunCalibration } from './calibration.js';
 
 const dirs: string[] = [];

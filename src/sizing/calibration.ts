@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import type { Calibration } from '../results/schema.js';
 
 /** Where a calibration came from, printed with the report. */

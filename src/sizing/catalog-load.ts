@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import type { Catalog, ProviderId } from './catalog-schema.js';
 import { PROVIDERS } from './catalog-price.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 
 /** Where the shipped catalogs live: src/sizing/catalogs, found from both src/ and dist/ (same depth). */
 export function builtInCatalogDir(): string {

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import type { z } from 'zod';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import { Catalog } from './catalog-schema.js';
 
 // The slow, thorough path: YAML with positions, then the zod schema. Loaded only when a catalog

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CapacityError } from '../cli/errors.js';
+import { CapacityError } from '../core/errors.js';
 import { builtInCatalogPath, compiledIsCurrent, loadCatalogs, mergeCatalog } from './catalog-load.js';
 import { parseCatalogText as parseCatalog } from './catalog-parse.js';
 import { readFile } from 'node:fs/promises';

@@ -2,12 +2,12 @@
  * The stack, for every other module: bring it up, read it, check it, bring it down. Drivers are
  * loaded lazily (the local one by default, compose for `--driver compose`).
  */
-import { missingDependency, unhealthy } from '../cli/errors.js';
+import { missingDependency, unhealthy } from '../core/errors.js';
 import { readStackState } from './state.js';
-import type { ComponentHealth, StackDriver, StackState, UpOptions } from './types.js';
+import type { ComponentHealth, InstanceController, StackDriver, StackState, UpOptions } from './types.js';
 
 export { readStackState, resolveStateDir, stateFilePath, writeStackState, DEFAULT_STATE_DIR } from './state.js';
-export type { ComponentHealth, DownOptions, StackComponent, StackDriver, StackState, Tier, UpOptions } from './types.js';
+export type { ComponentHealth, DownOptions, InstanceController, StackComponent, StackDriver, StackState, Tier, UpOptions } from './types.js';
 
 export type DriverName = 'local' | 'compose';
 
@@ -58,6 +58,28 @@ export async function ensureStack(options: UpOptions & { driver?: DriverName }):
     // Nothing of it answers: `up` cleans the stale state and starts afresh.
   }
   return { state: await upStack(options), started: true };
+}
+
+/**
+ * Stops and starts single instances of the stack recorded in `stateDir`, through its driver. Each
+ * action reads the state afresh; a stack or driver without instance control says so in the action's
+ * detail rather than failing the run.
+ */
+export function instanceController(stateDir: string, options: { readyTimeoutMs?: number; signal?: AbortSignal } = {}): InstanceController {
+  const resolve = async (): Promise<InstanceController | string> => {
+    const state = readStackState(stateDir);
+    if (!state) return `no stack recorded in ${stateDir}`;
+    const driver = await loadDriver(state.driver);
+    if (!driver.instances) return `the ${state.driver} driver cannot stop or start single instances`;
+    return driver.instances(stateDir, options);
+  };
+  let controller: Promise<InstanceController | string> | undefined;
+  const act = async (action: 'stop' | 'start', instance: string) => {
+    controller ??= resolve();
+    const resolved = await controller;
+    return typeof resolved === 'string' ? { ok: false, detail: resolved } : resolved[action](instance);
+  };
+  return { stop: (instance) => act('stop', instance), start: (instance) => act('start', instance) };
 }
 
 /** The app instances of a stack (name, URL), e.g. for per-instance checks and scraping. */

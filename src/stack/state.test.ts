@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CapacityError, ExitCode } from '../cli/errors.js';
+import { CapacityError, ExitCode } from '../core/errors.js';
 import { parseStackState, readStackState, resolveStateDir, stateFilePath, writeStackState } from './state.js';
 import type { StackState } from './types.js';
 

@@ -2,10 +2,11 @@
  * The state file `<state dir>/stack.json`: what `up` started, for `status`, `down` and every
  * other module. Validated on read; written atomically (temporary file, fsync, rename).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
+import { writeFileAtomicSync } from '../core/atomic-file.js';
 import type { StackState } from './types.js';
 
 export const STATE_FILE_NAME = 'stack.json';
@@ -79,21 +80,8 @@ export function readStackState(stateDir: string): StackState | undefined {
   return parseStackState(json, file);
 }
 
-/** Writes `data` to `file` atomically: a reader sees the old file or the new one, never half. */
-export function writeFileAtomic(file: string, data: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w', 0o644);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, file);
-}
-
 export function writeStackState(state: StackState): void {
-  writeFileAtomic(stateFilePath(state.stateDir), `${JSON.stringify(state, null, 2)}\n`);
+  writeFileAtomicSync(stateFilePath(state.stateDir), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export function removeStackState(stateDir: string): void {

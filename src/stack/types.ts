@@ -73,7 +73,9 @@ export interface UpOptions {
   pgPoolSize?: number;
   /** Upper bound for the whole `up` to reach healthy (seeding excluded), ms. */
   timeoutMs?: number;
-  /** The reference app's package folder (default: reference-app/ of this project). */
+  /** The capacity installation (holds reference-app/ and infra/compose/), from ProcessContext. */
+  projectRoot: string;
+  /** The reference app's package folder (default: reference-app/ of the installation). */
   referenceAppDir?: string;
 }
 
@@ -85,10 +87,18 @@ export interface DownOptions {
   onProgress?: (message: string) => void;
 }
 
+/** Stops and starts single app instances of a running stack (the failover scenario). */
+export interface InstanceController {
+  stop(instance: string): Promise<{ ok: boolean; detail: string }>;
+  start(instance: string): Promise<{ ok: boolean; detail: string }>;
+}
+
 /** Small adapter interface: one per driver. */
 export interface StackDriver {
   readonly name: StackState['driver'];
   up(options: UpOptions): Promise<StackState>;
   status(state: StackState): Promise<ComponentHealth[]>;
   down(state: StackState, options: DownOptions): Promise<void>;
+  /** Instance control, where the driver can stop and start one instance (local only). */
+  instances?(stateDir: string, options: { readyTimeoutMs?: number; signal?: AbortSignal }): InstanceController;
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 /**
  * The CloudWatch collector against a local HTTP server that speaks the wire protocol the
  * installed @aws-sdk/client-cloudwatch uses for GetMetricData: AWS JSON 1.0
@@ -13,8 +14,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import type { ProcessContext } from '../../src/cli/context.js';
-import { CapacityError } from '../../src/cli/errors.js';
+import type { ProcessContext } from '../../src/core/context.js';
+import { CapacityError } from '../../src/core/errors.js';
 import { ServerSeries } from '../../src/results/schema.js';
 import {
   CloudWatchConfigSchema,
@@ -413,6 +414,7 @@ function capture(env: Record<string, string | undefined>, debug = false) {
     now: () => WINDOW.to,
     signal: new AbortController().signal,
     debug,
+    projectRoot: fileURLToPath(new URL('../../', import.meta.url)),
   };
   return { ctx, stdout: () => out, stderr: () => err };
 }

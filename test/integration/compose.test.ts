@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 /**
  * The compose stack cannot start here (no Docker engine), so its files are checked by what can
  * run: the parsed topology and settings, docker-compose v1's offline validation (`config -q`),
@@ -11,11 +12,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { findBinary } from '../../src/doctor/checks.js';
-import { CapacityError } from '../../src/cli/errors.js';
+import { findBinary } from '../../src/core/binaries.js';
+import { CapacityError } from '../../src/core/errors.js';
 import { main } from '../../src/cli/main.js';
-import type { ProcessContext } from '../../src/cli/context.js';
+import type { ProcessContext } from '../../src/core/context.js';
 import { COMPOSE_SERVICES, composeDriver } from '../../src/stack/compose/index.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const root = resolve(import.meta.dirname, '../..');
 const composeDir = join(root, 'infra/compose');
@@ -384,7 +387,7 @@ describe.skipIf(engineReachable)('the compose driver on a machine without a Dock
 
   it('finds no compose tool on an empty PATH: exit 3 with an install hint, nothing written', async () => {
     const stateDir = join(stateRoot, 'empty-path');
-    const error = await composeDriver.up({ stateDir, apps: 3, path: '' }).catch((e: unknown) => e);
+    const error = await composeDriver.up({ projectRoot: PROJECT_ROOT, stateDir, apps: 3, path: '' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CapacityError);
     expect((error as CapacityError).exitCode).toBe(3);
     expect((error as CapacityError).message).toContain('neither `docker compose` nor `docker-compose`');
@@ -394,7 +397,7 @@ describe.skipIf(engineReachable)('the compose driver on a machine without a Dock
 
   it('with docker-compose but no engine: exit 3 naming the missing engine, nothing started or written', async () => {
     const stateDir = join(stateRoot, 'no-engine');
-    const error = await composeDriver.up({ stateDir, apps: 3, path: process.env.PATH }).catch((e: unknown) => e);
+    const error = await composeDriver.up({ projectRoot: PROJECT_ROOT, stateDir, apps: 3, path: process.env.PATH }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CapacityError);
     expect((error as CapacityError).exitCode).toBe(3);
     expect((error as CapacityError).message).toBe('no Docker engine is reachable: the compose stack cannot start here');
@@ -402,7 +405,7 @@ describe.skipIf(engineReachable)('the compose driver on a machine without a Dock
   });
 
   it('refuses another number of app servers than the file has (exit 2)', async () => {
-    const error = await composeDriver.up({ stateDir: join(stateRoot, 'apps'), apps: 5, path: '' }).catch((e: unknown) => e);
+    const error = await composeDriver.up({ projectRoot: PROJECT_ROOT, stateDir: join(stateRoot, 'apps'), apps: 5, path: '' }).catch((e: unknown) => e);
     expect((error as CapacityError).exitCode).toBe(2);
     expect((error as CapacityError).message).toContain('exactly 3 app servers');
   });
@@ -418,6 +421,7 @@ describe.skipIf(engineReachable)('the compose driver on a machine without a Dock
       now: () => new Date(),
       signal: new AbortController().signal,
       debug: false,
+      projectRoot: fileURLToPath(new URL('../../', import.meta.url)),
     };
     const code = await main(['up', '--driver', 'compose', '--state-dir', stateDir], ctx);
     expect(code).toBe(3);
@@ -469,7 +473,7 @@ describe('the compose driver against a stand-in docker CLI (Compose v2 answers)'
   it('up waits with --wait, records the state; status reads ps; down removes volumes only with purge', async () => {
     const stateDir = join(dir, 'state');
     const progress: string[] = [];
-    const state = await composeDriver.up({ stateDir, apps: 3, path: dir, ports: { lb: 18080 }, seedUsers: 500, onProgress: (m) => progress.push(m) });
+    const state = await composeDriver.up({ projectRoot: PROJECT_ROOT, stateDir, apps: 3, path: dir, ports: { lb: 18080 }, seedUsers: 500, onProgress: (m) => progress.push(m) });
     expect(state.baseUrl).toBe('http://127.0.0.1:18080');
     expect(state.prometheusUrl).toBe('http://127.0.0.1:18080/prometheus');
     const up = calls().find((c) => c.includes(' up '))!;
@@ -487,7 +491,7 @@ describe('the compose driver against a stand-in docker CLI (Compose v2 answers)'
     expect(existsSync(join(stateDir, 'stack.json'))).toBe(false);
     expect(existsSync(join(stateDir, 'compose.env'))).toBe(false);
 
-    const again = await composeDriver.up({ stateDir, apps: 3, path: dir, ports: { lb: 18081 } });
+    const again = await composeDriver.up({ projectRoot: PROJECT_ROOT, stateDir, apps: 3, path: dir, ports: { lb: 18081 } });
     await composeDriver.down(again, { stateDir, purge: true });
     expect(calls().at(-1)).toMatch(/ down --remove-orphans -v$/);
   });
@@ -496,7 +500,7 @@ describe('the compose driver against a stand-in docker CLI (Compose v2 answers)'
     writeFileSync(control, '1');
     const stateDir = join(dir, 'failing');
     const before = calls().length;
-    const error = await composeDriver.up({ stateDir, apps: 3, path: dir, ports: { lb: 18082 } }).catch((e: unknown) => e);
+    const error = await composeDriver.up({ projectRoot: PROJECT_ROOT, stateDir, apps: 3, path: dir, ports: { lb: 18082 } }).catch((e: unknown) => e);
     writeFileSync(control, '0');
     expect((error as CapacityError).exitCode).toBe(4);
     expect((error as CapacityError).details).toContain('pulling and starting');

@@ -1,9 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import type { ProcessContext } from '../../src/cli/context.js';
+import type { ProcessContext } from '../../src/core/context.js';
+import { k6Binary } from './support/k6.js';
 
 interface Captured {
   ctx: ProcessContext;
@@ -22,6 +24,7 @@ function capture(env: Record<string, string | undefined>): Captured {
     now: () => new Date(),
     signal: new AbortController().signal,
     debug: false,
+    projectRoot: env.CAPACITY_PROJECT_ROOT ?? fileURLToPath(new URL('../../', import.meta.url)),
   };
   return { ctx, stdout: () => out, stderr: () => err };
 }
@@ -41,14 +44,16 @@ describe('capacity doctor', () => {
     const code = await main(['doctor'], run.ctx);
     expect(code).toBe(3);
     const text = run.stdout();
-    for (const name of ['k6', 'autocannon', 'artillery', 'redis-server', 'prometheus']) {
+    for (const name of ['autocannon', 'artillery', 'redis-server', 'prometheus']) {
       expect(text).toMatch(new RegExp(`^${name}\\s+\\S+\\s+MISSING`, 'm'));
     }
+    // k6 is the user's to install (AGPL-3.0): optional, with Grafana's install path as the hint.
+    expect(text).toMatch(/^k6\s+engine\*\s+missing \(optional\)/m);
     expect(text).toContain('install: apt-get install redis-server');
     expect(text).toContain('install: apt-get install prometheus');
-    expect(text).toContain('install: npm run setup (builds k6');
+    expect(text).toMatch(/install: k6 is not bundled \(it is AGPL-3\.0\): install it from Grafana's packages/);
     expect(text).toContain('install: npm run setup (installs the npm dependencies)');
-    expect(text).toMatch(/required missing: .*k6/);
+    expect(text).not.toMatch(/required missing: .*k6/);
   });
 
   it('--json with an empty PATH lists the same missing checks', async () => {
@@ -56,7 +61,8 @@ describe('capacity doctor', () => {
     expect(await main(['doctor', '--json'], run.ctx)).toBe(3);
     const report = JSON.parse(run.stdout()) as DoctorJson;
     expect(report.ok).toBe(false);
-    expect(report.requiredMissing).toEqual(expect.arrayContaining(['k6', 'autocannon', 'artillery', 'redis-server', 'prometheus']));
+    expect(report.requiredMissing).toEqual(expect.arrayContaining(['autocannon', 'artillery', 'redis-server', 'prometheus']));
+    expect(report.requiredMissing).not.toContain('k6');
     for (const check of report.checks.filter((c) => !c.found)) expect(check.hint.length).toBeGreaterThan(5);
   });
 
@@ -72,7 +78,9 @@ describe('capacity doctor', () => {
       expect(check.path, check.name).toMatch(/^\//);
     }
     const byName = new Map(report.checks.map((c) => [c.name, c]));
-    expect(byName.get('k6')?.version).toMatch(/^1\./);
+    // k6 is reported either way; a version only where the user installed it.
+    if (k6Binary) expect(byName.get('k6')?.version).toMatch(/^\d+\./);
+    else expect(byName.get('k6')).toMatchObject({ found: false, required: false });
     expect(byName.get('artillery')?.version).toBe('2.0.21');
     expect(byName.get('postgres')?.version).toMatch(/^\d+\.\d+/);
   });

@@ -10,7 +10,7 @@ import { createServer as createTcpServer, type Server as TcpServer } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CapacityError } from '../../src/cli/errors.js';
+import { CapacityError } from '../../src/core/errors.js';
 import { ExpositionScraper } from '../../src/metrics/exposition/scraper.js';
 import { PrometheusClient } from '../../src/metrics/prometheus/client.js';
 import { PrometheusCollector } from '../../src/metrics/prometheus/collector.js';

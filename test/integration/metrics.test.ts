@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 /**
  * Server-side metrics against the real local stack (PostgreSQL, Redis, 2 app instances, nginx,
  * Prometheus on loopback): a fixed-rate run with the /proc sampler, the Prometheus collector,
@@ -17,6 +18,8 @@ import { calibrate, interleavedBlocks, utilizationLawCheck } from '../../src/met
 import { PrometheusClient } from '../../src/metrics/prometheus/client.js';
 import { counterIncreases } from '../../src/metrics/prometheus/queries.js';
 import { integrateRate } from '../../src/metrics/series.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const RATE = 400;
 const DURATION_S = 60;
@@ -92,7 +95,7 @@ function cpuOf(tier: string, source: ServerSeries['source']): ServerSeries[] {
 describe('server metrics on the local stack', () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'capacity-metrics-'));
-    stack = await upStack({ stateDir, apps: APPS, seedUsers: SEED_USERS, path: process.env.PATH });
+    stack = await upStack({ projectRoot: PROJECT_ROOT, stateDir, apps: APPS, seedUsers: SEED_USERS, path: process.env.PATH });
     const collectors = createCollectors({ stack, scrapeStackApps: true, onProblem: (message) => problems.push(message) });
     expect(collectors.map((c) => c.name).sort()).toEqual(['proc', 'prometheus', 'redis-info', 'scrape']);
     // Steady state before measuring: the fresh seed's vacuum and statistics done now rather than

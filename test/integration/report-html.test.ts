@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { loadRunResult } from '../../src/reporters/load.js';
+import { loadRunResult } from '../../src/results/read.js';
 import { renderHtml } from '../../src/reporters/html.js';
 
 const CHROMIUM = '/usr/bin/chromium';

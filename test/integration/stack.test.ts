@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 /**
  * The local stack for real: PostgreSQL, Redis, 3 app instances, nginx and Prometheus on
  * loopback. One stack is shared by the read-only checks; the failure paths use their own
@@ -9,8 +10,8 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProcessContext } from '../../src/cli/context.js';
-import { CapacityError, ExitCode } from '../../src/cli/errors.js';
+import type { ProcessContext } from '../../src/core/context.js';
+import { CapacityError, ExitCode } from '../../src/core/errors.js';
 import { main } from '../../src/cli/main.js';
 import { ensureStack, readStackState, upStack, type StackState } from '../../src/stack/index.js';
 import { assertReferenceAppBuilt, makeStateDir, pidRunning, stackProcesses } from './support/stack.js';
@@ -34,6 +35,7 @@ async function cli(argv: string[], env: Record<string, string | undefined> = pro
     now: () => new Date(),
     signal: signal ?? new AbortController().signal,
     debug: false,
+    projectRoot: fileURLToPath(new URL('../../', import.meta.url)),
   };
   const code = await main(argv, ctx);
   return { code, stdout, stderr };
@@ -136,7 +138,7 @@ describe('capacity up / status / down on one shared stack', () => {
   });
 
   it('ensureStack reuses the running stack and says it did not start it', async () => {
-    const ensured = await ensureStack({ stateDir, apps: 3, path: process.env.PATH });
+    const ensured = await ensureStack({ projectRoot: PROJECT_ROOT, stateDir, apps: 3, path: process.env.PATH });
     expect(ensured.started).toBe(false);
     expect(ensured.state.components.map((component) => component.pid)).toEqual(state.components.map((component) => component.pid));
   });
@@ -179,6 +181,7 @@ describe('interrupted up leaves nothing half-started', () => {
     const controller = new AbortController();
     const seen: string[] = [];
     const attempt = upStack({
+      projectRoot: PROJECT_ROOT,
       stateDir,
       apps: 3,
       seedUsers: 100,
@@ -235,6 +238,7 @@ describe('a component that fails to start', () => {
   it('exits 4 naming it, with its log tail, and stops everything started before it', async () => {
     const stateDir = freshStateDir();
     const error = await upStack({
+      projectRoot: PROJECT_ROOT,
       stateDir,
       apps: 2,
       seedUsers: 100,

@@ -1,5 +1,5 @@
 import type { CommandModule } from '../command.js';
-import { badInput, ExitCode } from '../errors.js';
+import { badInput, ExitCode } from '../../core/errors.js';
 
 /** "15m", "2h", "90s" ago, "now", or an ISO-8601 time. */
 export function parseTimeFlag(value: string, now: Date, flag: string): Date {
@@ -85,7 +85,7 @@ export const command: CommandModule = {
     };
     const out = str('out');
     if (out) {
-      const { writeFileAtomic } = await import('../../metrics/cloudwatch/write.js');
+      const { writeFileAtomic } = await import('../../core/atomic-file.js');
       await writeFileAtomic(out, JSON.stringify(document, null, 2) + '\n');
     }
     if (options.json) {

@@ -1,5 +1,5 @@
 import type { CommandModule } from '../command.js';
-import { ExitCode, badInput } from '../errors.js';
+import { ExitCode, badInput } from '../../core/errors.js';
 
 export const command: CommandModule = {
   name: 'compare',
@@ -15,8 +15,8 @@ export const command: CommandModule = {
     if (first === undefined || second === undefined) throw badInput('compare needs two results: capacity compare <a> <b>');
     const format = String(options.format);
     if (format !== 'text' && format !== 'markdown' && format !== 'json') throw badInput(`--format must be text, markdown or json, got "${format}"`);
-    const { loadRunResult } = await import('../../reporters/load.js');
-    const { compareResults, formatComparisonMarkdown, formatComparisonText } = await import('../../gate/compare.js');
+    const { loadRunResult } = await import('../../results/read.js');
+    const { compareResults, formatComparisonMarkdown, formatComparisonText } = await import('../../regression/compare.js');
     const a = await loadRunResult(first, ctx.cwd);
     const b = await loadRunResult(second, ctx.cwd);
     const comparison = compareResults(a.result, b.result);

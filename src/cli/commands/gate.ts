@@ -1,5 +1,5 @@
 import type { CommandModule } from '../command.js';
-import { badInput } from '../errors.js';
+import { badInput } from '../../core/errors.js';
 
 function numberOption(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -42,9 +42,9 @@ export const command: CommandModule = {
       );
   },
   async action({ options, ctx }) {
-    const { loadRunResult } = await import('../../reporters/load.js');
+    const { loadRunResult } = await import('../../results/read.js');
     const { applyGate } = await import('../../gate/apply.js');
-    const { GATE_METRICS } = await import('../../gate/evaluate.js');
+    const { GATE_METRICS } = await import('../../regression/evaluate.js');
     const format = String(options.format);
     if (format !== 'text' && format !== 'markdown' && format !== 'json') throw badInput(`--format must be text, markdown or json, got "${format}"`);
     const metrics = String(options.metrics).split(',').map((metric) => metric.trim()).filter(Boolean);

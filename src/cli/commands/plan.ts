@@ -1,6 +1,6 @@
 import type { CommandModule } from '../command.js';
-import { ExitCode } from '../errors.js';
-import { addScenarioOptions, overridesFrom } from '../../run/cli-options.js';
+import { ExitCode } from '../../core/errors.js';
+import { addScenarioOptions, overridesFrom } from '../run-options.js';
 
 export const command: CommandModule = {
   name: 'plan',
@@ -36,6 +36,7 @@ export const command: CommandModule = {
       const chosen = await resolveEngines((options.engine as 'k6' | 'autocannon' | 'artillery' | 'all' | undefined) ?? 'auto', {
         engines: { get: getEngine, list: listEngines },
         env: ctx.env,
+        projectRoot: ctx.projectRoot,
       });
       engine = chosen.map((choice) => `${choice.engine.name}${choice.version ? ` ${choice.version}` : ''}`).join(', then ');
     } catch (error) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandModule, CommandOptions } from '../command.js';
-import type { ProcessContext } from '../context.js';
-import { badInput, ExitCode, missingDependency, type ExitCodeValue } from '../errors.js';
+import type { ProcessContext } from '../../core/context.js';
+import { badInput, ExitCode, missingDependency, type ExitCodeValue } from '../../core/errors.js';
 
 type ProviderId = 'aws' | 'digitalocean' | 'hetzner';
 const ALIASES: Record<string, ProviderId> = { aws: 'aws', do: 'digitalocean', digitalocean: 'digitalocean', hetzner: 'hetzner', hcloud: 'hetzner' };
@@ -118,7 +118,7 @@ async function refresh(options: CommandOptions, ctx: ProcessContext): Promise<Ex
   const refreshModule = await import('../../sizing/refresh.js');
   const { stringify } = await import('yaml');
   const { parseCatalogText } = await import('../../sizing/catalog-parse.js');
-  const { writeFileAtomic } = await import('../../sizing/files.js');
+  const { writeFileAtomic } = await import('../../core/atomic-file.js');
   const fetcher = fetch as unknown as import('../../sizing/refresh.js').FetchLike;
   const now = ctx.now();
   const date = now.toISOString().slice(0, 10);
@@ -139,7 +139,7 @@ async function refresh(options: CommandOptions, ctx: ProcessContext): Promise<Ex
         outcome = await refreshModule.refreshAws(catalog, fetcher, api(provider, options.awsPricingApi), { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN }, now, ctx.signal);
       }
     } catch (error) {
-      const { unhealthy } = await import('../errors.js');
+      const { unhealthy } = await import('../../core/errors.js');
       throw unhealthy(`refreshing ${provider} prices failed: ${(error as Error).message}`, 'the catalog was left unchanged; check the token and the API URL');
     }
     const text = `# ${catalog.name} price catalog, refreshed by \`capacity prices refresh\` on ${date}.\n# Every price names its source (see sources) and its date; gaps are listed, never guessed.\n${stringify(outcome.catalog, { lineWidth: 0 })}`;

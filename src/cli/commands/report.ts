@@ -1,6 +1,6 @@
 import type { CommandModule } from '../command.js';
-import { ExitCode } from '../errors.js';
-import { badInput } from '../errors.js';
+import { ExitCode } from '../../core/errors.js';
+import { badInput } from '../../core/errors.js';
 
 export const command: CommandModule = {
   name: 'report',
@@ -18,7 +18,7 @@ export const command: CommandModule = {
   },
   async action({ args, options, ctx }) {
     if (args.length === 0) throw badInput('report needs at least one result folder');
-    const { loadRunResult } = await import('../../reporters/load.js');
+    const { loadRunResult } = await import('../../results/read.js');
     const { deliverReports, parseFormats, resultDirOf } = await import('../../reporters/output.js');
     const formats = parseFormats(String(options.format ?? 'terminal'));
     const loaded = [];

@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import type { CommandModule } from '../command.js';
-import { badInput, ExitCode, interrupted } from '../errors.js';
-import { isInteractive } from '../context.js';
-import { addScenarioOptions, overridesFrom } from '../../run/cli-options.js';
+import { badInput, ExitCode, interrupted } from '../../core/errors.js';
+import { isInteractive } from '../../core/context.js';
+import { addScenarioOptions, overridesFrom } from '../run-options.js';
 
 /** Reads and validates a CloudWatch config file; every problem is listed (exit 2) before any load. */
 async function loadCloudWatchConfig(file: string, cwd: string) {
@@ -57,18 +57,16 @@ export const command: CommandModule = {
     const { plainObserver } = await import('../../run/observer.js');
     const { formatRunSummary, formatSideBySide } = await import('../../run/summary.js');
     const { preflight } = await import('../../run/preflight.js');
-    const { collectorFactories, calibrator } = await import('../../run/collectors.js');
     const { metricsCollectorFactory, metricsCalibrator, metricsFlagsFrom, limitedReporter } = await import('../../metrics/run-seam.js');
-    const { localInstanceController } = await import('../../run/failover.js');
     const { getEngine, listEngines } = await import('../../engines/index.js');
-    const { ensureStack, downStack, resolveStateDir } = await import('../../stack/index.js');
+    const { ensureStack, downStack, instanceController, resolveStateDir } = await import('../../stack/index.js');
 
     // A bad baseline is bad input: refuse it before any load is sent.
     const baseline = typeof options.baseline === 'string' ? options.baseline : undefined;
     const updateBaseline = typeof options.updateBaseline === 'string' ? options.updateBaseline : undefined;
     const tolerance = parseTolerance(String(options.tolerance));
     if (baseline !== undefined) {
-      const { loadBaseline } = await import('../../gate/files.js');
+      const { loadBaseline } = await import('../../gate/baseline-files.js');
       await loadBaseline(baseline, ctx.cwd);
     }
 
@@ -93,6 +91,7 @@ export const command: CommandModule = {
       },
       {
         env: ctx.env,
+        projectRoot: ctx.projectRoot,
         cwd: ctx.cwd,
         signal: ctx.signal,
         now: ctx.now,
@@ -101,12 +100,11 @@ export const command: CommandModule = {
         stack: { ensureStack, downStack },
         preflight: (baseUrl, signal) => preflight(baseUrl, { signal }),
         collectorFactories: [
-          ...collectorFactories,
           metricsCollectorFactory({ ...metricsFlagsFrom(options), onProblem: limitedReporter((line) => void (options.quiet ? undefined : ctx.stderr.write(`${line}\n`))) }),
           ...(cloudWatch ? [(await import('../../metrics/cloudwatch/index.js')).cloudWatchCollectorFactory(cloudWatch)] : []),
         ],
-        calibrator: calibrator.compute ?? metricsCalibrator,
-        instanceController: (dir, signal) => localInstanceController(dir, { signal }),
+        calibrator: metricsCalibrator,
+        instanceController: (dir, signal) => instanceController(dir, { signal }),
       },
     );
 

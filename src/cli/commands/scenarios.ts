@@ -1,5 +1,5 @@
 import type { CommandModule } from '../command.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../../core/errors.js';
 
 export const command: CommandModule = {
   name: 'scenarios',

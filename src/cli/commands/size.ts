@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandModule, CommandOptions } from '../command.js';
-import { badInput, ExitCode } from '../errors.js';
+import { badInput, ExitCode } from '../../core/errors.js';
 
 // Flags that set a named assumption directly (the rest go through --set name=value).
 const ASSUMPTION_FLAGS: Array<[flag: string, option: string, assumption: string, description: string]> = [
@@ -100,7 +100,7 @@ export const command: CommandModule = {
       : input.format === 'html' ? render.renderHtml(report)
       : render.renderTerminal(report);
     if (input.out) {
-      const { writeFileAtomic } = await import('../../sizing/files.js');
+      const { writeFileAtomic } = await import('../../core/atomic-file.js');
       const target = path.resolve(ctx.cwd, input.out);
       await writeFileAtomic(target, text);
       ctx.stdout.write(`wrote ${target}\n`);

@@ -1,5 +1,5 @@
 import type { CommandModule } from '../command.js';
-import { ExitCode, unhealthy } from '../errors.js';
+import { ExitCode, unhealthy } from '../../core/errors.js';
 
 export const command: CommandModule = {
   name: 'status',

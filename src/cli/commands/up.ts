@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { CommandModule } from '../command.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../../core/errors.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -47,6 +47,7 @@ export const command: CommandModule = {
     const state = await upStack({
       driver: options.driver as 'local' | 'compose',
       stateDir,
+      projectRoot: ctx.projectRoot,
       apps: options.apps as number,
       seedUsers: options.seedUsers as number | undefined,
       pgPoolSize: options.pgPool as number | undefined,

@@ -3,8 +3,8 @@
  * stdout is a TTY and CI is not set; a plain line per interval otherwise; nothing with quiet
  * (quiet still lets stack and preflight messages through to stderr, errors are never hidden).
  */
-import type { ProcessContext } from '../context.js';
-import { isInteractive } from '../context.js';
+import type { ProcessContext } from '../../core/context.js';
+import { isInteractive } from '../../core/context.js';
 import type { RunObserver } from '../../run/observer.js';
 import { addMessage, addServerSample, addTick, endRun, initialState, plainLine, startRun, type LiveState, type ServerSample, type ServerSampleFeed } from './state.js';
 
@@ -39,7 +39,7 @@ function isNodeStream(stream: ProcessContext['stdout']): stream is ProcessContex
 }
 
 async function mountInk(ctx: ProcessContext, state: LiveState): Promise<InkHandle> {
-  const [{ render }, { createElement }, { LiveView }] = await Promise.all([import('ink'), import('react'), import('./LiveView.js')]);
+  const [{ render }, { createElement }, { LiveView }] = await Promise.all([import('ink'), import('react'), import('./live-view.js')]);
   const stdout = ctx.stdout as WritableTty;
   const element = (current: LiveState) => createElement(LiveView, { state: current, columns: stdout.columns ?? 80 });
   const instance = render(element(state), { stdout, exitOnCtrlC: false, patchConsole: false });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addMessage, addServerSample, addTick, cpuPerTier, endRun, initialState, plainLine, progress, progressBar, sparkline, stageAt, startRun, HISTORY_LENGTH } from './state.js';
-import { demoPlan, demoTick } from './demo.js';
+import { demoPlan, demoTick } from '../../../test/support/live-view-demo.js';
 
 const heading = { engine: 'k6', engineVersion: 'v1.8.1', resultDir: 'results/x', index: 1, count: 1 };
 

@@ -2,15 +2,14 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { missingDependency } from '../../cli/errors.js';
-import { findNodeModuleBin, findProjectRoot, nodePackageVersion } from '../../doctor/checks.js';
-import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput, EngineTick } from '../types.js';
+import { missingDependency } from '../../core/errors.js';
+import { findNodeModuleBin, nodePackageVersion } from '../../core/binaries.js';
+import type { Engine, EngineAvailability, EngineLookup, EngineRunInput, EngineRunOutput, EngineTick } from '../types.js';
 import { judgeGenerator } from '../normalize.js';
 import { meanTargetBetween, plannedRpsBetween } from '../mix.js';
 import { ArtilleryConsoleReader } from './console.js';
-import { startProcSampler } from '../procSampler.js';
-import { childEnv } from '../childEnv.js';
+import { startProcSampler } from '../proc-sampler.js';
+import { childEnv } from '../child-env.js';
 import { loginPool } from '../tokens.js';
 import { artilleryScript, CLOSED_REQUESTS_PER_VU } from './config.js';
 import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE } from './processor.js';
@@ -18,13 +17,7 @@ import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
 
 const HINT = 'run `npm install` in the capacity folder (artillery is an npm dependency)';
 
-function projectRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return findProjectRoot(here) ?? path.resolve(here, '..', '..', '..');
-}
-
-async function locate(): Promise<EngineAvailability> {
-  const root = projectRoot();
+async function locate({ projectRoot: root }: Pick<EngineLookup, 'projectRoot'>): Promise<EngineAvailability> {
   const binary = findNodeModuleBin(root, 'artillery');
   const version = nodePackageVersion(root, 'artillery');
   if (!binary || !version) return { available: false, hint: HINT };
@@ -37,7 +30,7 @@ export const artilleryEngine: Engine = {
 
   async run(input: EngineRunInput): Promise<EngineRunOutput> {
     const { plan, outDir, signal } = input;
-    const found = await locate();
+    const found = await locate(input);
     if (!found.available || !found.path) throw missingDependency('Artillery was not found', found.hint);
     const startedAt = new Date();
     const pool = await loginPool(plan, signal);

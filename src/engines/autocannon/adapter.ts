@@ -7,7 +7,7 @@ import type { Plan } from '../../scenarios/types.js';
 import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from '../types.js';
 import { cumulativeWeights, drawPlaceholders, meanTargetBetween, fillBody, fillPlaceholders, httpErrorKind, isExpectedStatus, networkErrorKind, pickRequest } from '../mix.js';
 import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
-import { startProcSampler } from '../procSampler.js';
+import { startProcSampler } from '../proc-sampler.js';
 import { loginPool } from '../tokens.js';
 import { autocannonSteps, type AutocannonStep } from './steps.js';
 

@@ -5,29 +5,25 @@ import { constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { missingDependency } from '../../cli/errors.js';
-import { findK6, findProjectRoot } from '../../doctor/checks.js';
-import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from '../types.js';
+import { missingDependency } from '../../core/errors.js';
+import { findBinary } from '../../core/binaries.js';
+import type { Engine, EngineAvailability, EngineLookup, EngineRunInput, EngineRunOutput } from '../types.js';
 import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
 import { meanTargetBetween } from '../mix.js';
-import { startProcSampler } from '../procSampler.js';
-import { childEnv } from '../childEnv.js';
-import { K6CsvParser } from './csvStream.js';
+import { startProcSampler } from '../proc-sampler.js';
+import { childEnv } from '../child-env.js';
+import { K6CsvParser } from './csv-stream.js';
 import { k6SummaryFigures } from './summary.js';
 
 const execFileAsync = promisify(execFile);
-const K6_HINT = 'run `npm run setup` (builds k6 into .tools/bin) or install k6 on PATH: https://grafana.com/docs/k6/latest/set-up/install-k6/';
+// k6 is AGPL-3.0: capacity never fetches or builds it; the user installs it.
+const K6_HINT =
+  "install k6 from Grafana's packages (https://grafana.com/docs/k6/latest/set-up/install-k6/; k6 is AGPL-3.0 and not bundled), or use --engine autocannon";
 
-function projectRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return findProjectRoot(here) ?? path.resolve(here, '..', '..', '..');
-}
-
-/** The bundled script, resolved from the package root so it works from src/ and from dist/. */
-export function bundledScriptPath(): string {
-  return path.join(projectRoot(), 'src', 'engines', 'k6', 'scripts', 'capacity.js');
+/** The bundled script, from the installation's root so it works from src/ and from dist/. */
+export function bundledScriptPath(projectRoot: string): string {
+  return path.join(projectRoot, 'src', 'engines', 'k6', 'scripts', 'capacity.js');
 }
 
 /** "k6 v1.8.1 (go1.26.8, linux/amd64)" -> "1.8.1" */
@@ -35,8 +31,8 @@ export function parseK6Version(text: string): string | undefined {
   return /k6 v?(\d+\.\d+\.\d+[^\s]*)/.exec(text)?.[1];
 }
 
-async function locate(env: Record<string, string | undefined>): Promise<EngineAvailability> {
-  const binary = findK6({ path: env['PATH'], projectRoot: projectRoot() });
+async function locate({ env }: Pick<EngineLookup, 'env'>): Promise<EngineAvailability> {
+  const binary = findBinary('k6', { path: env['PATH'] });
   if (!binary) return { available: false, hint: K6_HINT };
   try {
     const { stdout } = await execFileAsync(binary, ['version'], { timeout: 10_000 });
@@ -56,7 +52,7 @@ export const k6Engine: Engine = {
 
   async run(input: EngineRunInput): Promise<EngineRunOutput> {
     const { plan, outDir, signal } = input;
-    const found = await locate(input.env ?? {});
+    const found = await locate({ env: input.env ?? {} });
     if (!found.available || !found.path) throw missingDependency('k6 was not found', found.hint);
     const binary = found.path;
     const planFile = path.join(outDir, 'k6-plan.json');
@@ -65,7 +61,7 @@ export const k6Engine: Engine = {
     const fifo = path.join(outDir, 'k6-samples.fifo');
     const stderrFile = 'k6-output.log';
     await writeFile(planFile, JSON.stringify(plan));
-    await writeFile(scriptCopy, await readFile(bundledScriptPath()));
+    await writeFile(scriptCopy, await readFile(bundledScriptPath(input.projectRoot)));
     await rm(fifo, { force: true });
     await execFileAsync('mkfifo', [fifo]);
 

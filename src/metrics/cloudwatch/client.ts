@@ -6,7 +6,7 @@
  */
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type { ServerSeries } from '../../results/schema.js';
-import { CapacityError, ExitCode } from '../../cli/errors.js';
+import { CapacityError, ExitCode } from '../../core/errors.js';
 import type { CloudWatchConfig } from './config.js';
 import {
   backoffDelayMs,

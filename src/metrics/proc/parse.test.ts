@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProcStat } from '../../os/procfs.js';
+import { parseProcStat } from '../../core/procfs.js';
 import { cpuCoresFromSamples, parseChildren, parseProcStatm, parseSchedstat, processCpuSeconds, treeTicks } from './parse.js';
 
 // Captured from a Debian box: nginx worker, then a command name with spaces and parentheses.

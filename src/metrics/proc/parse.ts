@@ -2,9 +2,9 @@
  * Pure readers of the /proc files the sampler uses (see proc(5)). Each returns undefined for text
  * it cannot read: a process may exit between listing and reading, leaving an empty file.
  */
-import type { ProcStat } from '../../os/procfs.js';
+import type { ProcStat } from '../../core/procfs.js';
 
-export type { ProcStat } from '../../os/procfs.js';
+export type { ProcStat } from '../../core/procfs.js';
 
 export interface ProcStatm {
   sizePages: number;

@@ -10,7 +10,7 @@ import type { ServerSeries } from '../../results/schema.js';
 import { METRICS, finitePoints } from '../series.js';
 import type { Collector, CollectorClock } from '../types.js';
 import { systemClock } from '../types.js';
-import { parseProcStat } from '../../os/procfs.js';
+import { parseProcStat } from '../../core/procfs.js';
 import { type TreeSample, cpuCoresFromSamples, parseChildren, parseProcStatm, parseSchedstat, processCpuSeconds } from './parse.js';
 import { PeriodicTask } from '../periodic.js';
 

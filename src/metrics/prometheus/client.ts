@@ -2,7 +2,7 @@
  * Client of the Prometheus HTTP API (/api/v1/query, /api/v1/query_range, /api/v1/targets). Every
  * failure becomes a CapacityError that names the server, the query and what went wrong.
  */
-import { CapacityError, ExitCode } from '../../cli/errors.js';
+import { CapacityError, ExitCode } from '../../core/errors.js';
 
 export interface PrometheusSeries {
   metric: Record<string, string>;

@@ -1,6 +1,6 @@
 /** PNG charts through chartjs-node-canvas (node-canvas), one file per chart. */
 import type { RunResult } from '../../results/schema.js';
-import { missingDependency } from '../../cli/errors.js';
+import { missingDependency } from '../../core/errors.js';
 import type { RenderedFile, Reporter } from '../types.js';
 import { reportCharts } from './specs.js';
 

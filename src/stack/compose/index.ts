@@ -5,11 +5,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { badInput, CapacityError, ExitCode, interrupted, missingDependency, unhealthy } from '../../cli/errors.js';
-import { findBinary, findProjectRoot } from '../../doctor/checks.js';
-import { removeStackState, writeFileAtomic, writeStackState } from '../state.js';
+import { join } from 'node:path';
+import { badInput, CapacityError, ExitCode, interrupted, missingDependency, unhealthy } from '../../core/errors.js';
+import { findBinary } from '../../core/binaries.js';
+import { removeStackState, writeStackState } from '../state.js';
+import { writeFileAtomicSync } from '../../core/atomic-file.js';
 import type { ComponentHealth, DownOptions, StackDriver, StackState, UpOptions } from '../types.js';
 import {
   COMPOSE_APPS,
@@ -97,16 +97,10 @@ export async function requireDockerEngine(tool: ComposeTool, path: string | unde
   });
 }
 
-function projectRoot(): string {
-  const root = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
-  if (!root) throw missingDependency('cannot find the capacity project folder (for infra/compose)', 'run capacity from its installed folder');
-  return root;
-}
-
-function target(stateDir: string, withEnvFile: boolean): ComposeTarget {
+function target(stateDir: string, composeFile: string, withEnvFile: boolean): ComposeTarget {
   const envFile = join(stateDir, 'compose.env');
   return {
-    composeFile: join(projectRoot(), COMPOSE_FILE),
+    composeFile,
     project: COMPOSE_PROJECT,
     ...(withEnvFile && existsSync(envFile) ? { envFile } : {}),
   };
@@ -144,17 +138,17 @@ async function up(options: UpOptions): Promise<StackState> {
   }
   const progress = options.onProgress ?? (() => undefined);
   const tool = await detectComposeTool(options.path);
-  const probeTarget = target(options.stateDir, false);
+  const probeTarget = target(options.stateDir, join(options.projectRoot, COMPOSE_FILE), false);
   await requireDockerEngine(tool, options.path, probeTarget);
 
   const lbPort = options.ports?.lb ?? (await freeLoopbackPort());
   mkdirSync(options.stateDir, { recursive: true });
   const envFile = join(options.stateDir, 'compose.env');
-  writeFileAtomic(envFile, composeEnvFile({ lbPort, ...(options.seedUsers !== undefined ? { seedUsers: options.seedUsers } : {}) }));
+  writeFileAtomicSync(envFile, composeEnvFile({ lbPort, ...(options.seedUsers !== undefined ? { seedUsers: options.seedUsers } : {}) }));
   const composeTarget: ComposeTarget = { ...probeTarget, envFile };
   const state = composeStackState({ stateDir: options.stateDir, startedAt: new Date().toISOString(), lbPort });
   // Recorded before starting, so `capacity down` finds a stack that failed half-way.
-  recordTool(options.stateDir, tool);
+  recordTool(options.stateDir, tool, probeTarget.composeFile);
   writeStackState({ ...state, phase: 'starting' });
 
   const cleanUp = async () => {
@@ -200,11 +194,26 @@ async function up(options: UpOptions): Promise<StackState> {
   return state;
 }
 
-/** Which compose tool `up` used, kept beside stack.json so status and down use the same one. */
+/** Which compose tool and file `up` used, kept beside stack.json so status and down use the same. */
 const TOOL_FILE = 'compose.json';
 
-function recordTool(stateDir: string, tool: ComposeTool): void {
-  writeFileAtomic(join(stateDir, TOOL_FILE), `${JSON.stringify(tool)}\n`);
+function recordTool(stateDir: string, tool: ComposeTool, composeFile: string): void {
+  writeFileAtomicSync(join(stateDir, TOOL_FILE), `${JSON.stringify({ ...tool, composeFile })}\n`);
+}
+
+function recordedTarget(stateDir: string): ComposeTarget {
+  const file = join(stateDir, TOOL_FILE);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    parsed = undefined; // recordedTool below reports the missing file
+  }
+  const composeFile = (parsed as { composeFile?: unknown } | undefined)?.composeFile;
+  if (typeof composeFile !== 'string') {
+    throw badInput(`${file} does not name the compose file this stack was started from`, [], 'run `docker compose -p capacity down` by hand, then remove the state folder');
+  }
+  return target(stateDir, composeFile, true);
 }
 
 function recordedTool(stateDir: string): ComposeTool {
@@ -228,13 +237,13 @@ function forgetStack(stateDir: string): void {
 }
 
 async function status(state: StackState): Promise<ComponentHealth[]> {
-  return composeStatusOf(recordedTool(state.stateDir), target(state.stateDir, true), state.baseUrl);
+  return composeStatusOf(recordedTool(state.stateDir), recordedTarget(state.stateDir), state.baseUrl);
 }
 
 async function down(state: StackState, options: DownOptions): Promise<void> {
   const progress = options.onProgress ?? (() => undefined);
   const tool = recordedTool(options.stateDir);
-  const composeTarget = target(options.stateDir, true);
+  const composeTarget = recordedTarget(options.stateDir);
   progress(`compose down${options.purge ? ' -v (volumes too)' : ''}`);
   const result = await run(downInvocation(tool, composeTarget, options.purge), { timeoutMs: 180_000, onLine: progress });
   if (result.code !== 0) {

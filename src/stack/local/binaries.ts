@@ -4,8 +4,8 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { findBinary, findPostgresBinDir } from '../../doctor/checks.js';
-import { CapacityError, ExitCode } from '../../cli/errors.js';
+import { findBinary, findPostgresBinDir } from '../../core/binaries.js';
+import { CapacityError, ExitCode } from '../../core/errors.js';
 import type { UpOptions } from '../types.js';
 
 export interface StackBinaries {

@@ -9,6 +9,7 @@ import { probeHttp, probePostgres, probePrometheus, probeRedis, type ProbeResult
 import { purgeTargets, stackLayout } from './layout.js';
 import { liveness, stopProcess, type StopOutcome } from './processes.js';
 import { DATABASE, identityOf, localUp, probeLoadBalancer, stopSignalFor } from './up.js';
+import { localInstanceController } from './instances.js';
 
 async function probeComponent(component: StackComponent, state: StackState): Promise<ProbeResult> {
   const identity = identityOf(component);
@@ -101,4 +102,5 @@ export const localDriver: StackDriver = {
   up: localUp,
   status: localStatus,
   down: localDown,
+  instances: localInstanceController,
 };

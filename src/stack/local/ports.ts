@@ -3,7 +3,7 @@
  * fixed ones are checked before anything starts, so a taken one fails with nothing left behind.
  */
 import { createServer } from 'node:net';
-import { badInput } from '../../cli/errors.js';
+import { badInput } from '../../core/errors.js';
 import type { UpOptions } from '../types.js';
 
 export const LOOPBACK = '127.0.0.1';

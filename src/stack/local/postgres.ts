@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { badInput, missingDependency } from '../../cli/errors.js';
+import { badInput, missingDependency } from '../../core/errors.js';
 
 const execFileAsync = promisify(execFile);
 

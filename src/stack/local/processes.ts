@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseProcStat, type ProcStat } from '../../os/procfs.js';
+import { parseProcStat, type ProcStat } from '../../core/procfs.js';
 import { cmdlineMatches, parseCmdline } from './proc.js';
 
 export interface ProcessIdentity {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CapacityError, ExitCode } from '../../cli/errors.js';
+import { CapacityError, ExitCode } from '../../core/errors.js';
 import { interpretPostgresAnswer, postgresStartupMessage } from './health.js';
 import { purgeTargets, stackLayout } from './layout.js';
 import { parseNofileHardLimit } from './machine.js';

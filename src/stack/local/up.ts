@@ -6,10 +6,10 @@
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CapacityError, ExitCode, badInput, interrupted, missingDependency, unhealthy } from '../../cli/errors.js';
-import { signalName } from '../../cli/context.js';
-import { findProjectRoot } from '../../doctor/checks.js';
-import { readStackState, removeStackState, writeFileAtomic, writeStackState } from '../state.js';
+import { CapacityError, ExitCode, badInput, interrupted, missingDependency, unhealthy } from '../../core/errors.js';
+import { signalName } from '../../core/context.js';
+import { readStackState, removeStackState, writeStackState } from '../state.js';
+import { writeFileAtomicSync } from '../../core/atomic-file.js';
 import type { StackComponent, StackState, UpOptions } from '../types.js';
 import { locateBinaries, type StackBinaries } from './binaries.js';
 import { nginxConfig, postgresArgs, prometheusArgs, prometheusConfig, redisConfig } from './configs.js';
@@ -83,10 +83,8 @@ interface ReferenceApp {
   seed: string;
 }
 
-function locateReferenceApp(dir: string | undefined): ReferenceApp {
-  const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
-  const appDir = dir ?? (projectRoot ? join(projectRoot, 'reference-app') : undefined);
-  if (!appDir) throw missingDependency('cannot find the reference app (reference-app/)', 'run capacity from its project, or pass the app folder');
+function locateReferenceApp(dir: string | undefined, projectRoot: string): ReferenceApp {
+  const appDir = dir ?? join(projectRoot, 'reference-app');
   const app = {
     dir: appDir,
     server: join(appDir, 'dist', 'server.js'),
@@ -340,7 +338,7 @@ async function prepareDatabase(ctx: Context, port: number, fresh: boolean): Prom
     const seedTimeout = 120_000 + seedUsers * 0.3;
     const seedStarted = Date.now();
     await runStep(ctx, 'seed', process.execPath, [ctx.app.seed, '--users', String(seedUsers)], appEnv, seedTimeout, undefined, ctx.app.dir);
-    writeFileAtomic(layout.seedMarker, `${JSON.stringify({ users: seedUsers, seededAt: new Date().toISOString() })}\n`);
+    writeFileAtomicSync(layout.seedMarker, `${JSON.stringify({ users: seedUsers, seededAt: new Date().toISOString() })}\n`);
     // Seeding time does not count against the health timeout.
     ctx.deadline += Date.now() - seedStarted;
   } else {
@@ -386,7 +384,7 @@ export async function localUp(options: UpOptions): Promise<StackState> {
   if (problems.length > 0) throw badInput('invalid options for `capacity up`', problems);
   const layout = stackLayout(options.stateDir);
   const binaries = locateBinaries(options);
-  const app = locateReferenceApp(options.referenceAppDir);
+  const app = locateReferenceApp(options.referenceAppDir, options.projectRoot);
   await refuseIfRunning(layout, progress, false);
   const major = await postgresMajorVersion(binaries.postgresBinDir);
   const dataState = inspectDataDir(layout.postgresDataDir, major).kind;

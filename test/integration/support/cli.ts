@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { main } from '../../../src/cli/main.js';
-import type { ProcessContext } from '../../../src/cli/context.js';
+import type { ProcessContext } from '../../../src/core/context.js';
 
 export interface CliRun {
   code: number;
@@ -26,6 +27,7 @@ export async function runCapacity(argv: string[], options: CliOptions): Promise<
     now: options.now ?? (() => new Date('2026-11-22T12:00:00Z')),
     signal: options.signal ?? new AbortController().signal,
     debug: argv.includes('--debug'),
+    projectRoot: fileURLToPath(new URL('../../../', import.meta.url)),
   };
   const code = await main(argv, ctx);
   return { code, stdout, stderr };

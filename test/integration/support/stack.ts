@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 /**
  * A fresh local stack for integration tests: real PostgreSQL, Redis, N app instances, nginx and
  * Prometheus on loopback, in a temporary state dir, stopped (and deleted) after.
@@ -41,6 +42,7 @@ export async function startTestStack(options: Partial<UpOptions> = {}): Promise<
   const progress: string[] = [];
   try {
     const state = await upStack({
+      projectRoot: fileURLToPath(new URL('../../../', import.meta.url)),
       apps: 3,
       seedUsers: 1000,
       path: process.env.PATH,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { CommandOptions } from '../cli/command.js';
+import type { CommandOptions } from './command.js';
 import { parseDuration } from '../scenarios/duration.js';
 import type { ScenarioOverrides } from '../scenarios/plan.js';
 

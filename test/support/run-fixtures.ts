@@ -1,6 +1,6 @@
-import type { EngineRunOutput } from '../engines/types.js';
-import type { Plan } from '../scenarios/types.js';
-import type { RunContext } from './assemble.js';
+import type { EngineRunOutput } from '../../src/engines/types.js';
+import type { Plan } from '../../src/scenarios/types.js';
+import type { RunContext } from '../../src/results/assemble.js';
 
 /** Small, valid sample inputs for unit tests of results, reporters and the run orchestration. */
 export function sampleOutput(overrides: Partial<EngineRunOutput> = {}): EngineRunOutput {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../scenarios/types.js';
 import { RunAggregator, endpointShapesOf } from '../normalize.js';
-import { K6CsvParser, k6NetworkErrorKind } from './csvStream.js';
+import { K6CsvParser, k6NetworkErrorKind } from './csv-stream.js';
 import { parseK6Version } from './adapter.js';
 import { k6SummaryFigures } from './summary.js';
 

@@ -3,7 +3,7 @@
  * endpoint, with deltas; plus the gate's p95 effect and interval when both runs are long enough.
  */
 import type { LatencySummary, RunResult } from '../results/schema.js';
-import { CapacityError } from '../cli/errors.js';
+import { CapacityError } from '../core/errors.js';
 import { evaluateGate, type MetricVerdict } from './evaluate.js';
 import { effectText } from './format.js';
 

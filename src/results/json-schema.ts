@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { RunResult } from '../results/schema.js';
-import { Scenario } from './schema.js';
+import { RunResult } from './schema.js';
+import { Scenario } from '../scenarios/schema.js';
 
 /**
  * The JSON Schemas published in docs/schema/, generated from the zod schemas (the one source).

@@ -1,6 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import type { CpuSample } from './normalize.js';
-import { parseProcStat } from '../os/procfs.js';
+import { parseProcStat } from '../core/procfs.js';
 
 /**
  * Samples the load generator's CPU and resident memory from /proc once a second: the given

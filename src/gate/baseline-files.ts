@@ -5,12 +5,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../reporters/write.js';
-import { badInput } from '../cli/errors.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { badInput } from '../core/errors.js';
 import { RUN_RESULT_SCHEMA_VERSION } from '../results/schema.js';
-import { listResultFiles, parseJsonDocument, parseRunResult } from '../reporters/load.js';
-import { BaselineFile, BASELINE_FORMAT_VERSION, isBaselineDocument } from './baseline.js';
-import { samplesOf, type RunSamples } from './samples.js';
+import { listResultFiles, parseJsonDocument, parseRunResult } from '../results/read.js';
+import { BaselineFile, BASELINE_FORMAT_VERSION, isBaselineDocument } from '../regression/baseline.js';
+import { samplesOf, type RunSamples } from '../regression/samples.js';
 
 export interface LoadedBaseline {
   runs: RunSamples[];

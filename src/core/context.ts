@@ -19,6 +19,9 @@ export interface ProcessContext {
   signal: AbortSignal;
   /** True when --debug was given: errors print their stack. */
   debug: boolean;
+  /** The capacity installation (node_modules, bundled k6 script, reference-app/, infra/):
+   * resolved once by the launcher and handed down, never looked up again below. */
+  projectRoot: string;
 }
 
 export function signalName(signal: AbortSignal): 'SIGINT' | 'SIGTERM' {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { childEnv } from './childEnv.js';
+import { childEnv } from './child-env.js';
 
 describe('childEnv', () => {
   it('keeps the caller environment, adds the engine variables and makes sure node is on PATH', () => {

@@ -11,7 +11,7 @@
  */
 import type { RunResult } from '../results/schema.js';
 import { RUN_RESULT_SCHEMA_VERSION } from '../results/schema.js';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import { seededRandom } from './random.js';
 import { autoBlockLength, bootstrapEffect, mannWhitneyU, mean, median, quantile, type BootstrapInterval } from './stats.js';
 import { toRunSamples, type IntervalSample, type RunSamples } from './samples.js';

@@ -4,7 +4,7 @@ import { evaluateGate } from './evaluate.js';
 import { buildBaseline } from './baseline.js';
 import { seededRandom } from './random.js';
 import type { RunSamples } from './samples.js';
-import { CapacityError } from '../cli/errors.js';
+import { CapacityError } from '../core/errors.js';
 
 /** A synthetic run: per-interval p95 drawn around `p95Ms` with ±`noise` relative jitter. */
 function syntheticRun(options: { id: string; seed: number; p95Ms: number; noise?: number; intervals?: number; rps?: number; errorRate?: number; scenario?: string }): RunSamples {

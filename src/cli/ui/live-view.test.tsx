@@ -1,10 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
-import { LiveView } from './LiveView.js';
+import { LiveView } from './live-view.js';
 import { addServerSample, addTick, endRun, initialState, startRun } from './state.js';
-import { demoPlan, demoTick } from './demo.js';
+import { demoPlan, demoTick } from '../../../test/support/live-view-demo.js';
 import { createLiveObserver } from './index.js';
-import type { ProcessContext } from '../context.js';
+import type { ProcessContext } from '../../core/context.js';
 
 const heading = { engine: 'k6', engineVersion: 'v1.8.1', resultDir: 'results/x', index: 2, count: 3 };
 
@@ -51,6 +52,7 @@ describe('createLiveObserver', () => {
       now: () => new Date(0),
       signal: new AbortController().signal,
       debug: false,
+      projectRoot: fileURLToPath(new URL('../../../', import.meta.url)),
     };
     return { ctx, output: () => out };
   }

@@ -1,9 +1,9 @@
 /** A synthetic plan and run for the live view's tests and for trying the view without a stack. */
-import type { Plan } from '../../scenarios/types.js';
-import type { EngineTick } from '../../engines/types.js';
-import type { RunObserver } from '../../run/observer.js';
-import type { RunResult } from '../../results/schema.js';
-import type { ServerSample } from './state.js';
+import type { Plan } from '../../src/scenarios/types.js';
+import type { EngineTick } from '../../src/engines/types.js';
+import type { RunObserver } from '../../src/run/observer.js';
+import type { RunResult } from '../../src/results/schema.js';
+import type { ServerSample } from '../../src/cli/ui/state.js';
 
 export function demoPlan(overrides: Partial<Plan> = {}): Plan {
   return {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { RUN_RESULT_SCHEMA_VERSION, type RunResult } from '../results/schema.js';
-import { badInput } from '../cli/errors.js';
+import { badInput } from '../core/errors.js';
 import { RunSamples, toRunSamples } from './samples.js';
 
 export const BASELINE_KIND = 'capacity-baseline';

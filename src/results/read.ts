@@ -1,14 +1,14 @@
 /**
- * Reads result.json files for reports, compare and gate. Every failure is bad input (exit 2)
+ * Reads result.json files for reports, compare and gate (results owns reading and writing them). Every failure is bad input (exit 2)
  * naming the file and what is wrong with it: missing, not JSON (truncated?), another schema
  * version, or fields that do not match the schema.
  */
 import { readFile, stat, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { RUN_RESULT_SCHEMA_VERSION, RunResult } from '../results/schema.js';
-import { badInput } from '../cli/errors.js';
+import { RUN_RESULT_SCHEMA_VERSION, RunResult } from './schema.js';
+import { badInput } from '../core/errors.js';
+import { RESULT_FILE as RESULT_FILE_NAME } from './store.js';
 
-export const RESULT_FILE_NAME = 'result.json';
 
 async function kindOf(path: string): Promise<'file' | 'directory' | 'missing'> {
   try {

@@ -1,0 +1,23 @@
+/**
+ * The engine-output contract: what every engine adapter hands back, already normalized. It lives
+ * with the results because assembling a RunResult from it is the results' job; engines implement it.
+ */
+import type { EndpointFigures, EngineInfo, GeneratorLoad, Interval, Totals } from './schema.js';
+
+/** What an engine returns, already normalized; `capacity run` adds scenario, target, SLOs, server series. */
+export interface EngineRunOutput {
+  engine: EngineInfo;
+  startedAt: Date;
+  endedAt: Date;
+  totals: Totals;
+  intervals: Interval[];
+  endpoints: EndpointFigures[];
+  generator: GeneratorLoad;
+  /** Paths relative to the result folder. */
+  rawFiles: string[];
+  /** True when the run was cut short (signal); figures cover what ran. */
+  interrupted: boolean;
+  /** Requests made before the run proper (token-pool logins of autocannon and Artillery):
+   * counted in totals and per endpoint, not in the intervals. */
+  setupRequests?: number;
+}
