@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import type { ProcessContext } from '../core/context.js';
-import { CapacityError, ExitCode, type ExitCodeValue, formatError, exitCodeOf } from '../core/errors.js';
+import { ExitCode, type ExitCodeValue, formatError, exitCodeOf } from '../core/errors.js';
 import { commandModules } from './commands/index.js';
+import type { CommandModule } from './command.js';
 
 const VERSION = '0.1.0';
 
-function buildProgram(ctx: ProcessContext, setResult: (code: ExitCodeValue) => void): Command {
+function buildProgram(ctx: ProcessContext, modules: readonly CommandModule[], setResult: (code: ExitCodeValue) => void): Command {
   const program = new Command('capacity')
     .description('Capacity planning and load testing: bring up a stack, load it, size it, price it.')
     .version(VERSION, '-V, --version')
@@ -17,7 +18,7 @@ function buildProgram(ctx: ProcessContext, setResult: (code: ExitCodeValue) => v
       writeErr: (text) => void ctx.stderr.write(text),
     });
 
-  for (const module of commandModules) {
+  for (const module of modules) {
     const command = program.command(module.name).description(module.summary);
     command.exitOverride().configureOutput({
       writeOut: (text) => void ctx.stdout.write(text),
@@ -37,11 +38,12 @@ function buildProgram(ctx: ProcessContext, setResult: (code: ExitCodeValue) => v
 
 /**
  * Runs the CLI in-process and returns the exit code. Only this function prints errors;
- * command bodies throw CapacityError.
+ * command bodies throw CapacityError, and anything else they throw exits 70 (a bug).
+ * `modules` is injectable so tests can exercise the error path with a command of their own.
  */
-export async function main(argv: string[], ctx: ProcessContext): Promise<number> {
+export async function main(argv: string[], ctx: ProcessContext, modules: readonly CommandModule[] = commandModules): Promise<number> {
   let result: ExitCodeValue = ExitCode.Ok;
-  const program = buildProgram(ctx, (code) => {
+  const program = buildProgram(ctx, modules, (code) => {
     result = code;
   });
   try {
@@ -56,7 +58,6 @@ export async function main(argv: string[], ctx: ProcessContext): Promise<number>
       return ExitCode.BadInput;
     }
     ctx.stderr.write(formatError(error, ctx.debug));
-    if (error instanceof CapacityError) return error.exitCode;
     return exitCodeOf(error);
   }
 }

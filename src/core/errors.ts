@@ -1,6 +1,6 @@
 /**
- * Errors that carry their exit code. Command bodies throw; only the top level (main.ts) prints
- * and turns them into an exit code. The table is documented in README.md and docs/exit-codes.md.
+ * Errors that carry their exit code. Command bodies throw; only the top level (cli/main.ts) prints
+ * and turns them into an exit code. The table is documented in docs/architecture.md.
  */
 export const ExitCode = {
   Ok: 0,
@@ -12,6 +12,8 @@ export const ExitCode = {
   MissingDependency: 3,
   /** The target or the stack is unhealthy or unreachable. */
   Unhealthy: 4,
+  /** An unexpected failure: a bug in capacity, never an SLO verdict (EX_SOFTWARE of sysexits.h). */
+  Internal: 70,
   /** Interrupted by SIGINT (Ctrl-C), after cleanup. */
   Interrupted: 130,
   /** Terminated by SIGTERM, after cleanup. */
@@ -72,9 +74,11 @@ export function formatError(error: unknown, debug: boolean): string {
   }
   const message = error instanceof Error ? error.message : String(error);
   const stack = debug && error instanceof Error && error.stack ? `\n${error.stack}` : '';
-  return `error: unexpected failure: ${message}${stack}\nhint: run again with --debug for the stack trace\n`;
+  const hint = debug ? 'please report it with the stack trace above' : 'run again with --debug for the stack trace, and please report it';
+  return `error: internal error (this is a bug in capacity, not a verdict on the system under test): ${message}${stack}\nhint: ${hint}\n`;
 }
 
 export function exitCodeOf(error: unknown): ExitCodeValue {
-  return error instanceof CapacityError ? error.exitCode : ExitCode.GateFailed;
+  // Anything not raised on purpose is a bug: its own code, so CI never reads a crash as a regression.
+  return error instanceof CapacityError ? error.exitCode : ExitCode.Internal;
 }

@@ -6,6 +6,7 @@
 import type { Calibration, Interval, ServerSeries, TierCalibration } from '../results/schema.js';
 import type { Plan } from '../scenarios/types.js';
 import { METRICS, integrateRate, meanInWindow } from './series.js';
+import { median } from '../core/statistics.js';
 
 export interface Window {
   fromS: number;
@@ -49,12 +50,6 @@ export interface CalibrationInput {
 
 /** Where CPU figures come from, best first: /proc is exact per process tree. */
 const SOURCE_PREFERENCE: ReadonlyArray<ServerSeries['source']> = ['proc', 'prometheus', 'scrape', 'cloudwatch'];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 function stdev(values: number[]): number {
   if (values.length < 2) return 0;

@@ -3,8 +3,8 @@ import type { CommandModule, CommandOptions } from '../command.js';
 import type { ProcessContext } from '../../core/context.js';
 import { badInput, ExitCode, missingDependency, type ExitCodeValue } from '../../core/errors.js';
 
-type ProviderId = 'aws' | 'digitalocean' | 'hetzner';
-const ALIASES: Record<string, ProviderId> = { aws: 'aws', do: 'digitalocean', digitalocean: 'digitalocean', hetzner: 'hetzner', hcloud: 'hetzner' };
+import { parseProviderList } from '../../sizing/catalog-price.js';
+import type { ProviderId } from '../../sizing/catalog-schema.js';
 const DEFAULT_API: Record<ProviderId, string> = {
   aws: 'https://api.pricing.us-east-1.amazonaws.com/',
   digitalocean: 'https://api.digitalocean.com',
@@ -17,13 +17,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 function parseProviders(raw: unknown): ProviderId[] {
-  const problems: string[] = [];
-  const providers: ProviderId[] = [];
-  for (const name of String(raw ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean)) {
-    const id = ALIASES[name];
-    if (!id) problems.push(`--provider: unknown provider "${name}" (known: aws, do, hetzner)`);
-    else if (!providers.includes(id)) providers.push(id);
-  }
+  const { providers, problems } = parseProviderList(String(raw ?? ''));
   if (problems.length) throw badInput('invalid --provider', problems);
   return providers;
 }

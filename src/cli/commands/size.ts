@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandModule, CommandOptions } from '../command.js';
 import { badInput, ExitCode } from '../../core/errors.js';
+import { parseProviderList } from '../../sizing/catalog-price.js';
 
 // Flags that set a named assumption directly (the rest go through --set name=value).
 const ASSUMPTION_FLAGS: Array<[flag: string, option: string, assumption: string, description: string]> = [
@@ -33,10 +34,6 @@ function parseNumber(raw: unknown, name: string, problems: string[]): number | u
   }
   return value;
 }
-
-const PROVIDER_ALIASES: Record<string, 'aws' | 'digitalocean' | 'hetzner'> = {
-  aws: 'aws', do: 'digitalocean', digitalocean: 'digitalocean', hetzner: 'hetzner', hcloud: 'hetzner',
-};
 
 export const command: CommandModule = {
   name: 'size',
@@ -165,12 +162,8 @@ async function parseOptions(options: CommandOptions): Promise<ParsedSizeOptions>
   }
   problems.push(...checkAssumptions(assumptions).map((p) => p.replace(/^concurrencyRatio: must be ≤ 1/, 'concurrencyRatio (--concurrency-ratio): must be ≤ 1')));
 
-  const providers: ParsedSizeOptions['providers'] = [];
-  for (const raw of String(options.provider ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean)) {
-    const id = PROVIDER_ALIASES[raw];
-    if (!id) problems.push(`--provider: unknown provider "${raw}" (known: aws, do, hetzner)`);
-    else if (!providers.includes(id)) providers.push(id);
-  }
+  const { providers, problems: providerProblems } = parseProviderList(String(options.provider ?? ''));
+  problems.push(...providerProblems);
   if (providers.length === 0 && !problems.some((p) => p.startsWith('--provider'))) problems.push('--provider: give at least one of aws, do, hetzner');
   const eurUsd = parseNumber(options.eurUsd, '--eur-usd', problems);
   if (eurUsd !== undefined && !(eurUsd > 0)) problems.push(`--eur-usd: must be positive, got ${eurUsd}`);
