@@ -36,15 +36,16 @@ beforeAll(async () => {
   await symlink(join(root, 'node_modules'), join(scratch, 'node_modules'));
   const uiFiles = (await readdir(join(root, 'src/cli/ui'))).filter((name) => /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name));
   await transpileTree(join(root, 'src/cli/ui'), uiFiles);
-  await transpileTree(join(root, 'src/cli'), ['context.ts']);
+  await transpileTree(join(root, 'src/core'), ['context.ts']);
+  await transpileTree(join(root, 'test/support'), ['live-view-demo.ts']);
   driver = join(scratch, 'drive.mjs');
   await writeFile(
     driver,
     `import { createLiveObserver } from './src/cli/ui/index.js';
-import { driveDemo } from './src/cli/ui/demo.js';
+import { driveDemo } from './test/support/live-view-demo.js';
 const quiet = process.argv.includes('--quiet');
 const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 150);
-const ctx = { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, now: () => new Date(), signal: new AbortController().signal, debug: false };
+const ctx = { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, now: () => new Date(), signal: new AbortController().signal, debug: false, projectRoot: process.cwd() };
 const observer = createLiveObserver(ctx, { quiet });
 await driveDemo(observer, { intervalMs, sleep: (ms) => new Promise((done) => setTimeout(done, ms)) });
 await observer.flush();
