@@ -209,69 +209,57 @@ export function evaluateGate(
   const alpha = Number((1 - resolved.confidence).toFixed(6));
   const verdicts: MetricVerdict[] = [];
 
+  /** Latency and throughput: a ratio of the current statistic to the baseline's, tested one-sided. */
+  const ratioVerdict = (
+    metric: GateMetric,
+    unit: string,
+    baselineGroups: number[][],
+    currentGroup: number[],
+    statistic: (sample: readonly number[]) => number,
+    higherIsWorse: boolean,
+  ): MetricVerdict => {
+    requireEnough(metric, 'baseline', baselineRuns, baselineGroups.map((group) => group.length), resolved);
+    requireEnough(metric, 'current', [currentRun], [currentGroup.length], resolved);
+    const effect = bootstrapEffect({
+      baseline: baselineGroups,
+      current: [currentGroup],
+      statistic,
+      effect: (now, before) => now / before,
+      iterations: resolved.iterations,
+      confidence: resolved.confidence,
+      random,
+      blockLength,
+    });
+    const pooled = baselineGroups.flat();
+    // The baseline moved by the tolerance in the bad direction, so "worse" means worse than that.
+    const shift = higherIsWorse ? 1 + resolved.tolerance : 1 - resolved.tolerance;
+    const test = mannWhitneyU(pooled.map((value) => value * shift), currentGroup);
+    const pValue = higherIsWorse ? test.pGreater : test.pLess;
+    const decided = ratioOutcome(effect, pValue, resolved.tolerance, alpha, higherIsWorse);
+    return {
+      metric,
+      effectKind: 'ratio',
+      unit,
+      baseline: statistic(pooled),
+      current: statistic(currentGroup),
+      effect,
+      regressionThreshold: decided.threshold,
+      pValue,
+      samples: { baseline: pooled.length, current: currentGroup.length },
+      outcome: decided.outcome,
+      reason: decided.reason,
+    };
+  };
+
   for (const metric of resolved.metrics) {
     if (metric === 'p95' || metric === 'p99') {
       const baselineGroups = baselineRuns.map((run) => latencySamples(run, metric, resolved));
       const currentGroup = latencySamples(currentRun, metric, resolved);
-      requireEnough(metric, 'baseline', baselineRuns, baselineGroups.map((group) => group.length), resolved);
-      requireEnough(metric, 'current', [currentRun], [currentGroup.length], resolved);
-      const effect = bootstrapEffect({
-        baseline: baselineGroups,
-        current: [currentGroup],
-        statistic: (sample) => quantile(sample, resolved.latencyQuantile),
-        effect: (now, before) => now / before,
-        iterations: resolved.iterations,
-        confidence: resolved.confidence,
-        random,
-        blockLength,
-      });
-      const pooled = baselineGroups.flat();
-      const test = mannWhitneyU(pooled.map((value) => value * (1 + resolved.tolerance)), currentGroup);
-      const decided = ratioOutcome(effect, test.pGreater, resolved.tolerance, alpha, true);
-      verdicts.push({
-        metric,
-        effectKind: 'ratio',
-        unit: 'ms',
-        baseline: quantile(pooled, resolved.latencyQuantile),
-        current: quantile(currentGroup, resolved.latencyQuantile),
-        effect,
-        regressionThreshold: decided.threshold,
-        pValue: test.pGreater,
-        samples: { baseline: pooled.length, current: currentGroup.length },
-        outcome: decided.outcome,
-        reason: decided.reason,
-      });
+      verdicts.push(ratioVerdict(metric, 'ms', baselineGroups, currentGroup, (sample) => quantile(sample, resolved.latencyQuantile), true));
     } else if (metric === 'throughput') {
       const baselineGroups = baselineRuns.map((run) => steadyIntervals(run, resolved).map((interval) => interval.achievedRps));
       const currentGroup = steadyIntervals(currentRun, resolved).map((interval) => interval.achievedRps);
-      requireEnough(metric, 'baseline', baselineRuns, baselineGroups.map((group) => group.length), resolved);
-      requireEnough(metric, 'current', [currentRun], [currentGroup.length], resolved);
-      const effect = bootstrapEffect({
-        baseline: baselineGroups,
-        current: [currentGroup],
-        statistic: mean,
-        effect: (now, before) => now / before,
-        iterations: resolved.iterations,
-        confidence: resolved.confidence,
-        random,
-        blockLength,
-      });
-      const pooled = baselineGroups.flat();
-      const test = mannWhitneyU(pooled.map((value) => value * (1 - resolved.tolerance)), currentGroup);
-      const decided = ratioOutcome(effect, test.pLess, resolved.tolerance, alpha, false);
-      verdicts.push({
-        metric,
-        effectKind: 'ratio',
-        unit: 'req/s',
-        baseline: mean(pooled),
-        current: mean(currentGroup),
-        effect,
-        regressionThreshold: decided.threshold,
-        pValue: test.pLess,
-        samples: { baseline: pooled.length, current: currentGroup.length },
-        outcome: decided.outcome,
-        reason: decided.reason,
-      });
+      verdicts.push(ratioVerdict(metric, 'req/s', baselineGroups, currentGroup, mean, false));
     } else {
       const baselineGroups = baselineRuns.map((run) => steadyIntervals(run, resolved));
       const currentGroup = steadyIntervals(currentRun, resolved);

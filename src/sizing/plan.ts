@@ -36,6 +36,12 @@ interface Candidate {
   extraLines?: BomLine[];
 }
 
+/** A candidate offer: its line and the lines it brings along (storage), priced together. */
+function candidate(type: string, main: BomLine, extraLines?: BomLine[]): Candidate {
+  const extras = extraLines ?? [];
+  return { type, count: main.count, monthly: main.monthly + extras.reduce((sum, extra) => sum + extra.monthly, 0), line: main, ...(extraLines ? { extraLines } : {}) };
+}
+
 /** Cheapest first; ties go to fewer units, then to the name, so the choice is stable. */
 function rank(candidates: Candidate[]): Candidate[] {
   return [...candidates].sort((x, y) => x.monthly - y.monthly || x.count - y.count || x.type.localeCompare(y.type));
@@ -92,23 +98,18 @@ function planApp(catalog: Catalog, needs: Needs, workload: Workload, a: Assumpti
     const efficiency = uslEfficiency(total, app.usl);
     const utilizationAtPeak = total > 0 ? (app.busyCores / efficiency) / (total * server.vcpu) : 0;
     const unit = monthly(server.price, catalog.hoursPerMonth);
-    candidates.push({
+    candidates.push(candidate(server.type, line(catalog, options, {
+      tier: 'app',
+      item: 'app servers',
       type: server.type,
       count: total,
+      unitMonthly: unit,
       monthly: unit * total,
-      line: line(catalog, options, {
-        tier: 'app',
-        item: 'app servers',
-        type: server.type,
-        count: total,
-        unitMonthly: unit,
-        monthly: unit * total,
-        utilizationAtPeak,
-        detail: `${server.vcpu} vCPU / ${server.memoryGiB} GiB; ${nodes} to carry the peak (USL efficiency ${(uslEfficiency(nodes, app.usl) * 100).toFixed(1)} %) + ${total - nodes} spare; M/M/c p95 of the CPU queue ${(p95 * 1000).toFixed(2)} ms ≤ ${(budgetS * 1000).toFixed(0)} ms`,
-        sources: [server.price.source],
-        flags: [...priceFlags(server.price, catalog), ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : [])],
-      }),
-    });
+      utilizationAtPeak,
+      detail: `${server.vcpu} vCPU / ${server.memoryGiB} GiB; ${nodes} to carry the peak (USL efficiency ${(uslEfficiency(nodes, app.usl) * 100).toFixed(1)} %) + ${total - nodes} spare; M/M/c p95 of the CPU queue ${(p95 * 1000).toFixed(2)} ms ≤ ${(budgetS * 1000).toFixed(0)} ms`,
+      sources: [server.price.source],
+      flags: [...priceFlags(server.price, catalog), ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : [])],
+    })));
   }
   const ranked = rank(candidates);
   if (ranked.length === 0) throw new RangeError(`${catalog.provider}: no server type can carry the app tier at ${integer.format(workload.peakRps)} req/s (${needs.app.coresAtTarget.toFixed(1)} cores at target; USL N* = ${app.usl.nStar === null ? '∞' : app.usl.nStar.toFixed(0)} nodes caps the tier; or the memory per process or the p95 budget rules every type out)`);
@@ -130,18 +131,13 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
       const nodes = shards * copies;
       const unit = monthly(offer.price, catalog.hoursPerMonth);
       const perShardData = redis.dataBytes / shards;
-      candidates.push({
-        type: `${offer.type} (${offer.engine})`,
-        count: nodes,
-        monthly: unit * nodes,
-        line: line(catalog, options, {
-          tier: 'redis', item: `managed ${offer.engine}`, type: offer.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
-          utilizationAtPeak: redis.coresAtTarget > 0 ? redis.busyCores / shards : null,
-          detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(perShardData)} of data per shard in ${offer.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${integer.format(redis.opsPerSecond)} ops/s at peak`,
-          sources: [offer.price.source],
-          flags: [...priceFlags(offer.price, catalog), ...(offer.cpu !== 'dedicated' ? [`${offer.cpu} vCPU`] : []), ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
-        }),
-      });
+      candidates.push(candidate(`${offer.type} (${offer.engine})`, line(catalog, options, {
+        tier: 'redis', item: `managed ${offer.engine}`, type: offer.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
+        utilizationAtPeak: redis.coresAtTarget > 0 ? redis.busyCores / shards : null,
+        detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(perShardData)} of data per shard in ${offer.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${integer.format(redis.opsPerSecond)} ops/s at peak`,
+        sources: [offer.price.source],
+        flags: [...priceFlags(offer.price, catalog), ...(offer.cpu !== 'dedicated' ? [`${offer.cpu} vCPU`] : []), ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
+      })));
     }
   }
   if (candidates.length === 0) {
@@ -152,18 +148,13 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
       const shards = Math.max(shardsForCpu, Math.ceil(redis.memoryBytes / usable));
       const nodes = shards * copies;
       const unit = monthly(server.price, catalog.hoursPerMonth);
-      candidates.push({
-        type: server.type,
-        count: nodes,
-        monthly: unit * nodes,
-        line: line(catalog, options, {
-          tier: 'redis', item: 'self-hosted Redis', type: server.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
-          utilizationAtPeak: redis.coresAtTarget > 0 ? redis.busyCores / shards : null,
-          detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(redis.dataBytes / shards)} of data per shard on ${server.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${integer.format(redis.opsPerSecond)} ops/s at peak`,
-          sources: [server.price.source],
-          flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : []), ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
-        }),
-      });
+      candidates.push(candidate(server.type, line(catalog, options, {
+        tier: 'redis', item: 'self-hosted Redis', type: server.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
+        utilizationAtPeak: redis.coresAtTarget > 0 ? redis.busyCores / shards : null,
+        detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(redis.dataBytes / shards)} of data per shard on ${server.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${integer.format(redis.opsPerSecond)} ops/s at peak`,
+        sources: [server.price.source],
+        flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : []), ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
+      })));
     }
   }
   const ranked = rank(candidates);
@@ -204,19 +195,13 @@ function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: P
           sources: [storagePrice.source], flags: priceFlags(storagePrice, catalog),
         }));
       }
-      candidates.push({
-        type: offer.type,
-        count: nodes,
-        monthly: perPartition * partitions + extra.reduce((s, l) => s + l.monthly, 0),
-        extraLines: extra,
-        line: line(catalog, options, {
-          tier: 'postgres', item: 'managed PostgreSQL', type: offer.type, count: nodes, unitMonthly: single, monthly: perPartition * partitions,
-          utilizationAtPeak: postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * offer.vcpu) : null,
-          detail: `${offer.vcpu} vCPU / ${offer.memoryGiB} GiB; ${partitions} primary(ies) + ${a.dbStandby} standby each${a.dbReadReplicas ? ` + ${a.dbReadReplicas} replica(s)` : ''}; hot set ${fmtGiB(postgres.hotBytes)} needs ${fmtGiB(postgres.ramBytes)} RAM`,
-          sources: [...new Set([offer.price.source, ...(offer.haPrice ? [offer.haPrice.source] : [])])],
-          flags: [...flags, ...(offer.cpu !== 'dedicated' ? [`${offer.cpu} vCPU`] : []), ...(partitions > 1 ? ['partitioned: no single sourced class is large enough'] : [])],
-        }),
-      });
+      candidates.push(candidate(offer.type, line(catalog, options, {
+        tier: 'postgres', item: 'managed PostgreSQL', type: offer.type, count: nodes, unitMonthly: single, monthly: perPartition * partitions,
+        utilizationAtPeak: postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * offer.vcpu) : null,
+        detail: `${offer.vcpu} vCPU / ${offer.memoryGiB} GiB; ${partitions} primary(ies) + ${a.dbStandby} standby each${a.dbReadReplicas ? ` + ${a.dbReadReplicas} replica(s)` : ''}; hot set ${fmtGiB(postgres.hotBytes)} needs ${fmtGiB(postgres.ramBytes)} RAM`,
+        sources: [...new Set([offer.price.source, ...(offer.haPrice ? [offer.haPrice.source] : [])])],
+        flags: [...flags, ...(offer.cpu !== 'dedicated' ? [`${offer.cpu} vCPU`] : []), ...(partitions > 1 ? ['partitioned: no single sourced class is large enough'] : [])],
+      }), extra));
     }
     if (candidates.length > 0 && !storageOf(catalog)) notes.push('managed PostgreSQL storage beyond the plan is not in the catalog (not priced)');
   }
@@ -239,19 +224,13 @@ function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: P
           sources: [block.source], flags: priceFlags(block, catalog),
         }));
       }
-      candidates.push({
-        type: server.type,
-        count: nodes,
-        monthly: unit * nodes + extra.reduce((s, l) => s + l.monthly, 0),
-        extraLines: extra,
-        line: line(catalog, options, {
-          tier: 'postgres', item: 'self-hosted PostgreSQL', type: server.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
-          utilizationAtPeak: postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * server.vcpu) : null,
-          detail: `${server.vcpu} vCPU / ${server.memoryGiB} GiB; ${partitions} primary(ies) + ${a.dbStandby} standby each${a.dbReadReplicas ? ` + ${a.dbReadReplicas} replica(s)` : ''}; hot set ${fmtGiB(postgres.hotBytes)} needs ${fmtGiB(postgres.ramBytes)} RAM${block ? '' : '; data on the local disk (volumes not in the catalog)'}`,
-          sources: [server.price.source],
-          flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : []), ...(partitions > 1 ? ['partitioned'] : [])],
-        }),
-      });
+      candidates.push(candidate(server.type, line(catalog, options, {
+        tier: 'postgres', item: 'self-hosted PostgreSQL', type: server.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
+        utilizationAtPeak: postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * server.vcpu) : null,
+        detail: `${server.vcpu} vCPU / ${server.memoryGiB} GiB; ${partitions} primary(ies) + ${a.dbStandby} standby each${a.dbReadReplicas ? ` + ${a.dbReadReplicas} replica(s)` : ''}; hot set ${fmtGiB(postgres.hotBytes)} needs ${fmtGiB(postgres.ramBytes)} RAM${block ? '' : '; data on the local disk (volumes not in the catalog)'}`,
+        sources: [server.price.source],
+        flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : []), ...(partitions > 1 ? ['partitioned'] : [])],
+      }), extra));
     }
   }
   const ranked = rank(candidates);

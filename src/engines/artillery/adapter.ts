@@ -10,6 +10,7 @@ import { meanTargetBetween, plannedRpsBetween } from '../mix.js';
 import { ArtilleryConsoleReader } from './console.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
+import { superviseChild } from '../child-process.js';
 import { loginPool } from '../tokens.js';
 import { artilleryScript, CLOSED_REQUESTS_PER_VU } from './config.js';
 import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE } from './processor.js';
@@ -50,12 +51,7 @@ export const artilleryEngine: Engine = {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const sampler = startProcSampler({ pids: () => (child.pid ? [child.pid] : []), includeDescendants: true, startedAtMs: startedAt.getTime() });
-    let log = '';
-    const keep = (chunk: Buffer): void => {
-      log = (log + chunk.toString()).slice(-500_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    const supervised = superviseChild(child, signal, 500_000);
     // Live progress from the console's per-period blocks; the result comes from the report.
     const reader = new ArtilleryConsoleReader();
     const spawnedAt = Date.now();
@@ -65,19 +61,13 @@ export const artilleryEngine: Engine = {
       input.onTick?.({ ...tick, ...(planned === undefined ? {} : { plannedRps: planned }) });
     };
     createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => emit(reader.feed(line, (Date.now() - spawnedAt) / 1000)));
-    let interrupted = false;
-    const onAbort = (): void => {
-      interrupted = true;
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
     const exit = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (code) => resolve(code));
     });
-    signal.removeEventListener('abort', onAbort);
+    supervised.release();
+    const log = supervised.output();
+    const interrupted = supervised.interrupted;
     const endedAt = new Date();
     const cpuSamples = await sampler.stop();
     await writeFile(path.join(outDir, logName), log);

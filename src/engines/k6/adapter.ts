@@ -13,6 +13,7 @@ import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js
 import { meanTargetBetween } from '../mix.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
+import { superviseChild } from '../child-process.js';
 import { K6CsvParser } from './csv-stream.js';
 import { k6SummaryFigures } from './summary.js';
 
@@ -87,21 +88,7 @@ export const k6Engine: Engine = {
     const samples = createReadStream(fifo, { encoding: 'utf8', highWaterMark: 1 << 20 });
     const child = spawn(binary, args, { cwd: outDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const sampler = startProcSampler({ pids: () => (child.pid ? [child.pid] : []), includeDescendants: false, startedAtMs: startedAt.getTime() });
-    let log = '';
-    const keep = (chunk: Buffer): void => {
-      log = (log + chunk.toString()).slice(-200_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-
-    let interrupted = false;
-    const onAbort = (): void => {
-      interrupted = true;
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
+    const supervised = superviseChild(child, signal, 200_000);
 
     const intervalS = plan.intervalS > 0 ? plan.intervalS : 1;
     let lastTicked = -1;
@@ -131,7 +118,9 @@ export const k6Engine: Engine = {
       child.once('error', reject);
       child.once('close', (code, exitSignal) => resolve({ code, signal: exitSignal }));
     });
-    signal.removeEventListener('abort', onAbort);
+    supervised.release();
+    const log = supervised.output();
+    const interrupted = supervised.interrupted;
     // k6 may have died before opening the FIFO: open it for writing so the reader wakes up.
     try {
       const handle = await open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);

@@ -201,33 +201,27 @@ function recordTool(stateDir: string, tool: ComposeTool, composeFile: string): v
   writeFileAtomicSync(join(stateDir, TOOL_FILE), `${JSON.stringify({ ...tool, composeFile })}\n`);
 }
 
-function recordedTarget(stateDir: string): ComposeTarget {
-  const file = join(stateDir, TOOL_FILE);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    parsed = undefined; // recordedTool below reports the missing file
-  }
-  const composeFile = (parsed as { composeFile?: unknown } | undefined)?.composeFile;
-  if (typeof composeFile !== 'string') {
-    throw badInput(`${file} does not name the compose file this stack was started from`, [], 'run `docker compose -p capacity down` by hand, then remove the state folder');
-  }
-  return target(stateDir, composeFile, true);
-}
+const BY_HAND = 'run `docker compose -p capacity down` by hand, then remove the state folder';
 
-function recordedTool(stateDir: string): ComposeTool {
+/** The tool and the compose target recorded by `up`; exit 3 when the record is gone, 2 when it is malformed. */
+function recorded(stateDir: string): { tool: ComposeTool; target: ComposeTarget } {
   const file = join(stateDir, TOOL_FILE);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    throw missingDependency(`${file} is missing or unreadable: which compose tool started this stack is unknown`, 'run `docker compose -p capacity down` by hand, then remove the state folder');
+    throw missingDependency(`${file} is missing or unreadable: which compose tool started this stack is unknown`, BY_HAND);
   }
-  const tool = parsed as Partial<{ kind: string; docker: string; dockerCompose: string }>;
-  if (tool.kind === 'v2' && typeof tool.docker === 'string') return { kind: 'v2', docker: tool.docker };
-  if (tool.kind === 'v1' && typeof tool.dockerCompose === 'string') return { kind: 'v1', dockerCompose: tool.dockerCompose };
-  throw badInput(`${file} does not name a compose tool`, [], 'run `docker compose -p capacity down` by hand, then remove the state folder');
+  const record = parsed as Partial<{ kind: string; docker: string; dockerCompose: string; composeFile: string }>;
+  const tool: ComposeTool | undefined =
+    record.kind === 'v2' && typeof record.docker === 'string'
+      ? { kind: 'v2', docker: record.docker }
+      : record.kind === 'v1' && typeof record.dockerCompose === 'string'
+        ? { kind: 'v1', dockerCompose: record.dockerCompose }
+        : undefined;
+  if (!tool) throw badInput(`${file} does not name a compose tool`, [], BY_HAND);
+  if (typeof record.composeFile !== 'string') throw badInput(`${file} does not name the compose file this stack was started from`, [], BY_HAND);
+  return { tool, target: target(stateDir, record.composeFile, true) };
 }
 
 function forgetStack(stateDir: string): void {
@@ -237,13 +231,13 @@ function forgetStack(stateDir: string): void {
 }
 
 async function status(state: StackState): Promise<ComponentHealth[]> {
-  return composeStatusOf(recordedTool(state.stateDir), recordedTarget(state.stateDir), state.baseUrl);
+  const { tool, target: composeTarget } = recorded(state.stateDir);
+  return composeStatusOf(tool, composeTarget, state.baseUrl);
 }
 
 async function down(state: StackState, options: DownOptions): Promise<void> {
   const progress = options.onProgress ?? (() => undefined);
-  const tool = recordedTool(options.stateDir);
-  const composeTarget = recordedTarget(options.stateDir);
+  const { tool, target: composeTarget } = recorded(options.stateDir);
   progress(`compose down${options.purge ? ' -v (volumes too)' : ''}`);
   const result = await run(downInvocation(tool, composeTarget, options.purge), { timeoutMs: 180_000, onLine: progress });
   if (result.code !== 0) {
