@@ -162,6 +162,14 @@ export async function probePrometheus(url: string, expectedTargets: number, sign
   }
 }
 
+/** nginx proxies to an app (the app's x-instance-id header proves it) and its stub_status answers. */
+export async function probeLoadBalancer(baseUrl: string, statusUrl: string | undefined, signal?: AbortSignal): Promise<ProbeResult> {
+  const proxied = await probeHttp(`${baseUrl}/healthz`, { expectHeader: 'x-instance-id', signal });
+  if (!proxied.healthy || !statusUrl) return proxied;
+  const status = await probeHttp(statusUrl, { signal });
+  return status.healthy ? proxied : { healthy: false, detail: `stub_status: ${status.detail}` };
+}
+
 export type WaitOutcome = { kind: 'healthy'; detail: string } | { kind: 'timeout' | 'aborted' | 'exited'; detail: string };
 
 /**

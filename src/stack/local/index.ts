@@ -5,10 +5,12 @@
 import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { removeStackState } from '../state.js';
 import type { ComponentHealth, DownOptions, StackComponent, StackDriver, StackState } from '../types.js';
-import { probeHttp, probePostgres, probePrometheus, probeRedis, type ProbeResult } from './health.js';
+import { probeHttp, probeLoadBalancer, probePostgres, probePrometheus, probeRedis, type ProbeResult } from './health.js';
 import { purgeTargets, stackLayout } from './layout.js';
 import { liveness, stopProcess, type StopOutcome } from './processes.js';
-import { DATABASE, identityOf, localUp, probeLoadBalancer, stopSignalFor } from './up.js';
+import { identityOf, stopSignalFor } from './component-process.js';
+import { DATABASE } from './defaults.js';
+import { localUp } from './up.js';
 import { localInstanceController } from './instances.js';
 
 async function probeComponent(component: StackComponent, state: StackState): Promise<ProbeResult> {

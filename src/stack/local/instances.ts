@@ -8,7 +8,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readStackState, writeStackState } from '../state.js';
 import type { InstanceController, StackComponent } from '../types.js';
-import { identityOf } from './up.js';
+import { identityOf } from './component-process.js';
 import { spawnDetached, stopProcess } from './processes.js';
 import { probeHttp } from './health.js';
 

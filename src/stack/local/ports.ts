@@ -86,3 +86,28 @@ export async function loopbackAliasesUsable(apps: number): Promise<boolean> {
     return false;
   }
 }
+
+export interface StackPorts {
+  postgres: number;
+  redis: number;
+  lb: number;
+  /** nginx stub_status, on its own listener. */
+  status: number;
+  prometheus: number;
+  /** App instance i at apps[i - 1]. */
+  apps: Array<{ host: string; port: number }>;
+}
+
+/** The fixed ports asked for, free ones for the rest: all distinct, picked in this order. */
+export async function allocatePorts(apps: number, fixed: UpOptions['ports']): Promise<StackPorts> {
+  const taken = new Set<number>(Object.values(fixed ?? {}).filter((port): port is number => port !== undefined));
+  const pick = async (port: number | undefined) => port ?? (await freePort(LOOPBACK, taken));
+  const postgres = await pick(fixed?.postgres);
+  const redis = await pick(fixed?.redis);
+  const lb = await pick(fixed?.lb);
+  const status = await pick(undefined);
+  const prometheus = await pick(fixed?.prometheus);
+  const endpoints: StackPorts['apps'] = [];
+  for (const host of appHosts(apps, await loopbackAliasesUsable(apps))) endpoints.push({ host, port: await freePort(host, taken) });
+  return { postgres, redis, lb, status, prometheus, apps: endpoints };
+}

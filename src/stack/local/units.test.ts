@@ -8,7 +8,9 @@ import { purgeTargets, stackLayout } from './layout.js';
 import { parseNofileHardLimit } from './machine.js';
 import { appHosts, fixedPortProblems } from './ports.js';
 import { databaseSetupStatements, inspectDataDir, parsePostgresMajor } from './postgres.js';
-import { logTail, stopSignalFor, upOptionProblems } from './up.js';
+import { stopSignalFor } from './component-process.js';
+import { upOptionProblems } from './preflight.js';
+import { logTail } from './steps/context.js';
 
 const dirs: string[] = [];
 afterEach(() => {

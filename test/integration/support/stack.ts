@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { downStack, readStackState, upStack, type StackState, type UpOptions } from '../../../src/stack/index.js';
-import { STACK_MARKER_ENV } from '../../../src/stack/local/up.js';
+import { STACK_MARKER_ENV } from '../../../src/stack/local/defaults.js';
 
 export interface TestStack {
   state: StackState;
