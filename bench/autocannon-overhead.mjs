@@ -31,7 +31,7 @@ if (args[0] === '--adapter-child') {
     data: { userIdRange: [1, 1], productIdRange: [1, 1], password: 'x', searchTerms: [] },
     slos: [], totalDurationS: Number(duration), peakTarget: Number(connections),
   };
-  const output = await getEngine('autocannon').run({ plan, outDir, signal: new AbortController().signal });
+  const output = await getEngine('autocannon').run({ plan, outDir, signal: new AbortController().signal, projectRoot: root, env: process.env });
   const durationS = (output.endedAt.getTime() - output.startedAt.getTime()) / 1000;
   process.stdout.write(JSON.stringify({ requests: output.totals.requests, durationS, rps: output.totals.requests / durationS, p95: output.totals.latencyMs?.p95 }) + '\n');
   process.exit(0);

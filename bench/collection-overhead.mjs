@@ -77,7 +77,7 @@ process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
 
 try {
   say(`starting the stack (${values.apps} apps, ${seedUsers} users) in ${stateDir}`);
-  stack = await upStack({ stateDir, apps: Number(values.apps), seedUsers, path: process.env.PATH, onProgress: (line) => say(`  ${line}`) });
+  stack = await upStack({ projectRoot: root, stateDir, apps: Number(values.apps), seedUsers, path: process.env.PATH, onProgress: (line) => say(`  ${line}`) });
   // JIT, pools and the product cache fill during the first tens of seconds: off the record.
   say(`warming up (${values['warm-up']} s)`);
   await wrk(stack.baseUrl, Number(values['warm-up']));

@@ -103,7 +103,7 @@ const fmt = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digit
 const stateDir = mkdtempSync(path.join(tmpdir(), 'capacity-agreement-'));
 const work = mkdtempSync(path.join(tmpdir(), 'capacity-agreement-out-'));
 console.log(`engines agreement: ${rate} req/s for ${duration} s, ${runs} run(s), engines ${engines.join(', ')}`);
-const state = await upStack({ stateDir, apps: 3, seedUsers: 1000, path: process.env.PATH, onProgress: (line) => console.log(`  stack: ${line}`) });
+const state = await upStack({ projectRoot: root, stateDir, apps: 3, seedUsers: 1000, path: process.env.PATH, onProgress: (line) => console.log(`  stack: ${line}`) });
 const metricsUrls = state.components.filter((component) => component.tier === 'app').map((app) => app.metricsUrl ?? `${app.url}/metrics`);
 const rows = [];
 try {
@@ -112,7 +112,7 @@ try {
     const warmDir = path.join(work, 'warmup');
     mkdirSync(warmDir);
     const warm = { ...plan(state.baseUrl), stages: [{ durationS: warmup, target: rate }], totalDurationS: warmup };
-    const output = await getEngine('autocannon').run({ plan: warm, outDir: warmDir, signal: new AbortController().signal });
+    const output = await getEngine('autocannon').run({ plan: warm, outDir: warmDir, signal: new AbortController().signal, projectRoot: root, env: process.env });
     console.log(`warm-up: ${warmup} s with autocannon, ${output.totals.requests} requests, p95 ${fmt(output.totals.latencyMs?.p95)} ms`);
   }
   for (let run = 0; run < runs; run += 1) {
@@ -121,7 +121,7 @@ try {
       const outDir = path.join(work, `${name}-${run}`);
       mkdirSync(outDir);
       const before = await scrape(metricsUrls);
-      const output = await getEngine(name).run({ plan: plan(state.baseUrl), outDir, signal: new AbortController().signal });
+      const output = await getEngine(name).run({ plan: plan(state.baseUrl), outDir, signal: new AbortController().signal, projectRoot: root, env: process.env });
       await new Promise((resolve) => setTimeout(resolve, 500));
       const after = await scrape(metricsUrls);
       const server = serverP95(before, after);

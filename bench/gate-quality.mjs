@@ -40,10 +40,10 @@ const lengths = values.lengths.split(',').map(Number);
 const dist = (path) => import(join(root, 'dist', path));
 const [{ upStack, downStack }, { loadRunResult }, { evaluateGate }, { formatGateText }, { samplesOf }] = await Promise.all([
   dist('stack/index.js'),
-  dist('reporters/load.js'),
-  dist('gate/evaluate.js'),
-  dist('gate/format.js'),
-  dist('gate/samples.js'),
+  dist('results/read.js'),
+  dist('regression/evaluate.js'),
+  dist('regression/format.js'),
+  dist('regression/samples.js'),
 ]).catch((error) => {
   console.error(`cannot load the built CLI (${error.message}): run \`npm run build\` first`);
   process.exit(3);
@@ -59,7 +59,7 @@ let stack;
 
 async function up(appEnv) {
   const started = Date.now();
-  stack = await upStack({ stateDir, apps: 3, path: process.env.PATH, appEnv, onProgress: () => undefined });
+  stack = await upStack({ projectRoot: root, stateDir, apps: 3, path: process.env.PATH, appEnv, onProgress: () => undefined });
   log(`stack up${appEnv.FAULT_LATENCY_MS ? ` with FAULT_LATENCY_MS=${appEnv.FAULT_LATENCY_MS} on ${appEnv.FAULT_ROUTE}` : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

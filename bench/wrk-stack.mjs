@@ -229,6 +229,7 @@ const report = {};
 try {
   say(`bringing the stack up in ${stateDir} (${apps} apps, ${seedUsers} users)`);
   state = await upStack({
+    projectRoot: root,
     stateDir,
     apps,
     seedUsers,
