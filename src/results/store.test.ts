@@ -4,7 +4,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assembleRunResult } from './assemble.js';
 import { sampleContext, sampleOutput } from '../../test/support/run-fixtures.js';
-import { createResultDir, readResult, writeResult } from './store.js';
+import { createResultDir, writeResult } from './store.js';
+import { loadRunResult } from './read.js';
+
+const readResult = async (dir: string) => (await loadRunResult(dir, '/')).result;
 
 let root: string;
 beforeEach(async () => {
@@ -60,6 +63,6 @@ describe('result store', () => {
     await writeFile(path.join(dir, 'result.json'), JSON.stringify({ ...result, verdict: 'maybe' }));
     await expect(readResult(dir)).rejects.toMatchObject({ exitCode: 2, details: [expect.stringContaining('verdict')] });
 
-    await expect(readResult(path.join(root, 'nothing'))).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('no result') });
+    await expect(readResult(path.join(root, 'nothing'))).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('no such result') });
   });
 });

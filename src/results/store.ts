@@ -1,9 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { badInput } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { alternativeId } from './ids.js';
-import { RUN_RESULT_SCHEMA_VERSION, RunResult } from './schema.js';
+import { RunResult } from './schema.js';
 
 export const RESULT_FILE = 'result.json';
 
@@ -40,38 +40,4 @@ export async function writeResult(dir: string, result: RunResult): Promise<strin
     throw error;
   }
   return file;
-}
-
-/** Reads and validates a result.json (or a result folder). Corrupt, truncated or foreign → exit 2. */
-export async function readResult(fileOrDir: string): Promise<RunResult> {
-  const file = fileOrDir.endsWith('.json') ? fileOrDir : path.join(fileOrDir, RESULT_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'EISDIR')) {
-      throw badInput(`no result at ${file}`, [], 'give a results/<id> folder or its result.json');
-    }
-    throw error;
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw badInput(`${file} is not valid JSON (truncated or corrupt?): ${reason}`);
-  }
-  if (data && typeof data === 'object' && 'schemaVersion' in data && data.schemaVersion !== RUN_RESULT_SCHEMA_VERSION) {
-    throw badInput(
-      `${file} has schema version ${String(data.schemaVersion)}; this capacity reads version ${RUN_RESULT_SCHEMA_VERSION}`,
-      [],
-      'use the capacity version that wrote it, or re-run the scenario',
-    );
-  }
-  const parsed = RunResult.safeParse(data);
-  if (!parsed.success) {
-    const details = parsed.error.issues.slice(0, 20).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw badInput(`${file} is not a valid capacity result`, details);
-  }
-  return parsed.data;
 }

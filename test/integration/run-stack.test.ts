@@ -3,7 +3,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readResult } from '../../src/results/store.js';
+import { loadRunResult } from '../../src/results/read.js';
+
+const readResult = async (dir: string) => (await loadRunResult(dir, process.cwd())).result;
 import { readStackState, stackStatus } from '../../src/stack/index.js';
 import { makeStateDir, pidRunning, stackProcesses, startTestStack, stopTestStack, type TestStack } from './support/stack.js';
 

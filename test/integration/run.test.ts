@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readResult } from '../../src/results/store.js';
+import { loadRunResult } from '../../src/results/read.js';
+
+const readResult = async (dir: string) => (await loadRunResult(dir, process.cwd())).result;
 
 /**
  * `capacity run` as a user runs it (`node bin/capacity run ...` after the build), from a foreign
