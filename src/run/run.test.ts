@@ -3,7 +3,7 @@ import type { Engine, EngineAvailability } from '../engines/types.js';
 import { assembleRunResult } from '../results/assemble.js';
 import { sampleContext, sampleOutput } from '../../test/support/run-fixtures.js';
 import { formatTick } from './observer.js';
-import { prepareRun, resolveEngines, type EngineName } from './run.js';
+import { executeRun, prepareRun, resolveEngines, type EngineName, type RunDependencies } from './run.js';
 import { formatRunSummary, formatSideBySide } from './summary.js';
 
 /** Engines as the selection policy sees them: a name and whether detect() finds it. */
@@ -50,6 +50,54 @@ describe('prepareRun', () => {
       exitCode: 2,
       message: expect.stringContaining('needs the local stack'),
     });
+  });
+});
+
+describe('generator memory', () => {
+  // smoke is open with maxUsers 20: autocannon ~129 MiB (128 MiB base + 20 x 64 KiB).
+  function deps(freeBytes: number | undefined, calls: string[]): RunDependencies {
+    const engines = registry({ autocannon: true });
+    return {
+      env: {},
+      projectRoot: '/nonexistent',
+      cwd: '/',
+      signal: new AbortController().signal,
+      now: () => new Date('2026-01-01T00:00:00Z'),
+      observer: { onStart: () => calls.push('observer'), onTick: () => undefined, onEnd: () => undefined },
+      engines,
+      stack: {
+        ensureStack: async () => {
+          calls.push('ensureStack');
+          throw new Error('stack reached');
+        },
+        downStack: async () => undefined,
+      },
+      preflight: async () => {
+        calls.push('preflight');
+        throw new Error('preflight reached');
+      },
+      ...(freeBytes === undefined ? {} : { freeMemoryBytes: () => freeBytes }),
+    };
+  }
+  const options = { scenario: 'smoke', engine: 'autocannon' as const, overrides: {}, keep: false, resultsDir: '/nonexistent/results', stateDir: '/nonexistent/state' };
+
+  it('exit 2 before the stack or the engine starts when the estimate exceeds free memory', async () => {
+    const calls: string[] = [];
+    await expect(executeRun(options, deps(64 * 1024 * 1024, calls))).rejects.toMatchObject({
+      exitCode: 2,
+      message: 'the load generator would need about 129.3 MiB of memory for 20 users, but 64.0 MiB is free',
+      details: [expect.stringContaining('autocannon: about 129.3 MiB for 20 connections')],
+      hint: expect.stringContaining('fewer users'),
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('goes on when it fits, or when no free-memory function is given', async () => {
+    const fits: string[] = [];
+    await expect(executeRun(options, deps(8 * 1024 ** 3, fits))).rejects.toThrow('stack reached');
+    expect(fits).toEqual(['ensureStack']);
+    const unchecked: string[] = [];
+    await expect(executeRun({ ...options, overrides: { users: 1_000_000 } }, deps(undefined, unchecked))).rejects.toThrow('stack reached');
   });
 });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { badInput, interrupted, missingDependency } from '../core/errors.js';
 import { signalName } from '../core/context.js';
 import type { Engine, EngineRunOutput } from '../engines/types.js';
+import { checkGeneratorMemory } from '../engines/memory.js';
 import { assembleRunResult } from '../results/assemble.js';
 import { analyzeFailover } from '../results/failover.js';
 import { resultId } from '../results/ids.js';
@@ -65,6 +66,9 @@ export interface RunDependencies {
   calibrator?: Calibrator;
   /** Stops and starts app instances for the failover scenario (local stack). */
   instanceController?: (stateDir: string, signal: AbortSignal) => InstanceController;
+  /** Free memory of this machine in bytes (`os.freemem()`); when given, a plan whose load generator
+   * would not fit is refused (exit 2) before anything starts. */
+  freeMemoryBytes?: () => number;
 }
 
 export interface RunOutcome {
@@ -269,6 +273,9 @@ async function runOneEngine(
 export async function executeRun(options: RunOptions, deps: RunDependencies): Promise<RunOutcome> {
   const prepared = await prepareRun(options, deps.cwd);
   const engines = await resolveEngines(options.engine, deps);
+  if (deps.freeMemoryBytes) {
+    checkGeneratorMemory(planFromScenario(prepared.effective, 'http://stack.invalid'), engines.map((choice) => choice.engine.name), deps.freeMemoryBytes());
+  }
   if (deps.signal.aborted) throw interrupted(signalName(deps.signal));
 
   let stack: StackState | undefined;

@@ -50,4 +50,9 @@ describe('plan text', () => {
     expect(text).toMatch(/b +25\.0 % +POST +\/b +yes/);
     expect(text).toContain('p95 <= 200 ms');
   });
+
+  it('prints the memory estimate lines under the engine', () => {
+    const text = formatPlan(plan, { engine: 'all', memory: ['k6: about 1 GiB', 'autocannon: about 2 MiB'] });
+    expect(text).toContain('  engine     all\n  memory     k6: about 1 GiB\n             autocannon: about 2 MiB\n  model ');
+  });
 });

@@ -39,12 +39,14 @@ function pad(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd());
 }
 
-export function formatPlan(plan: Plan, extra: { engine?: string; source?: string } = {}): string {
+/** `memory`: one line per engine with the load generator's estimated memory (src/engines/memory.ts). */
+export function formatPlan(plan: Plan, extra: { engine?: string; source?: string; memory?: string[] } = {}): string {
   const unit = plan.model === 'open' ? 'req/s' : 'users';
   const lines: string[] = [];
   lines.push(`plan: ${plan.scenario}${extra.source ? `  (${extra.source})` : ''}`);
   lines.push(`  target     ${plan.baseUrl}`);
   if (extra.engine) lines.push(`  engine     ${extra.engine}`);
+  (extra.memory ?? []).forEach((line, index) => lines.push(`  ${index === 0 ? 'memory' : ''.padEnd(6)}     ${line}`));
   lines.push(
     `  model      ${plan.model === 'open' ? 'open (arrival rate)' : `closed (users, think time ${plan.thinkTimeS}s)`}, peak ${plan.peakTarget.toLocaleString('en-US')} ${unit}, ` +
       `up to ${plan.maxUsers.toLocaleString('en-US')} users, ${formatDuration(plan.totalDurationS)} in all, interval ${plan.intervalS}s`,

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapacityError } from '../core/errors.js';
 import { listBuiltinNames, loadScenario, parseScenarioText } from './load.js';
 
@@ -110,6 +113,84 @@ slos:
   it('checks failover timing against the run', () => {
     const { details } = problemsOf(`${VALID}failover:\n  at: 4s\n  restoreAt: 3s\n`);
     expect(details).toEqual(['bad.yaml:12:14 failover.restoreAt: must be later than failover.at']);
+  });
+});
+
+describe('bounds (SCENARIO_LIMITS)', () => {
+  it('refuses 1e12 users, 1e12 req/s and durations over 7 days, with file and line', () => {
+    const { details } = problemsOf(`name: huge
+model: open
+maxUsers: 1000000000000
+startTarget: 2000000
+stages:
+  - duration: 192h
+    target: 1000000000000
+requests:
+  - name: home
+    path: /
+`);
+    expect(details).toEqual([
+      'bad.yaml:3:11 maxUsers: must be at most 1,000,000 users (the per-run limit; split bigger loads over several generators)',
+      'bad.yaml:4:14 startTarget: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)',
+      'bad.yaml:6:3 stages: stages last 691,200 s in total: a run lasts at most 7 days (604,800 s)',
+      'bad.yaml:6:15 stages[0].duration: must be at most 7 days (604,800 s)',
+      'bad.yaml:7:13 stages[0].target: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)',
+    ]);
+  });
+
+  it('refuses a closed model of 1e12 users', () => {
+    const { details } = problemsOf(VALID.replace('model: open', 'model: closed').replace('target: 10', 'target: 1000000000000'));
+    expect(details).toContain('bad.yaml:6:13 stages[0].target: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)');
+  });
+
+  it('bounds numeric durations and the sum of the stages', () => {
+    expect(problemsOf(VALID.replace('duration: 5s', 'duration: 604801')).details).toContain('bad.yaml:5:15 stages[0].duration: must be at most 7 days (604,800 s)');
+    expect(problemsOf(`${VALID}requestTimeout: 169h\n`).details).toEqual(['bad.yaml:10:17 requestTimeout: must be at most 7 days (604,800 s)']);
+    const twoLongStages = VALID.replace('stages:\n', 'stages:\n  - { duration: 96h, target: 5 }\n  - { duration: 96h, target: 5 }\n');
+    expect(problemsOf(twoLongStages).details).toEqual(['bad.yaml:5:3 stages: stages last 691,205 s in total: a run lasts at most 7 days (604,800 s)']);
+  });
+
+  it('accepts the bounds themselves', () => {
+    const scenario = parseScenarioText(VALID.replace('maxUsers: 10', 'maxUsers: 1000000').replace('target: 10', 'target: 1000000').replace('duration: 5s', 'duration: 168h'), 'edge.yaml');
+    expect(scenario).toMatchObject({ maxUsers: 1_000_000, stages: [{ duration: 604_800, target: 1_000_000 }] });
+  });
+});
+
+describe('YAML aliases that refer to themselves', () => {
+  const CIRCULAR = `${VALID}    method: POST\n    body: &a [*a]\n`;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'capacity-alias-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a file with `body: &a [*a]` is bad input naming the file, the line and column of the alias, and the cycle', async () => {
+    await writeFile(path.join(dir, 'circular.yaml'), CIRCULAR);
+    const error = await loadScenario('./circular.yaml', dir).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(CapacityError);
+    expect(error).toMatchObject({ exitCode: 2, message: './circular.yaml is not a valid scenario (1 problem)' });
+    expect((error as CapacityError).details).toEqual([
+      './circular.yaml:11:15 requests[0].body[0]: alias *a refers to itself: it is inside the value anchored &a (at 11:14), a cycle that would never end',
+    ]);
+  });
+
+  it('finds a cycle through nested values and through the document root', () => {
+    expect(problemsOf(`${VALID}    body: &b\n      x: { y: [1, *b] }\n`).details).toEqual([
+      'bad.yaml:11:19 requests[0].body.x.y[1]: alias *b refers to itself: it is inside the value anchored &b (at 11:7), a cycle that would never end',
+    ]);
+    expect(problemsOf(`&r\n${VALID}    body: *r\n`).details).toEqual([
+      'bad.yaml:11:11 requests[0].body: alias *r refers to itself: it is inside the value anchored &r (at 2:1), a cycle that would never end',
+    ]);
+  });
+
+  it('still accepts an alias to an earlier value', () => {
+    const scenario = parseScenarioText(`${VALID}    body: &c { n: 1 }\n  - { name: again, path: /again, body: *c }\n`, 'ok.yaml');
+    expect(scenario.requests.map((request) => request.body)).toEqual([{ n: 1 }, { n: 1 }]);
   });
 });
 

@@ -2,7 +2,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { badInput } from '../core/errors.js';
 import { Scenario } from './schema.js';
@@ -137,6 +137,48 @@ function locate(doc: Document, lineCounter: LineCounter, problem: FieldProblem):
   return lineCounter.linePos(range[0]);
 }
 
+/** An alias that points at a node containing it: expanding it would never end (`body: &a [*a]`). */
+export interface AliasCycle {
+  /** The alias's name, without the `*`. */
+  alias: string;
+  /** Where the alias is written, and where its anchor is. */
+  at: Located | undefined;
+  anchorAt: Located | undefined;
+  /** Field path of the alias, e.g. requests[0].body[0]. */
+  path: PathKey[];
+}
+
+/**
+ * Aliases that refer to an anchor enclosing them. An alias can only name an anchor written before
+ * it, so a cycle always has this shape: the anchored node is one of the alias's ancestors. Found
+ * on the syntax tree, before expanding (toJS would build a circular value that crashes later).
+ */
+export function findAliasCycles(doc: Document, lineCounter: LineCounter): AliasCycle[] {
+  const cycles: AliasCycle[] = [];
+  visit(doc, {
+    Alias(_key, alias, ancestors) {
+      const target = alias.resolve(doc);
+      if (!target || !ancestors.includes(target)) return;
+      const fieldPath: PathKey[] = [];
+      ancestors.forEach((ancestor, index) => {
+        const child = ancestors[index + 1] ?? alias;
+        if (isPair(ancestor) && isScalar(ancestor.key) && child === ancestor.value) fieldPath.push(String(ancestor.key.value));
+        else if (isSeq(ancestor)) fieldPath.push(ancestor.items.indexOf(child as never));
+      });
+      const position = (node: { range?: [number, number, number] | null } | undefined) =>
+        node?.range ? lineCounter.linePos(node.range[0]) : undefined;
+      cycles.push({ alias: alias.source, at: position(alias), anchorAt: position(target), path: fieldPath });
+    },
+  });
+  return cycles;
+}
+
+/** The line reported for an alias cycle (shared with `--set` values in plan.ts). */
+export function describeAliasCycle(cycle: AliasCycle): string {
+  const anchor = cycle.anchorAt ? ` (at ${cycle.anchorAt.line}:${cycle.anchorAt.col})` : '';
+  return `alias *${cycle.alias} refers to itself: it is inside the value anchored &${cycle.alias}${anchor}, a cycle that would never end`;
+}
+
 function where(label: string, located: Located | undefined): string {
   return located ? `${label}:${located.line}:${located.col}` : label;
 }
@@ -158,12 +200,20 @@ export function parseScenarioText(text: string, label: string): Scenario {
     lines.push({ at, text: `${where(label, at)} YAML syntax: ${error.message.split('\n')[0]}` });
   }
 
+  // A self-referring alias would expand into a circular value: refuse it without expanding.
+  const cycles = findAliasCycles(doc, lineCounter);
+  for (const cycle of cycles) {
+    lines.push({ at: cycle.at, text: `${where(label, cycle.at)} ${formatFieldPath(cycle.path)}: ${describeAliasCycle(cycle)}` });
+  }
+
   let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    lines.push({ at: undefined, text: `${label}: YAML could not be expanded: ${reason} (at most ${MAX_ALIAS_COUNT} aliases)` });
+  if (cycles.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      lines.push({ at: undefined, text: `${label}: YAML could not be expanded: ${reason} (at most ${MAX_ALIAS_COUNT} aliases)` });
+    }
   }
 
   if (lines.length === 0 || data !== undefined) {

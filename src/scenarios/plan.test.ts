@@ -146,6 +146,39 @@ describe('overrides', () => {
     expect(rejection(() => applyOverrides(OPEN, { durationS: Number.NaN })).message).toContain('--duration');
   });
 
+  it('flags beyond the bounds are bad input naming the flag', () => {
+    expect(rejection(() => applyOverrides(OPEN, { rps: 1e12 }))).toMatchObject({ exitCode: 2, message: '--rps must be at most 1,000,000 req/s (got 1000000000000)' });
+    expect(rejection(() => applyOverrides(CLOSED, { users: 1e12 }))).toMatchObject({ exitCode: 2, message: '--users must be at most 1,000,000 users (got 1000000000000)' });
+    expect(rejection(() => applyOverrides(OPEN, { users: 1e12 })).message).toContain('--users');
+    expect(rejection(() => applyOverrides(OPEN, { durationS: 8 * 86_400 }))).toMatchObject({ exitCode: 2, message: '--duration must be at most 604,800 s (7 days) (got 691200)' });
+    // At the bounds: accepted.
+    expect(buildPlan(OPEN, { baseUrl: 'http://h', overrides: { rps: 1_000_000, users: 1_000_000, durationS: 604_800 } }).plan).toMatchObject({
+      peakTarget: 1_000_000,
+      maxUsers: 1_000_000,
+      totalDurationS: 604_800,
+    });
+  });
+
+  it('--set meets the same bounds and names the assignment', () => {
+    expect(rejection(() => applyOverrides(OPEN, { set: ['maxUsers=1e12'] })).details).toEqual([
+      '--set maxUsers=1e12 → maxUsers: must be at most 1,000,000 users (the per-run limit; split bigger loads over several generators)',
+    ]);
+    expect(rejection(() => applyOverrides(OPEN, { set: ['stages.1.target=1000000000000'] })).details).toEqual([
+      '--set stages.1.target=1000000000000 → stages[1].target: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)',
+    ]);
+    expect(rejection(() => applyOverrides(OPEN, { set: ['stages.1.duration=200h'] })).details).toContain(
+      '--set stages.1.duration=200h → stages[1].duration: must be at most 7 days (604,800 s)',
+    );
+  });
+
+  it('a --set value with a self-referring YAML alias is bad input, not a circular value', () => {
+    expect(rejection(() => applyOverrides(OPEN, { set: ['requests.1.body=&a [*a]'] }))).toMatchObject({
+      exitCode: 2,
+      message: '--set requests.1.body=&a [*a]: alias *a refers to itself: it is inside the value anchored &a (at 1:4), a cycle that would never end',
+    });
+    expect(applyOverrides(OPEN, { set: ['requests.1.body={a: &x [1], b: *x}'] }).requests[1]?.body).toEqual({ a: [1], b: [1] });
+  });
+
   it('leaves the input scenario untouched', () => {
     const before = structuredClone(OPEN);
     buildPlan(OPEN, { baseUrl: 'http://h', overrides: { rps: 5, durationS: 7, set: ['maxUsers=3'] } });

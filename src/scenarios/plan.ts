@@ -1,7 +1,7 @@
-import { parse as parseYamlValue } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { badInput } from '../core/errors.js';
-import { formatFieldPath, problemsFromIssues, scenarioErrorMap } from './load.js';
-import { Scenario, type ScenarioSloSet } from './schema.js';
+import { describeAliasCycle, findAliasCycles, formatFieldPath, MAX_ALIAS_COUNT, problemsFromIssues, scenarioErrorMap } from './load.js';
+import { Scenario, SCENARIO_LIMITS, type ScenarioSloSet } from './schema.js';
 import type { Plan, PlanSlo } from './types.js';
 
 /**
@@ -35,14 +35,23 @@ function parseAssignment(raw: string): Assignment {
   const text = raw.slice(equals + 1);
   const segments = key.split('.');
   if (segments.some((segment) => segment === '')) throw badInput(`--set ${raw}: empty segment in "${key}"`);
-  let value: Json;
+  return { raw, path: segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment)), value: parseValue(raw, text) };
+}
+
+/** YAML scalars: 500 is a number, true a boolean, 30s a string, [1, 9] a list; text that is not YAML stays text. */
+function parseValue(raw: string, text: string): Json {
+  if (text.trim() === '') return '';
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) return text;
+  // `--set 'requests.0.body=&a [*a]'` would build a circular value: refuse it like the loader does.
+  const [cycle] = findAliasCycles(doc, lineCounter);
+  if (cycle) throw badInput(`--set ${raw}: ${describeAliasCycle(cycle)}`);
   try {
-    // YAML scalars: 500 is a number, true a boolean, 30s a string, [1, 9] a list.
-    value = text.trim() === '' ? '' : (parseYamlValue(text) as Json);
-  } catch {
-    value = text;
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Json;
+  } catch (error) {
+    throw badInput(`--set ${raw}: the value could not be expanded: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { raw, path: segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment)), value };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -102,15 +111,19 @@ function totalOf(scenario: Scenario): number {
   return scenario.stages.reduce((sum, stage) => sum + stage.duration, 0);
 }
 
-function checkPositive(flag: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw badInput(`${flag} must be a number > 0 (got ${value})`);
+/** A flag's value: a number > 0 and within the scenario's bounds (SCENARIO_LIMITS, the schema's own). */
+function checkFlag(flag: string, value: number | undefined, limit: number, unit: string, hint: string): void {
+  if (value === undefined) return;
+  if (!(Number.isFinite(value) && value > 0)) throw badInput(`${flag} must be a number > 0 (got ${value})`);
+  if (value > limit) throw badInput(`${flag} must be at most ${limit.toLocaleString('en-US')} ${unit} (got ${value})`, [], hint);
 }
 
 /** Applies --set, --rps, --users and --duration to a validated scenario, validating after each step. */
 export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides = {}): Scenario {
-  checkPositive('--rps', overrides.rps);
-  checkPositive('--users', overrides.users);
-  checkPositive('--duration', overrides.durationS);
+  const split = 'that is the per-run limit (docs/scenarios.md, "Limits"); split a bigger load over several generators';
+  checkFlag('--rps', overrides.rps, SCENARIO_LIMITS.ratePerSecond, 'req/s', split);
+  checkFlag('--users', overrides.users, SCENARIO_LIMITS.users, 'users', split);
+  checkFlag('--duration', overrides.durationS, SCENARIO_LIMITS.durationS, 's (7 days)', 'a run lasts at most 7 days; run several shorter ones');
   const assignments = (overrides.set ?? []).map(parseAssignment);
   let current = scenario;
   if (assignments.length > 0) {

@@ -10,17 +10,41 @@ import { DURATION_PATTERN, parseDuration } from './duration.js';
  * in the mix, failover timing) are refinements here too, so every error comes out in one list.
  */
 
+/**
+ * Upper bounds of one run, far above the project's goals (10,000 users and 10,000 req/s, already
+ * beyond one machine with several generators) yet small enough for every engine to represent:
+ * k6 panics on 1e12 VUs or iterations per minute after the stack is up, so they are refused here,
+ * before anything starts. Overrides (--rps, --users, --duration, --set) meet the same bounds.
+ */
+export const SCENARIO_LIMITS = {
+  /** Virtual users / connections (maxUsers, closed-model stage targets). */
+  users: 1_000_000,
+  /** Arrival rate in req/s (open-model stage targets). */
+  ratePerSecond: 1_000_000,
+  /** Any one duration and the whole run: 7 days. */
+  durationS: 7 * 24 * 3600,
+} as const;
+
+const thousands = (value: number): string => value.toLocaleString('en-US');
+const MAX_DURATION_MESSAGE = `must be at most 7 days (${thousands(SCENARIO_LIMITS.durationS)} s)`;
+const MAX_USERS_MESSAGE = `must be at most ${thousands(SCENARIO_LIMITS.users)} users (the per-run limit; split bigger loads over several generators)`;
+// One bound serves both models: req/s (open) and users (closed) share the same limit.
+const MAX_TARGET_MESSAGE =
+  `must be at most ${thousands(SCENARIO_LIMITS.ratePerSecond)} (req/s in the open model, users in the closed model: the per-run limit)`;
+
 /** Placeholders engines fill per request, drawn from the scenario's data block. */
 export const PLACEHOLDERS = ['userId', 'productId', 'page', 'query'] as const;
 
 /** Seconds as a number, or a string such as "30s", "5m", "1h30m", "500ms". */
 export const Duration = z
   .union([
-    z.number().finite().nonnegative(),
+    z.number().finite().nonnegative().max(SCENARIO_LIMITS.durationS, { message: MAX_DURATION_MESSAGE }),
     z.string().regex(new RegExp(DURATION_PATTERN), { message: 'must be seconds or a duration such as 30s, 5m, 1h30m or 500ms' }),
   ])
   .transform((value) => (typeof value === 'number' ? value : (parseDuration(value) ?? Number.NaN)))
-  .meta({ description: 'Seconds, or a duration string: "500ms", "30s", "5m", "1h30m".' });
+  // A string such as "9999h" passes the pattern; its value is bounded here.
+  .refine((seconds) => !(seconds > SCENARIO_LIMITS.durationS), { message: MAX_DURATION_MESSAGE })
+  .meta({ description: 'Seconds (at most 7 days), or a duration string: "500ms", "30s", "5m", "1h30m".' });
 
 const IdRange = z
   .tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])
@@ -33,7 +57,8 @@ export const Stage = z.strictObject({
     .number()
     .finite()
     .nonnegative()
-    .meta({ description: 'Open model: arrival rate in req/s reached at the end of the stage. Closed model: users.' }),
+    .max(SCENARIO_LIMITS.ratePerSecond, { message: MAX_TARGET_MESSAGE })
+    .meta({ description: 'Open model: arrival rate in req/s reached at the end of the stage. Closed model: users. At most 1,000,000.' }),
 });
 
 const PLACEHOLDER_IN_TEXT = /\{([^{}]*)\}/g;
@@ -104,8 +129,19 @@ const ScenarioShape = z.strictObject({
   description: z.string().default(''),
   target: Target.default({ stack: 'local' }),
   model: z.enum(['open', 'closed']).meta({ description: 'open: arrival-rate stages (req/s); closed: users with think time.' }),
-  maxUsers: z.number().int().positive().meta({ description: 'Most virtual users / connections the engine may use.' }),
-  startTarget: z.number().finite().nonnegative().default(0).meta({ description: 'Rate (open) or users (closed) at time 0.' }),
+  maxUsers: z
+    .number()
+    .int()
+    .positive()
+    .max(SCENARIO_LIMITS.users, { message: MAX_USERS_MESSAGE })
+    .meta({ description: 'Most virtual users / connections the engine may use (at most 1,000,000).' }),
+  startTarget: z
+    .number()
+    .finite()
+    .nonnegative()
+    .max(SCENARIO_LIMITS.ratePerSecond, { message: MAX_TARGET_MESSAGE })
+    .default(0)
+    .meta({ description: 'Rate (open) or users (closed) at time 0.' }),
   thinkTime: Duration.default(0).meta({ description: "Closed model: pause between a user's requests." }),
   stages: z.array(Stage).min(1, { message: 'needs at least one stage' }),
   requests: z.array(Request).min(1, { message: 'needs at least one request in the mix' }),
@@ -173,6 +209,9 @@ function checkSemantics(scenario: ScenarioShapeOutput, ctx: z.RefinementCtx): vo
   const total = allNumbers ? (durations as number[]).reduce((a, b) => a + b, 0) : undefined;
   if (total === 0 && stages.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['stages'], message: 'stages last 0 s in total: give at least one stage a duration' });
+  }
+  if (total !== undefined && total > SCENARIO_LIMITS.durationS) {
+    ctx.addIssue({ code: 'custom', path: ['stages'], message: `stages last ${thousands(total)} s in total: a run lasts at most 7 days (${thousands(SCENARIO_LIMITS.durationS)} s)` });
   }
   const peak = Math.max(scenario.startTarget ?? 0, ...stages.map((stage) => (typeof stage?.target === 'number' ? stage.target : 0)));
   const targetsValid = stages.every((stage) => typeof stage?.target === 'number' && stage.target >= 0);

@@ -31,24 +31,38 @@ export const command: CommandModule = {
     const plan = planFromScenario(prepared.effective, baseUrl);
 
     let engine: string;
+    const engineChoice = (options.engine as 'k6' | 'autocannon' | 'artillery' | 'all' | undefined) ?? 'auto';
+    const { getEngine, listEngines } = await import('../../engines/index.js');
+    // Without the engine installed, the estimate is for the one asked for (auto falls back to autocannon).
+    let engineNames = engineChoice === 'all' ? listEngines() : [engineChoice === 'auto' ? 'autocannon' : engineChoice];
     try {
-      const { getEngine, listEngines } = await import('../../engines/index.js');
-      const chosen = await resolveEngines((options.engine as 'k6' | 'autocannon' | 'artillery' | 'all' | undefined) ?? 'auto', {
+      const chosen = await resolveEngines(engineChoice, {
         engines: { get: getEngine, list: listEngines },
         env: ctx.env,
         projectRoot: ctx.projectRoot,
       });
       engine = chosen.map((choice) => `${choice.engine.name}${choice.version ? ` ${choice.version}` : ''}`).join(', then ');
+      engineNames = chosen.map((choice) => choice.engine.name);
     } catch (error) {
       // Printing a plan needs no engine; say which one is missing instead of failing.
       engine = `${(options.engine as string | undefined) ?? 'auto'} (${error instanceof Error ? error.message : String(error)})`;
     }
 
+    // The load generator's memory at the peak against this machine's free memory (`run` refuses when it does not fit).
+    const os = await import('node:os');
+    const { estimateGeneratorMemory, describeEstimate, formatBytes } = await import('../../engines/memory.js');
+    const freeBytes = os.freemem();
+    const estimates = engineNames.map((name) => estimateGeneratorMemory(plan, name));
+    const memoryLines = estimates.map(
+      (estimate) => `${describeEstimate(estimate)}; free ${formatBytes(freeBytes)}${estimate.totalBytes > freeBytes ? ' — does not fit: `capacity run` would refuse it' : ''}`,
+    );
+
     if (options.json) {
-      ctx.stdout.write(`${JSON.stringify({ engine, source: prepared.source, plan }, null, 2)}\n`);
+      const memory = { freeBytes, estimates: estimates.map((estimate) => ({ ...estimate, fits: estimate.totalBytes <= freeBytes })) };
+      ctx.stdout.write(`${JSON.stringify({ engine, source: prepared.source, plan, memory }, null, 2)}\n`);
       return ExitCode.Ok;
     }
-    ctx.stdout.write(formatPlan(plan, { engine, source: prepared.source }));
+    ctx.stdout.write(formatPlan(plan, { engine, source: prepared.source, memory: memoryLines }));
     return ExitCode.Ok;
   },
 };

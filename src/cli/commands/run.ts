@@ -53,6 +53,7 @@ export const command: CommandModule = {
   },
   async action({ options, ctx }) {
     const path = await import('node:path');
+    const os = await import('node:os');
     const { executeRun, displayPath } = await import('../../run/run.js');
     const { plainObserver } = await import('../../run/observer.js');
     const { formatRunSummary, formatSideBySide } = await import('../../run/summary.js');
@@ -105,6 +106,7 @@ export const command: CommandModule = {
         ],
         calibrator: metricsCalibrator,
         instanceController: (dir, signal) => instanceController(dir, { signal }),
+        freeMemoryBytes: () => os.freemem(),
       },
     );
 
