@@ -1,7 +1,7 @@
 import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { badInput, interrupted, missingDependency } from '../core/errors.js';
-import { signalName } from '../core/context.js';
+import { signalName, type ProcessContext } from '../core/context.js';
 import type { Engine, EngineRunOutput } from '../engines/types.js';
 import { checkGeneratorMemory } from '../engines/memory.js';
 import { assembleRunResult } from '../results/assemble.js';
@@ -50,13 +50,8 @@ export interface StackApi {
   downStack(state: StackState, options: { purge: boolean; onProgress?: (message: string) => void }): Promise<void>;
 }
 
-export interface RunDependencies {
-  env: Record<string, string | undefined>;
-  /** The capacity installation, from ProcessContext (engines find their packages and scripts there). */
-  projectRoot: string;
-  cwd: string;
-  signal: AbortSignal;
-  now: () => Date;
+/** The process state a run uses (ProcessContext: engines find their packages under projectRoot), and its adapters. */
+export interface RunDependencies extends Pick<ProcessContext, 'env' | 'projectRoot' | 'cwd' | 'signal' | 'now'> {
   observer: RunObserver;
   engines: { get(name: string): Engine; list(): EngineName[] };
   stack: StackApi;
