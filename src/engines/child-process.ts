@@ -10,7 +10,9 @@ export interface SupervisedChild {
   output(): string;
   /** True once the abort signal asked the child to stop. */
   readonly interrupted: boolean;
-  /** Stops listening to the signal (call when the child has exited, so no listener outlives the run). */
+  /** Stops listening to the signal and drops the pending SIGKILL (idempotent). Also done by itself
+   * when the child exits or cannot be spawned, so no listener or timer outlives the run even when
+   * the adapter throws before calling it. */
   release(): void;
 }
 
@@ -22,11 +24,29 @@ export function superviseChild(child: ChildProcess, signal: AbortSignal, keepCha
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let interrupted = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  let released = false;
   const onAbort = (): void => {
     interrupted = true;
     child.kill('SIGINT');
-    setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+    killTimer ??= setTimeout(() => child.kill('SIGKILL'), 20_000);
+    killTimer.unref();
   };
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    signal.removeEventListener('abort', onAbort);
+    child.off('exit', release);
+    child.off('error', onSpawnError);
+    clearTimeout(killTimer);
+  };
+  // A child that could not be spawned never exits; other 'error' events (a failed kill) leave it running.
+  const onSpawnError = (): void => {
+    if (child.pid === undefined) release();
+  };
+  // 'exit' (not 'close'): the process is gone even if a grandchild still holds its pipes open.
+  child.once('exit', release);
+  child.on('error', onSpawnError);
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
   return {
@@ -34,6 +54,6 @@ export function superviseChild(child: ChildProcess, signal: AbortSignal, keepCha
     get interrupted() {
       return interrupted;
     },
-    release: () => signal.removeEventListener('abort', onAbort),
+    release,
   };
 }

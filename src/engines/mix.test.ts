@@ -10,9 +10,14 @@ import {
   meanTargetBetween,
   networkErrorKind,
   pickRequest,
+  plannedLoad,
+  plannedRequests,
+  plannedRps,
   plannedRpsBetween,
   targetAt,
 } from './mix.js';
+import { RunAggregator, endpointShapesOf } from './normalize.js';
+import { normalizeArtilleryReport } from './artillery/report.js';
 
 const ramp = { startTarget: 0, stages: [{ durationS: 10, target: 100 }, { durationS: 10, target: 100 }, { durationS: 10, target: 0 }] };
 
@@ -40,6 +45,37 @@ describe('planned target', () => {
     const closed = { ...ramp, model: 'closed', thinkTimeS: 2 } as unknown as Plan;
     expect(plannedRpsBetween(closed, 10, 20)).toBeCloseTo(50, 6);
     expect(plannedRpsBetween({ ...closed, thinkTimeS: 0 }, 10, 20)).toBeUndefined();
+  });
+});
+
+describe('planned load (the one definition every engine reports)', () => {
+  // The smoke scenario: 2 s ramp to 20 req/s, 6 s at 20: 20 + 120 requests over 8 s.
+  const smoke = { ...ramp, model: 'open', thinkTimeS: 0, startTarget: 0, stages: [{ durationS: 2, target: 20 }, { durationS: 6, target: 20 }], totalDurationS: 8, intervalS: 1, requests: [], peakTarget: 20 } as unknown as Plan;
+
+  it('is the area under the stages: per stage, in all, and as a rate', () => {
+    expect(plannedLoad(smoke)).toEqual({
+      model: 'open',
+      requests: 140,
+      stages: [
+        { durationS: 2, startRate: 0, endRate: 20, requests: 20 },
+        { durationS: 6, startRate: 20, endRate: 20, requests: 120 },
+      ],
+      requestUnit: 1,
+    });
+    expect(plannedRps(smoke)).toBe(17.5);
+  });
+
+  it('counts the closed model as users / think time, and not at all without think time', () => {
+    const closed = { ...smoke, model: 'closed', thinkTimeS: 2 } as Plan;
+    expect(plannedRequests(closed)).toBe(70);
+    expect(plannedRps(closed)).toBe(8.75);
+    expect(plannedRequests({ ...closed, thinkTimeS: 0 })).toBeUndefined();
+  });
+
+  it('is what the engines report as planned, however long their run really took (was 17.5, 17.7 and 17.1)', () => {
+    for (const runS of [8, 8.1, 8.6]) expect(new RunAggregator(smoke, endpointShapesOf(smoke)).finish(runS).totals.plannedRps).toBe(17.5);
+    const report = { aggregate: { counters: {}, firstMetricAt: 0, lastMetricAt: 8_400 }, intermediate: [] };
+    expect(normalizeArtilleryReport(report, smoke, []).totals.plannedRps).toBe(17.5);
   });
 });
 

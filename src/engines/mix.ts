@@ -1,4 +1,5 @@
 import type { Plan, PlanData, PlanRequest } from '../scenarios/types.js';
+import { requestsForArea, sumRequests, type ImpliedLoad } from './translation.js';
 
 /**
  * Pure helpers every adapter uses to execute a plan the same way: the planned rate at a moment,
@@ -49,6 +50,35 @@ export function plannedRpsBetween(plan: Plan, from: number, to: number): number 
   const mean = meanTargetBetween(plan, from, to);
   if (plan.model === 'open') return mean;
   return plan.thinkTimeS > 0 ? mean / plan.thinkTimeS : undefined;
+}
+
+/**
+ * The plan's own load, stage by stage: the one definition of what was planned. Every engine's
+ * translation is checked against it (conformance.test.ts), and the planned figures the engines
+ * report come from it.
+ */
+export function plannedLoad(plan: Plan): ImpliedLoad {
+  let from = plan.startTarget;
+  const stages = plan.stages.map((stage) => {
+    const requests = requestsForArea(plan, (stage.durationS * (from + stage.target)) / 2);
+    const planned = { durationS: stage.durationS, startRate: from, endRate: stage.target, ...(requests === undefined ? {} : { requests }) };
+    from = stage.target;
+    return planned;
+  });
+  const requests = sumRequests(stages);
+  return { model: plan.model, ...(requests === undefined ? {} : { requests }), stages, requestUnit: 1 };
+}
+
+/** Requests the whole plan sends (closed model: at most, users / think time); undefined for a closed plan without think time. */
+export function plannedRequests(plan: Plan): number | undefined {
+  return plannedLoad(plan).requests;
+}
+
+/** The planned request rate over the whole plan: what every engine reports as planned in its totals. */
+export function plannedRps(plan: Plan): number | undefined {
+  const requests = plannedRequests(plan);
+  const durationS = plan.stages.reduce((sum, stage) => sum + stage.durationS, 0);
+  return requests === undefined || durationS <= 0 ? undefined : requests / durationS;
 }
 
 /** Cumulative weights for a weighted pick; entries with weight 0 are never chosen. */

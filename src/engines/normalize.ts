@@ -2,7 +2,7 @@ import type { Plan } from '../scenarios/types.js';
 import type { EndpointFigures, GeneratorLoad, Interval, Totals } from '../results/schema.js';
 import type { EngineTick } from './types.js';
 import { createLatencyHistogram, mergeHistogram, recordLatencyMs, summarizeHistogram, type LatencyHistogram } from './histogram.js';
-import { plannedRpsBetween } from './mix.js';
+import { plannedRps, plannedRpsBetween } from './mix.js';
 
 /**
  * Pure normalization shared by the adapters that see every request (k6's sample stream,
@@ -184,7 +184,7 @@ export class RunAggregator {
     for (const [kind, count] of Object.entries(this.setupBucket.errorsByKind)) increment(totalsErrorsByKind, kind, count);
     for (const [status, count] of Object.entries(this.setupBucket.statusCounts)) increment(totalsStatus, status, count);
 
-    const planned = plannedRpsBetween(this.plan, 0, duration);
+    const planned = plannedRps(this.plan);
     const totals: Totals = {
       requests,
       errors,

@@ -77,6 +77,9 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
   const previous = new Map<number, number>();
   let previousAt = now();
   let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  /** Whether a process it samples was ever seen running. */
+  let seenRunning = false;
 
   const sample = async (): Promise<void> => {
     const roots = options.pids();
@@ -88,9 +91,11 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
     const elapsedS = (at - previousAt) / 1000;
     let deltaTicks = 0;
     let rssBytes = 0;
+    let rootsRunning = 0;
     for (const pid of all) {
       const times = await readProc(pid);
       if (!times) continue;
+      if (roots.includes(pid)) rootsRunning += 1;
       const before = previous.get(pid);
       // A process first seen now: its CPU so far counts from the previous sample.
       deltaTicks += before === undefined ? 0 : times.ticks - before;
@@ -105,20 +110,28 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
       });
     }
     previousAt = at;
+    // Every process it samples has ended (an engine's child that exited, also when the adapter
+    // failed before calling stop()): nothing is left to sample, so the timer stops by itself.
+    if (rootsRunning > 0) seenRunning = true;
+    else if (seenRunning) stopTimer();
+  };
+  const stopTimer = (): void => {
+    clearInterval(timer);
+    timer = undefined;
   };
 
   // Prime the per-process counters so the first sample covers one full second.
   running = sample().then(() => {
     samples.length = 0;
   });
-  const timer = setInterval(() => {
+  timer = setInterval(() => {
     running = running.then(sample, sample);
   }, options.intervalMs ?? 1000);
   timer.unref();
 
   return {
     async stop() {
-      clearInterval(timer);
+      stopTimer();
       await running.catch(() => undefined);
       return samples;
     },

@@ -48,14 +48,26 @@ export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenP
   const tokens: string[] = [];
   const requests: SetupRequest[] = [];
   let lastProblem = '';
+  // One listener on the run's signal while the pool signs in (removed when it is done), passed on
+  // to the logins in flight.
+  const abortAll = new Set<() => void>();
+  const onAbort = (): void => abortAll.forEach((abort) => abort());
   const loginOne = async (userId: number): Promise<void> => {
     const started = performance.now();
+    // Its own controller, aborted by the run (one listener for the pool, below) or by the
+    // timeout, and its timer cleared when it ends: no AbortSignal.timeout left ticking after the
+    // login, and no AbortSignal.any tying a composite signal to the run's signal for good (Node 20
+    // keeps every one in the source signal's dependants until the source aborts).
+    const request = new AbortController();
+    const onRunAbort = (): void => request.abort(signal.reason);
+    abortAll.add(onRunAbort);
+    const timeout = setTimeout(() => request.abort(new DOMException('login timed out', 'TimeoutError')), plan.requestTimeoutS * 1000);
     try {
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: loginEmail(userId), password: plan.data.password }),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(plan.requestTimeoutS * 1000)]),
+        signal: request.signal,
       });
       const text = await response.text();
       const latencyMs = performance.now() - started;
@@ -75,14 +87,22 @@ export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenP
       const message = error instanceof Error ? `${error.name} ${error.message} ${String((error.cause as { code?: string } | undefined)?.code ?? '')}` : String(error);
       requests.push({ name: 'login', status: 0, ok: false, errorKind: networkErrorKind(message) });
       lastProblem = `POST ${url} failed: ${message.trim()}`;
+    } finally {
+      clearTimeout(timeout);
+      abortAll.delete(onRunAbort);
     }
   };
-  // A few at a time: bcrypt makes logins the app's most expensive request.
-  const concurrency = 8;
-  for (let first = 0; first < size && !signal.aborted; first += concurrency) {
-    const batch: Promise<void>[] = [];
-    for (let i = first; i < Math.min(size, first + concurrency); i += 1) batch.push(loginOne(low + i));
-    await Promise.all(batch);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    // A few at a time: bcrypt makes logins the app's most expensive request.
+    const concurrency = 8;
+    for (let first = 0; first < size && !signal.aborted; first += concurrency) {
+      const batch: Promise<void>[] = [];
+      for (let i = first; i < Math.min(size, first + concurrency); i += 1) batch.push(loginOne(low + i));
+      await Promise.all(batch);
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
   if (tokens.length === 0 && !signal.aborted) {
     throw unhealthy(`could not sign in any virtual user at ${plan.baseUrl}`, 'check that the target is the reference app and is seeded (capacity up seeds it)', lastProblem ? [lastProblem] : []);

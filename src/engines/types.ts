@@ -1,6 +1,7 @@
 import type { Plan } from '../scenarios/types.js';
 import type { EngineInfo } from '../results/schema.js';
 import type { EngineRunOutput } from '../results/engine-output.js';
+import type { Translation } from './translation.js';
 
 export type { EngineRunOutput } from '../results/engine-output.js';
 
@@ -49,5 +50,8 @@ export interface EngineAvailability {
 export interface Engine {
   readonly name: EngineInfo['name'];
   detect(lookup: EngineLookup): Promise<EngineAvailability>;
+  /** The plan in the engine's own configuration (pure; the same translation `run` uses): what was
+   * adapted to fit the engine, printed before any load. Throws exit 2 when the engine cannot run it. */
+  translate?(plan: Plan): Translation<unknown>;
   run(input: EngineRunInput): Promise<EngineRunOutput>;
 }

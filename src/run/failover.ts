@@ -39,10 +39,19 @@ export function scheduleFailover(
   const enqueue = (work: () => Promise<void>) => {
     pending = pending.then(work, work);
   };
+  // A controller that throws is a failed action, never a rejection: finish() must always settle,
+  // so the run goes on to stop its collectors and whatever else it started.
+  const attempt = async (work: () => Promise<{ ok: boolean; detail: string }>) => {
+    try {
+      return await work();
+    } catch (error) {
+      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+  };
   const doStop = async () => {
     if (options.signal.aborted) return;
     const at = options.now();
-    const outcome = await controller.stop(failover.instance);
+    const outcome = await attempt(() => controller.stop(failover.instance));
     stopped = outcome.ok;
     record({ at, action: 'stop', ...outcome });
   };
@@ -50,7 +59,7 @@ export function scheduleFailover(
     if (!stopped || restored) return;
     restored = true;
     const at = options.now();
-    record({ at, action: 'start', ...(await controller.start(failover.instance)) });
+    record({ at, action: 'start', ...(await attempt(() => controller.start(failover.instance))) });
   };
   timers.push(setTimeout(() => enqueue(doStop), Math.max(0, failover.atS * 1000 - offsetMs)));
   timers.push(setTimeout(() => enqueue(doStart), Math.max(0, failover.restoreAtS * 1000 - offsetMs)));
@@ -58,6 +67,7 @@ export function scheduleFailover(
     actions,
     async finish() {
       for (const timer of timers) clearTimeout(timer);
+      timers.length = 0;
       await pending;
       await doStart();
     },

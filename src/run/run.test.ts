@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { getEngine } from '../engines/index.js';
 import type { Engine, EngineAvailability } from '../engines/types.js';
 import { assembleRunResult } from '../results/assemble.js';
 import { sampleContext, sampleOutput } from '../../test/support/run-fixtures.js';
 import { formatTick } from './observer.js';
-import { executeRun, prepareRun, resolveEngines, type EngineName, type RunDependencies } from './run.js';
+import { executeRun, prepareRun, resolveEngines, selectEngines, translateForEngines, type EngineName, type RunDependencies } from './run.js';
+import { badInput } from '../core/errors.js';
+import { demoPlan } from '../../test/support/live-view-demo.js';
 import { formatRunSummary, formatSideBySide } from './summary.js';
 
 /** Engines as the selection policy sees them: a name and whether detect() finds it. */
@@ -27,13 +30,49 @@ describe('engine selection', () => {
     expect((await resolveEngines('auto', { engines: registry({ autocannon: true }), env: {}, projectRoot: '/nonexistent' })).map((c) => c.engine.name)).toEqual(['autocannon']);
   });
 
-  it('all runs every engine, and a missing one is exit 3 with its hint before anything starts', async () => {
-    expect((await resolveEngines('all', { engines: registry({ k6: true, autocannon: true, artillery: true }), env: {}, projectRoot: '/nonexistent' })).length).toBe(3);
-    await expect(resolveEngines('all', { engines: registry({ autocannon: true }), env: {}, projectRoot: '/nonexistent' })).rejects.toMatchObject({
+  it('all runs every engine when each is installed', async () => {
+    const all = await selectEngines('all', { engines: registry({ k6: true, autocannon: true, artillery: true }), env: {}, projectRoot: '/nonexistent' });
+    expect(all.chosen.map((c) => c.engine.name)).toEqual(['k6', 'autocannon', 'artillery']);
+    expect(all.skipped).toEqual([]);
+  });
+
+  it('all runs the installed engines and names each skipped one with its hint', async () => {
+    const some = await selectEngines('all', { engines: registry({ autocannon: true, artillery: true }), env: {}, projectRoot: '/nonexistent' });
+    expect(some.chosen.map((c) => c.engine.name)).toEqual(['autocannon', 'artillery']);
+    expect(some.skipped).toEqual([{ name: 'k6', hint: 'install k6' }]);
+    expect((await resolveEngines('all', { engines: registry({ autocannon: true }), env: {}, projectRoot: '/nonexistent' })).map((c) => c.engine.name)).toEqual(['autocannon']);
+  });
+
+  it('all with no engine installed, or a named engine missing, is exit 3 with the hints', async () => {
+    await expect(resolveEngines('all', { engines: registry({}), env: {}, projectRoot: '/nonexistent' })).rejects.toMatchObject({
       exitCode: 3,
-      message: 'engines not available: k6, artillery',
-      hint: 'k6: install k6; artillery: install artillery',
+      message: 'engines not available: k6, autocannon, artillery',
+      hint: 'k6: install k6; autocannon: install autocannon; artillery: install artillery',
     });
+    await expect(resolveEngines('k6', { engines: registry({ autocannon: true, artillery: true }), env: {}, projectRoot: '/nonexistent' })).rejects.toMatchObject({
+      exitCode: 3,
+      message: 'engine not available: k6',
+      hint: 'k6: install k6',
+    });
+  });
+});
+
+describe('translation before the load', () => {
+  const engine = (name: EngineName, translate: Engine['translate']) => ({ engine: { name, translate } as Engine });
+  const accepts = engine('autocannon', () => ({ config: {}, adaptations: ['ramps run as 2 s steps'] }));
+  const refuses = engine('artillery', () => {
+    throw badInput('artillery cannot run a closed model without think time');
+  });
+
+  it('says each adaptation, and under `all` skips an engine that refuses the plan', () => {
+    const said: string[] = [];
+    expect(translateForEngines('all', [accepts, refuses], demoPlan(), (line) => said.push(line))).toEqual([accepts]);
+    expect(said).toEqual(['autocannon: ramps run as 2 s steps', 'engine artillery skipped: it cannot run this plan (artillery cannot run a closed model without think time)']);
+  });
+
+  it('a named engine that refuses, or `all` with none left, is bad input (exit 2)', () => {
+    expect(() => translateForEngines('artillery', [refuses], demoPlan(), () => undefined)).toThrow(/closed model/);
+    expect(() => translateForEngines('all', [refuses], demoPlan(), () => undefined)).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 });
 
@@ -98,6 +137,120 @@ describe('generator memory', () => {
     expect(fits).toEqual(['ensureStack']);
     const unchecked: string[] = [];
     await expect(executeRun({ ...options, overrides: { users: 1_000_000 } }, deps(undefined, unchecked))).rejects.toThrow('stack reached');
+  });
+});
+
+describe("each chosen engine's translation of the plan, before anything starts", () => {
+  // The real adapters' translations, with detect() stubbed so no engine needs to be installed.
+  function deps(order: string[]): RunDependencies {
+    const installed = (name: string): Engine => ({ ...getEngine(name), detect: async () => ({ available: true, version: '1.0', hint: '' }) });
+    const reached = (step: string) => async (): Promise<never> => {
+      order.push(step);
+      throw new Error(`${step} reached`);
+    };
+    const observer = { onStart: () => order.push('start'), onTick: () => undefined, onEnd: () => undefined, onMessage: (message: string) => order.push(message) };
+    const process = { env: {}, projectRoot: '/nonexistent', cwd: '/', signal: new AbortController().signal, now: () => new Date(0) };
+    return { ...process, observer, engines: { get: installed, list: () => ['k6', 'autocannon', 'artillery'] }, stack: { ensureStack: reached('ensureStack'), downStack: async () => undefined }, preflight: reached('preflight') };
+  }
+  const options = { scenario: 'baseline', engine: 'artillery' as const, overrides: { rps: 300, durationS: 30 }, keep: false, resultsDir: '/nonexistent/results', stateDir: '/nonexistent/state' };
+
+  it('says what was adapted to fit the engine before the stack is brought up (baseline --rps 300 --duration 30s on Artillery)', async () => {
+    const order: string[] = [];
+    await expect(executeRun(options, deps(order))).rejects.toThrow('ensureStack reached');
+    expect(order[0]).toMatch(/^artillery: stage 1 \(ramp\): 4\.286 s is not a whole number of seconds and Artillery ramps once a second/);
+    expect(order.indexOf('ensureStack')).toBeGreaterThan(0);
+  });
+
+  it('refuses a plan the engine cannot run with exit 2, naming the engine, before anything starts', async () => {
+    const order: string[] = [];
+    await expect(executeRun({ ...options, scenario: 'stress', overrides: {} }, deps(order))).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('artillery cannot run this plan: the closed model without think time'),
+    });
+    expect(order).toEqual([]);
+  });
+});
+
+describe('--engine all without every engine installed', () => {
+  it('tells which engines it skipped and why, then goes on with the installed ones', async () => {
+    const messages: string[] = [];
+    const started: string[] = [];
+    const deps: RunDependencies = {
+      env: {},
+      projectRoot: '/nonexistent',
+      cwd: '/',
+      signal: new AbortController().signal,
+      now: () => new Date('2026-01-01T00:00:00Z'),
+      observer: { onStart: (_plan, info) => started.push(info.engine), onTick: () => undefined, onEnd: () => undefined, onMessage: (message) => messages.push(message) },
+      engines: registry({ autocannon: true, artillery: true }),
+      stack: { ensureStack: async () => Promise.reject(new Error('no stack here')), downStack: async () => undefined },
+      preflight: async () => {
+        throw new Error('preflight reached');
+      },
+    };
+    const options = { scenario: 'smoke', engine: 'all' as const, targetUrl: 'http://127.0.0.1:9', overrides: {}, keep: false, resultsDir: '/nonexistent/results', stateDir: '/nonexistent/state' };
+    await expect(executeRun(options, deps)).rejects.toThrow('preflight reached');
+    expect(messages).toEqual(['engine k6 skipped: not installed (install k6)']);
+    expect(started).toEqual([]);
+    await expect(executeRun(options, { ...deps, engines: registry({}) })).rejects.toMatchObject({ exitCode: 3 });
+  });
+});
+
+describe('nothing an engine run started outlives it', () => {
+  it('a collector that cannot start: the ones already started are stopped, the engine never runs', async () => {
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const resultsDir = await mkdtemp(path.join(tmpdir(), 'capacity-run-unit-'));
+    const calls: string[] = [];
+    const collector = (name: string, fails: boolean) => ({
+      name,
+      start: async () => {
+        calls.push(`start ${name}`);
+        if (fails) throw new Error(`${name} cannot start`);
+      },
+      stop: async () => {
+        calls.push(`stop ${name}`);
+        return [];
+      },
+    });
+    const engines = registry({ autocannon: true });
+    const deps: RunDependencies = {
+      env: {},
+      projectRoot: '/nonexistent',
+      cwd: '/',
+      signal: new AbortController().signal,
+      now: () => new Date('2026-01-01T00:00:00Z'),
+      observer: { onStart: () => undefined, onTick: () => undefined, onEnd: () => undefined },
+      engines: {
+        ...engines,
+        get: (name) => ({ ...engines.get(name), run: async () => Promise.reject(new Error('the engine ran')) }),
+      },
+      stack: { ensureStack: async () => Promise.reject(new Error('no stack here')), downStack: async () => undefined },
+      preflight: async () => 'ok',
+      collectorFactories: [() => [collector('a', false), collector('b', true), collector('c', false)]],
+    };
+    try {
+      await expect(
+        executeRun({ scenario: 'smoke', engine: 'autocannon', targetUrl: 'http://127.0.0.1:9', overrides: {}, keep: false, resultsDir, stateDir: resultsDir }, deps),
+      ).rejects.toThrow('b cannot start');
+      expect(calls).toEqual(['start a', 'start b', 'stop a']);
+      expect(await readdir(resultsDir)).toEqual([]);
+    } finally {
+      await rm(resultsDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a failover controller that throws is a failed action: finish() settles, so the run goes on to clean up', async () => {
+    const { scheduleFailover } = await import('./failover.js');
+    const controller = {
+      stop: async () => Promise.reject(new Error('stack.json is corrupt')),
+      start: async () => ({ ok: true, detail: 'started' }),
+    };
+    const schedule = scheduleFailover({ atS: 0, restoreAtS: 0.02, instance: 'app2' }, controller, { signal: new AbortController().signal, now: () => new Date() });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await expect(schedule.finish()).resolves.toBeUndefined();
+    expect(schedule.actions).toMatchObject([{ action: 'stop', ok: false, detail: 'stack.json is corrupt' }]);
   });
 });
 

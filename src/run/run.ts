@@ -1,6 +1,6 @@
 import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { badInput, interrupted, missingDependency } from '../core/errors.js';
+import { badInput, CapacityError, ExitCode, interrupted, missingDependency } from '../core/errors.js';
 import { signalName, type ProcessContext } from '../core/context.js';
 import type { Engine, EngineRunOutput } from '../engines/types.js';
 import { checkGeneratorMemory } from '../engines/memory.js';
@@ -73,6 +73,8 @@ export interface RunOutcome {
   keptStack?: StackState;
   /** Set when Ctrl-C (or SIGTERM) cut the run short: the results saved are partial; exit 130/143 after printing. */
   interruptedBy?: 'SIGINT' | 'SIGTERM';
+  /** `--engine all`: the engines left out because they are not installed here (also told through the observer). */
+  skippedEngines?: SkippedEngine[];
 }
 
 export interface PreparedRun {
@@ -116,32 +118,52 @@ export async function prepareRun(options: Pick<RunOptions, 'scenario' | 'targetU
   return { scenario: loaded.scenario, effective, source: loaded.source, label: loaded.label, target };
 }
 
-/** Engines to run, each checked as installed (exit 3 with the install hint when not). */
-export async function resolveEngines(choice: EngineChoice, deps: Pick<RunDependencies, 'engines' | 'env' | 'projectRoot'>): Promise<Array<{ engine: Engine; version?: string }>> {
+/** An engine `--engine all` left out because it is not installed, with its install hint. */
+export interface SkippedEngine {
+  name: EngineName;
+  hint: string;
+}
+
+export interface EngineSelection {
+  chosen: Array<{ engine: Engine; version?: string }>;
+  /** `all` only: the engines not installed here (an engine named on its own is never skipped). */
+  skipped: SkippedEngine[];
+}
+
+/**
+ * Engines to run. A named engine (or `auto`'s fallback) must be installed: exit 3 with the
+ * install hint when not. `all` runs every INSTALLED engine and lists the others as skipped, with
+ * their hints; only when none is installed is it exit 3.
+ */
+export async function selectEngines(choice: EngineChoice, deps: Pick<RunDependencies, 'engines' | 'env' | 'projectRoot'>): Promise<EngineSelection> {
   if (choice === 'auto') {
     // k6 when it is installed (it scales furthest); else autocannon, which ships with capacity.
     const k6 = deps.engines.get('k6');
     const k6Found = await k6.detect({ env: deps.env, projectRoot: deps.projectRoot });
-    if (k6Found.available) return [{ engine: k6, version: k6Found.version }];
+    if (k6Found.available) return { chosen: [{ engine: k6, version: k6Found.version }], skipped: [] };
     choice = 'autocannon';
   }
   const names = choice === 'all' ? deps.engines.list() : [choice];
   const chosen: Array<{ engine: Engine; version?: string }> = [];
-  const missing: string[] = [];
+  const missing: SkippedEngine[] = [];
   for (const name of names) {
     const engine = deps.engines.get(name);
     const found = await engine.detect({ env: deps.env, projectRoot: deps.projectRoot });
     if (found.available) chosen.push({ engine, version: found.version });
-    else missing.push(`${name}: ${found.hint}`);
+    else missing.push({ name: engine.name, hint: found.hint });
   }
-  if (missing.length > 0) {
-    const error = missingDependency(
-      `engine${missing.length > 1 ? 's' : ''} not available: ${missing.map((line) => line.split(':')[0]).join(', ')}`,
-      missing.join('; '),
+  if (missing.length > 0 && (choice !== 'all' || chosen.length === 0)) {
+    throw missingDependency(
+      `engine${missing.length > 1 ? 's' : ''} not available: ${missing.map((entry) => entry.name).join(', ')}`,
+      missing.map((entry) => `${entry.name}: ${entry.hint}`).join('; '),
     );
-    throw error;
   }
-  return chosen;
+  return { chosen, skipped: missing };
+}
+
+/** Engines to run (see selectEngines): `all` is the installed ones; a named one missing is exit 3. */
+export async function resolveEngines(choice: EngineChoice, deps: Pick<RunDependencies, 'engines' | 'env' | 'projectRoot'>): Promise<Array<{ engine: Engine; version?: string }>> {
+  return (await selectEngines(choice, deps)).chosen;
 }
 
 async function removeIfEmpty(dir: string): Promise<void> {
@@ -162,6 +184,31 @@ async function stopCollectors(collectors: Collector[], notes: string[]): Promise
     }
   }
   return series;
+}
+
+/** Creates and starts the collectors into `started`; when one fails, those already started are
+ * stopped before the error goes on, so none keeps sampling after the run. Returns the run start. */
+async function startCollectors(
+  deps: RunDependencies,
+  context: Parameters<CollectorFactory>[0],
+  started: Collector[],
+  notes: string[],
+  dir: string,
+): Promise<Date> {
+  const created: Collector[] = [];
+  try {
+    for (const factory of deps.collectorFactories ?? []) created.push(...(await factory(context)));
+    const runStart = deps.now();
+    for (const collector of created) {
+      await collector.start(runStart);
+      started.push(collector);
+    }
+    return runStart;
+  } catch (error) {
+    await stopCollectors(started, notes);
+    await removeIfEmpty(dir);
+    throw error;
+  }
 }
 
 interface EngineRunContext {
@@ -186,9 +233,7 @@ async function runOneEngine(
   const notes: string[] = [];
   const collectorContext = { plan, target: { kind: context.targetKind, baseUrl: plan.baseUrl }, stack: context.stack, env: deps.env };
   const collectors: Collector[] = [];
-  for (const factory of deps.collectorFactories ?? []) collectors.push(...(await factory(collectorContext)));
-  const runStart = deps.now();
-  for (const collector of collectors) await collector.start(runStart);
+  const runStart = await startCollectors(deps, collectorContext, collectors, notes, dir);
 
   // The failover clock starts with the load: engines log users in first, so it is scheduled at the
   // first tick, which says how far into the load it is.
@@ -265,11 +310,36 @@ async function runOneEngine(
   return { result, dir, file };
 }
 
+/**
+ * Each engine's translation of the plan, before anything starts; what was adapted to fit an
+ * engine is said before the load. A named engine that cannot run the plan refuses (exit 2); under
+ * `all` it is skipped and said, as long as another engine can run it.
+ */
+export function translateForEngines<T extends { engine: Engine }>(choice: EngineChoice, engines: T[], plan: Plan, say: (line: string) => void): T[] {
+  const runnable: T[] = [];
+  const refusals: CapacityError[] = [];
+  for (const entry of engines) {
+    try {
+      for (const adaptation of entry.engine.translate?.(plan).adaptations ?? []) say(`${entry.engine.name}: ${adaptation}`);
+      runnable.push(entry);
+    } catch (error) {
+      if (choice !== 'all' || !(error instanceof CapacityError && error.exitCode === ExitCode.BadInput)) throw error;
+      refusals.push(error);
+      say(`engine ${entry.engine.name} skipped: it cannot run this plan (${error.message})`);
+    }
+  }
+  if (runnable.length === 0 && refusals[0]) throw refusals[0];
+  return runnable;
+}
+
 export async function executeRun(options: RunOptions, deps: RunDependencies): Promise<RunOutcome> {
   const prepared = await prepareRun(options, deps.cwd);
-  const engines = await resolveEngines(options.engine, deps);
+  const { chosen, skipped } = await selectEngines(options.engine, deps);
+  for (const entry of skipped) deps.observer.onMessage?.(`engine ${entry.name} skipped: not installed (${entry.hint})`);
+  const translated = planFromScenario(prepared.effective, 'http://stack.invalid');
+  const engines = translateForEngines(options.engine, chosen, translated, (line) => deps.observer.onMessage?.(line));
   if (deps.freeMemoryBytes) {
-    checkGeneratorMemory(planFromScenario(prepared.effective, 'http://stack.invalid'), engines.map((choice) => choice.engine.name), deps.freeMemoryBytes());
+    checkGeneratorMemory(translated, engines.map((choice) => choice.engine.name), deps.freeMemoryBytes());
   }
   if (deps.signal.aborted) throw interrupted(signalName(deps.signal));
 
@@ -295,7 +365,7 @@ export async function executeRun(options: RunOptions, deps: RunDependencies): Pr
     deps.observer.onMessage?.(`stack: ${startedStack ? 'started' : 'already running'} at ${baseUrl}`);
   }
 
-  const outcome: RunOutcome = { plan: planFromScenario(prepared.effective, baseUrl), results: [] };
+  const outcome: RunOutcome = { plan: planFromScenario(prepared.effective, baseUrl), results: [], ...(skipped.length > 0 ? { skippedEngines: skipped } : {}) };
   try {
     deps.observer.onMessage?.(`preflight: ${await deps.preflight(baseUrl, deps.signal)}`);
     for (const [index, choice] of engines.entries()) {

@@ -51,6 +51,12 @@ describe('plan text', () => {
     expect(text).toContain('p95 <= 200 ms');
   });
 
+  it("prints each engine's adaptations after the SLOs, and nothing when there are none", () => {
+    const text = formatPlan(plan, { engine: 'artillery', adaptations: ['artillery: stage 1 (up): ramps once a second'] });
+    expect(text).toContain('  SLOs\n    p95 <= 200 ms\n\n  adapted to the engine\n    artillery: stage 1 (up): ramps once a second\n');
+    expect(formatPlan(plan, { adaptations: [] })).not.toContain('adapted');
+  });
+
   it('prints the memory estimate lines under the engine', () => {
     const text = formatPlan(plan, { engine: 'all', memory: ['k6: about 1 GiB', 'autocannon: about 2 MiB'] });
     expect(text).toContain('  engine     all\n  memory     k6: about 1 GiB\n             autocannon: about 2 MiB\n  model ');

@@ -39,8 +39,9 @@ function pad(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd());
 }
 
-/** `memory`: one line per engine with the load generator's estimated memory (src/engines/memory.ts). */
-export function formatPlan(plan: Plan, extra: { engine?: string; source?: string; memory?: string[] } = {}): string {
+/** `memory`: one line per engine with the load generator's estimated memory (src/engines/memory.ts).
+ * `adaptations`: "engine: what was changed to fit it" (or why it refuses the plan), one per line. */
+export function formatPlan(plan: Plan, extra: { engine?: string; source?: string; memory?: string[]; adaptations?: string[] } = {}): string {
   const unit = plan.model === 'open' ? 'req/s' : 'users';
   const lines: string[] = [];
   lines.push(`plan: ${plan.scenario}${extra.source ? `  (${extra.source})` : ''}`);
@@ -88,6 +89,10 @@ export function formatPlan(plan: Plan, extra: { engine?: string; source?: string
   for (const slo of plan.slos) lines.push(`    ${slo.name}`);
   if (plan.failover) {
     lines.push('', `  failover   stop ${plan.failover.instance} at ${formatDuration(plan.failover.atS)}, start it again at ${formatDuration(plan.failover.restoreAtS)}`);
+  }
+  if (extra.adaptations && extra.adaptations.length > 0) {
+    lines.push('', '  adapted to the engine');
+    for (const line of extra.adaptations) lines.push(`    ${line}`);
   }
   return lines.join('\n') + '\n';
 }

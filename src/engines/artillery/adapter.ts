@@ -6,13 +6,13 @@ import { missingDependency } from '../../core/errors.js';
 import { findNodeModuleBin, nodePackageVersion } from '../../core/binaries.js';
 import type { Engine, EngineAvailability, EngineLookup, EngineRunInput, EngineRunOutput, EngineTick } from '../types.js';
 import { judgeGenerator } from '../normalize.js';
-import { meanTargetBetween, plannedRpsBetween } from '../mix.js';
+import { plannedRps, plannedRpsBetween } from '../mix.js';
 import { ArtilleryConsoleReader } from './console.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
 import { superviseChild } from '../child-process.js';
 import { loginPool } from '../tokens.js';
-import { artilleryScript, CLOSED_REQUESTS_PER_VU } from './config.js';
+import { artilleryScriptText, CLOSED_REQUESTS_PER_VU, PROCESSOR_FILE, translateArtillery } from './config.js';
 import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE } from './processor.js';
 import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
 
@@ -28,19 +28,21 @@ async function locate({ projectRoot: root }: Pick<EngineLookup, 'projectRoot'>):
 export const artilleryEngine: Engine = {
   name: 'artillery',
   detect: locate,
+  translate: translateArtillery,
 
   async run(input: EngineRunInput): Promise<EngineRunOutput> {
     const { plan, outDir, signal } = input;
+    const translation = translateArtillery(plan);
     const found = await locate(input);
     if (!found.available || !found.path) throw missingDependency('Artillery was not found', found.hint);
     const startedAt = new Date();
     const pool = await loginPool(plan, signal);
 
     const scriptName = 'artillery-script.yaml';
-    const processorName = 'artillery-processor.cjs';
+    const processorName = PROCESSOR_FILE;
     const reportName = 'artillery-report.json';
     const logName = 'artillery-output.log';
-    await writeFile(path.join(outDir, scriptName), artilleryScript(plan, `./${processorName}`));
+    await writeFile(path.join(outDir, scriptName), artilleryScriptText(translation.config));
     await writeFile(path.join(outDir, processorName), PROCESSOR_SOURCE);
     await writeFile(path.join(outDir, PROCESSOR_DATA_FILE), JSON.stringify({ ...plan.data, tokens: pool.tokens }));
 
@@ -102,9 +104,10 @@ export const artilleryEngine: Engine = {
       'latency of requests that got no response is not in the percentiles',
       'Artillery runs in one Node process: on this kind of machine it tops out near 3-4k req/s (see the saturation verdict)',
     ];
+    for (const adaptation of translation.adaptations) notes.push(`adapted to Artillery: ${adaptation}`);
     if (exit !== 0) notes.push(`artillery exited with ${String(exit)} (an ensure check failed or it was stopped); figures come from its report`);
     if (pool.requests.length > 0) notes.push(`${pool.requests.length} login requests made before the run (token pool of ${pool.tokens.length}) are counted in totals, not in intervals`);
-    const plannedRps = plan.model === 'open' ? meanTargetBetween(plan, 0, plan.totalDurationS) : undefined;
+    const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
     const runStart = new Date(normalized.runStartMs || startedAt.getTime());
     return {
       engine: { name: 'artillery', version: found.version ?? 'unknown', percentileSource: 'per-period', notes },
@@ -117,7 +120,7 @@ export const artilleryEngine: Engine = {
         samples: cpuSamples,
         coreLimit: 1,
         model: plan.model,
-        ...(plannedRps === undefined ? {} : { plannedRps }),
+        ...(planned === undefined ? {} : { plannedRps: planned }),
         achievedRps: normalized.totals.achievedRps,
       }),
       rawFiles: [scriptName, processorName, PROCESSOR_DATA_FILE, reportName, logName],

@@ -1,6 +1,6 @@
 import type { Plan } from '../../scenarios/types.js';
 import type { EndpointFigures, Interval, LatencySummary, Totals } from '../../results/schema.js';
-import { httpErrorKind, isExpectedStatus, meanTargetBetween, networkErrorKind, plannedRpsBetween } from '../mix.js';
+import { httpErrorKind, isExpectedStatus, networkErrorKind, plannedRequests, plannedRps, plannedRpsBetween } from '../mix.js';
 import { endpointShapesOf, round } from '../normalize.js';
 import type { SetupRequest } from '../tokens.js';
 
@@ -165,7 +165,7 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan, se
   }
   const requests = counted.requests + setup.length;
   const errors = counted.errors + setupErrors;
-  const planned = plannedRpsBetween(plan, 0, durationS);
+  const planned = plannedRps(plan);
   const summary = latency(aggregate.summaries?.['http.response_time']);
   const totals: Totals = {
     requests,
@@ -176,7 +176,7 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan, se
     ...(summary ? { latencyMs: summary } : {}),
     // Artillery never drops an arrival on purpose: planned arrivals it did not start are a lag.
     ...(plan.model === 'open'
-      ? { droppedIterations: Math.max(0, Math.round(meanTargetBetween(plan, 0, plan.totalDurationS) * plan.totalDurationS - (aggregate.counters?.['vusers.created'] ?? 0))) }
+      ? { droppedIterations: Math.max(0, Math.round((plannedRequests(plan) ?? 0) - (aggregate.counters?.['vusers.created'] ?? 0))) }
       : {}),
     maxActiveUsers: Math.max(0, ...intervals.map((interval) => interval.activeUsers ?? 0)),
     errorsByKind: totalsErrorsByKind,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -5,11 +6,11 @@ import { performance } from 'node:perf_hooks';
 import autocannon, { type AutocannonClient, type AutocannonInstance, type AutocannonRequestData, type AutocannonResult } from 'autocannon';
 import type { Plan } from '../../scenarios/types.js';
 import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from '../types.js';
-import { cumulativeWeights, drawPlaceholders, meanTargetBetween, fillBody, fillPlaceholders, httpErrorKind, isExpectedStatus, networkErrorKind, pickRequest } from '../mix.js';
+import { cumulativeWeights, drawPlaceholders, plannedRps, fillBody, fillPlaceholders, httpErrorKind, isExpectedStatus, networkErrorKind, pickRequest } from '../mix.js';
 import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { loginPool } from '../tokens.js';
-import { autocannonSteps, type AutocannonStep } from './steps.js';
+import { MAX_STAGGERED_INSTANCES, stepInstances, translateAutocannon, type AutocannonConfig, type AutocannonStep } from './steps.js';
 
 const require = createRequire(import.meta.url);
 
@@ -19,9 +20,6 @@ async function autocannonVersion(): Promise<string> {
   return parsed.version ?? 'unknown';
 }
 
-/** Rated steps run as this many instances started evenly across a second, so that
- * autocannon's per-second request budget does not fire as one burst at each second. */
-const MAX_STAGGERED_INSTANCES = 10;
 /** How long a rated step may run past its planned end to collect answers. */
 const STEP_GRACE_S = 2;
 
@@ -33,6 +31,7 @@ interface StepOutcome {
 
 export const autocannonEngine: Engine = {
   name: 'autocannon',
+  translate: translateAutocannon,
 
   async detect(): Promise<EngineAvailability> {
     try {
@@ -44,36 +43,50 @@ export const autocannonEngine: Engine = {
   },
 
   async run(input: EngineRunInput): Promise<EngineRunOutput> {
-    const { plan, outDir, signal } = input;
+    const { plan, outDir } = input;
+    const translation = translateAutocannon(plan);
     const version = await autocannonVersion();
     const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
     const startedAt = new Date();
+    // One listener on the caller's signal for the whole run, removed when the run ends (also when
+    // it throws): the steps, their staggered instances and the sleeps listen to this run's own
+    // signal, so `--engine all` does not pile listeners on the run's signal engine after engine.
+    const stopRun = new AbortController();
+    const unlink = linkAbort(input.signal, stopRun);
+    const signal = stopRun.signal;
+    // By design one listener per staggered instance waiting for its slot, plus the step's and the run loop's.
+    setMaxListeners(MAX_STAGGERED_INSTANCES + 2, signal);
     const sampler = startProcSampler({ pids: () => [process.pid], includeDescendants: false, startedAtMs: startedAt.getTime() });
 
-    const pool = await loginPool(plan, signal);
-    for (const request of pool.requests) aggregator.recordSetup(request);
-
-    const runStart = performance.now();
-    const runStartedAt = new Date();
-    const elapsedS = (): number => (performance.now() - runStart) / 1000;
-    const steps = autocannonSteps(plan);
-    let currentConnections = 0;
-    let lastTicked = -1;
-    const intervalS = plan.intervalS > 0 ? plan.intervalS : 1;
-    const ticker = setInterval(() => {
-      const t = elapsedS();
-      aggregator.recordActiveUsers(t, currentConnections);
-      const complete = Math.floor(t / intervalS) - 1;
-      while (lastTicked < complete) {
-        lastTicked += 1;
-        const tick = aggregator.tick(lastTicked);
-        if (tick) input.onTick?.(tick);
-      }
-    }, 250);
-
+    let ticker: NodeJS.Timeout | undefined;
     const outcomes: StepOutcome[] = [];
     let interrupted = false;
+    let pool: Awaited<ReturnType<typeof loginPool>>;
+    let durationS: number;
+    let runStartedAt: Date;
+    let samples: Awaited<ReturnType<typeof sampler.stop>>;
     try {
+      pool = await loginPool(plan, signal);
+      for (const request of pool.requests) aggregator.recordSetup(request);
+
+      const runStart = performance.now();
+      runStartedAt = new Date();
+      const elapsedS = (): number => (performance.now() - runStart) / 1000;
+      const { steps } = translation.config;
+      let currentConnections = 0;
+      let lastTicked = -1;
+      const intervalS = plan.intervalS > 0 ? plan.intervalS : 1;
+      ticker = setInterval(() => {
+        const t = elapsedS();
+        aggregator.recordActiveUsers(t, currentConnections);
+        const complete = Math.floor(t / intervalS) - 1;
+        while (lastTicked < complete) {
+          lastTicked += 1;
+          const tick = aggregator.tick(lastTicked);
+          if (tick) input.onTick?.(tick);
+        }
+      }, 250);
+
       for (const step of steps) {
         if (signal.aborted) {
           interrupted = true;
@@ -88,22 +101,24 @@ export const autocannonEngine: Engine = {
         }
         currentConnections = step.connections;
         aggregator.recordActiveUsers(elapsedS(), step.connections);
-        outcomes.push(await runStep(plan, step, pool.tokens, aggregator, elapsedS, signal));
+        outcomes.push(await runStep(plan, translation.config, step, pool.tokens, aggregator, elapsedS, signal));
         currentConnections = 0;
       }
       if (signal.aborted) interrupted = true;
+      durationS = elapsedS();
     } finally {
       clearInterval(ticker);
+      unlink();
+      // Stopped on every path: its interval must not outlive the run.
+      samples = await sampler.stop();
     }
-    const durationS = elapsedS();
     const endedAt = new Date();
-    const samples = await sampler.stop();
     const result = aggregator.finish(durationS);
 
     const rawName = 'autocannon-steps.json';
     await writeFile(path.join(outDir, rawName), JSON.stringify({ version, steps: outcomes }, null, 2));
     const inFlight = outcomes.reduce((sum, outcome) => sum + outcome.inFlightAtEnd, 0);
-    const plannedRps = plan.model === 'open' ? meanTargetBetween(plan, 0, plan.totalDurationS) : undefined;
+    const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
     const notes = [
       'latency percentiles from HDR histograms filled from autocannon response events (per interval and per endpoint, merged for totals)',
       plan.model === 'open'
@@ -112,6 +127,7 @@ export const autocannonEngine: Engine = {
       'latency of requests that got no response (timeouts, connection errors) is not recorded',
     ];
     if (pool.requests.length > 0) notes.push(`${pool.requests.length} login requests made before the run (token pool of ${pool.tokens.length}) are counted in totals, not in intervals`);
+    for (const adaptation of translation.adaptations) notes.push(`adapted to autocannon: ${adaptation}`);
     if (inFlight > 0) notes.push(`${inFlight} requests were still in flight when a step was stopped and are not counted`);
     return {
       engine: { name: 'autocannon', version, percentileSource: 'histogram', notes },
@@ -124,7 +140,7 @@ export const autocannonEngine: Engine = {
         samples,
         coreLimit: 1,
         model: plan.model,
-        ...(plannedRps === undefined ? {} : { plannedRps }),
+        ...(planned === undefined ? {} : { plannedRps: planned }),
         achievedRps: result.totals.achievedRps,
       }),
       rawFiles: [rawName],
@@ -134,7 +150,19 @@ export const autocannonEngine: Engine = {
   },
 };
 
+/** Aborts `controller` when `signal` does; returns the function that stops listening. */
+function linkAbort(signal: AbortSignal, controller: AbortController): () => void {
+  const onAbort = (): void => controller.abort(signal.reason);
+  if (signal.aborted) {
+    onAbort();
+    return () => undefined;
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done(): void {
@@ -200,13 +228,15 @@ interface ClientInternals {
 
 async function runStep(
   plan: Plan,
+  config: AutocannonConfig,
   step: AutocannonStep,
   tokens: readonly string[],
   aggregator: RunAggregator,
   elapsedS: () => number,
   signal: AbortSignal,
 ): Promise<StepOutcome> {
-  if (step.connections <= 0 || (step.amount !== undefined && step.amount <= 0)) {
+  const instances = stepInstances(config, step);
+  if (instances.length === 0) {
     await sleep(step.durationS * 1000, signal);
     return { step, results: [], inFlightAtEnd: 0 };
   }
@@ -250,38 +280,33 @@ async function runStep(
     });
   };
 
-  const rated = step.rate !== undefined && step.amount !== undefined;
-  const instances = rated ? Math.max(1, Math.min(MAX_STAGGERED_INSTANCES, step.connections, step.amount as number)) : 1;
-  const share = (total: number, index: number): number => Math.floor(total / instances) + (index < total % instances ? 1 : 0);
   const running: AutocannonInstance[] = [];
   const results: AutocannonResult[] = [];
-  const onAbort = (): void => running.forEach((instance) => instance.stop());
-  signal.addEventListener('abort', onAbort, { once: true });
+  // The running instances stop when the run is aborted or when the step's cap fires. `signal` is
+  // the adapter's own run signal (see run()), never the caller's: the staggered instances waiting
+  // for their slot listen to it, one each, and are gone when the step ends.
+  const stopStep = new AbortController();
+  const unlink = linkAbort(signal, stopStep);
+  stopStep.signal.addEventListener('abort', () => running.forEach((instance) => instance.stop()), { once: true });
   // A rated step ends when its requests are answered, but never later than a short grace after its
   // planned end on the plan's timeline: against a target that cannot keep up, lateness must not pile
   // up step after step (a 5-minute plan would otherwise run for half an hour).
   const graceS = Math.min(plan.requestTimeoutS, STEP_GRACE_S);
   const capMs = Math.max(0, step.startS + step.durationS + graceS - elapsedS()) * 1000;
-  const cap = setTimeout(onAbort, capMs);
+  const cap = setTimeout(() => stopStep.abort(), capMs);
   try {
     await Promise.all(
-      Array.from({ length: instances }, async (_unused, index) => {
-        if (index > 0) await sleep((1000 / instances) * index, signal);
+      instances.map(async ({ delayS, options: load }) => {
+        if (delayS > 0) await sleep(delayS * 1000, signal);
         if (signal.aborted) return;
-        const connections = share(step.connections, index);
-        const amount = rated ? share(step.amount as number, index) : 0;
-        if (connections <= 0 || (rated && amount <= 0)) return;
         const options = {
+          ...load,
           url: plan.baseUrl,
-          connections,
-          timeout: plan.requestTimeoutS,
-          pipelining: 1,
           sampleInt: 100,
           skipAggregateResult: true,
           // What every connection copies; replaced by the shared rotation in setupClient.
           requests: variants.slice(0, 16).map(({ requestBuffer: _built, ...request }) => request),
           setupClient,
-          ...(rated ? { overallRate: share(step.rate as number, index), amount } : { duration: step.durationS }),
         };
         const result = await new Promise<AutocannonResult>((resolve, reject) => {
           const instance = autocannon(options, (error, value) => (error ? reject(error) : resolve(value)));
@@ -292,7 +317,7 @@ async function runStep(
     );
   } finally {
     clearTimeout(cap);
-    signal.removeEventListener('abort', onAbort);
+    unlink();
   }
   return { step, results, inFlightAtEnd: Math.max(0, sent - completed) };
 }

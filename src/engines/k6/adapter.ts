@@ -10,12 +10,13 @@ import { missingDependency } from '../../core/errors.js';
 import { findBinary } from '../../core/binaries.js';
 import type { Engine, EngineAvailability, EngineLookup, EngineRunInput, EngineRunOutput } from '../types.js';
 import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
-import { meanTargetBetween } from '../mix.js';
+import { plannedRps } from '../mix.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
 import { superviseChild } from '../child-process.js';
 import { K6CsvParser } from './csv-stream.js';
 import { k6SummaryFigures } from './summary.js';
+import { translateK6 } from './translate.js';
 
 const execFileAsync = promisify(execFile);
 // k6 is AGPL-3.0: capacity never fetches or builds it; the user installs it.
@@ -50,18 +51,20 @@ const K6_COMPLETED = new Set([0, 99]);
 export const k6Engine: Engine = {
   name: 'k6',
   detect: locate,
+  translate: translateK6,
 
   async run(input: EngineRunInput): Promise<EngineRunOutput> {
     const { plan, outDir, signal } = input;
     const found = await locate({ env: input.env ?? {} });
     if (!found.available || !found.path) throw missingDependency('k6 was not found', found.hint);
     const binary = found.path;
+    const translation = translateK6(plan);
     const planFile = path.join(outDir, 'k6-plan.json');
     const summaryFile = path.join(outDir, 'k6-summary.json');
     const scriptCopy = path.join(outDir, 'k6-script.js');
     const fifo = path.join(outDir, 'k6-samples.fifo');
     const stderrFile = 'k6-output.log';
-    await writeFile(planFile, JSON.stringify(plan));
+    await writeFile(planFile, JSON.stringify({ plan, k6: translation.config }));
     await writeFile(scriptCopy, await readFile(bundledScriptPath(input.projectRoot)));
     await rm(fifo, { force: true });
     await execFileAsync('mkfifo', [fifo]);
@@ -151,12 +154,13 @@ export const k6Engine: Engine = {
       plan.model === 'open' ? 'open model: ramping-arrival-rate' : 'closed model: ramping-vus with sleep(thinkTime) after each request',
       'sign-in: setup() logs in a pool of up to 50 seeded users; each virtual user uses the token of its slot (the logins count in totals and the "login" endpoint, not in intervals)',
     ];
+    for (const adaptation of translation.adaptations) notes.push(`adapted to k6: ${adaptation}`);
     if (exit.code === 99) notes.push('k6 reported crossed thresholds (exit 99); SLO verdicts are computed by capacity from the same figures');
     if (summary && summary.requests !== result.totals.requests) {
       notes.push(`k6's own summary counted ${summary.requests} requests, the sample stream ${result.totals.requests}`);
     }
     if (input.prometheusRemoteWriteUrl) notes.push(`series also written to Prometheus remote write (${input.prometheusRemoteWriteUrl}) as native histograms`);
-    const plannedRps = plan.model === 'open' ? meanTargetBetween(plan, 0, plan.totalDurationS) : undefined;
+    const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
     const rawFiles = ['k6-plan.json', 'k6-script.js', stderrFile, ...(summaryText === undefined ? [] : ['k6-summary.json'])];
     return {
       engine: { name: 'k6', version: found.version ?? 'unknown', percentileSource: 'histogram', notes },
@@ -169,7 +173,7 @@ export const k6Engine: Engine = {
         samples: cpuSamples,
         coreLimit: os.cpus().length,
         model: plan.model,
-        ...(plannedRps === undefined ? {} : { plannedRps, plannedIterations: plannedRps * plan.totalDurationS }),
+        ...(planned === undefined ? {} : { plannedRps: planned, plannedIterations: planned * plan.totalDurationS }),
         achievedRps: result.totals.achievedRps,
         droppedIterations: aggregator.droppedIterations,
       }),

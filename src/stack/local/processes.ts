@@ -202,13 +202,17 @@ export async function runToCompletion(spec: RunSpec): Promise<RunOutcome> {
     });
   });
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const interruption = new Promise<'aborted' | 'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), spec.timeoutMs);
     if (spec.signal.aborted) resolve('aborted');
-    spec.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+    onAbort = () => resolve('aborted');
+    spec.signal.addEventListener('abort', onAbort, { once: true });
   });
   const first = await Promise.race([exited, interruption]);
   clearTimeout(timer);
+  // The signal outlives this command (it is the whole run's): leave no listener on it.
+  if (onAbort) spec.signal.removeEventListener('abort', onAbort);
   if (typeof first === 'number') return { kind: 'exited', code: first };
   if (child.pid !== undefined) signalQuietly(-child.pid, 'SIGKILL');
   await exited;

@@ -1,33 +1,14 @@
 // capacity's k6 script: it executes a capacity Plan given as data (JSON file named by
-// CAPACITY_PLAN_FILE). Plain JavaScript for k6's runtime (not Node): no imports beyond k6's.
+// CAPACITY_PLAN_FILE: the plan, and the k6 scenario the adapter translated it into, see
+// src/engines/k6/translate.ts). Plain JavaScript for k6's runtime (not Node): no imports beyond k6's.
 import http from 'k6/http';
 import { sleep } from 'k6';
 
-const plan = JSON.parse(open(__ENV.CAPACITY_PLAN_FILE));
+const input = JSON.parse(open(__ENV.CAPACITY_PLAN_FILE));
+const plan = input.plan;
 const summaryFile = __ENV.CAPACITY_SUMMARY_FILE;
 const baseUrl = plan.baseUrl.replace(/\/$/, '');
 const needsToken = plan.requests.some((request) => request.auth);
-
-function stages() {
-  // Rates per minute keep sub-1 req/s plans exact (k6 targets are whole numbers).
-  const scale = plan.model === 'open' ? 60 : 1;
-  return plan.stages.map((stage) => ({ duration: `${stage.durationS}s`, target: Math.round(stage.target * scale) }));
-}
-
-function scenario() {
-  if (plan.model === 'open') {
-    const preAllocated = Math.max(2, Math.min(plan.maxUsers, Math.ceil(plan.peakTarget / 10)));
-    return {
-      executor: 'ramping-arrival-rate',
-      startRate: Math.round(plan.startTarget * 60),
-      timeUnit: '1m',
-      preAllocatedVUs: preAllocated,
-      maxVUs: Math.max(preAllocated, plan.maxUsers),
-      stages: stages(),
-    };
-  }
-  return { executor: 'ramping-vus', startVUs: Math.round(plan.startTarget), stages: stages(), gracefulRampDown: '5s' };
-}
 
 const LATENCY = { p50: 'med', p90: 'p(90)', p95: 'p(95)', p99: 'p(99)' };
 
@@ -46,7 +27,7 @@ function thresholds() {
 }
 
 export const options = {
-  scenarios: { main: scenario() },
+  scenarios: { main: input.k6.scenario },
   thresholds: thresholds(),
   discardResponseBodies: true,
   systemTags: ['status', 'method', 'name', 'expected_response', 'error_code', 'scenario'],
@@ -144,7 +125,7 @@ export default function (data) {
   const params = { headers, tags: { name: request.name }, timeout };
   if (callbacks[request.name]) params.responseCallback = callbacks[request.name];
   http.request(request.method, baseUrl + fill(request.path, values, true), body, params);
-  if (plan.model === 'closed' && plan.thinkTimeS > 0) sleep(plan.thinkTimeS);
+  if (input.k6.thinkTimeS > 0) sleep(input.k6.thinkTimeS);
 }
 
 export function handleSummary(data) {
