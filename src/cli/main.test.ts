@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
 import type { CommandModule } from './command.js';
 import type { ProcessContext } from '../core/context.js';
-import { badInput } from '../core/errors.js';
+import { badInput, unhealthy } from '../core/errors.js';
 
 function context(debug = false): { ctx: ProcessContext; stderr: () => string } {
   let err = '';
@@ -61,5 +61,33 @@ describe('exit codes of main()', () => {
   it('an unknown option is a usage error (2)', async () => {
     const { ctx } = context();
     expect(await main(['explode', '--nope'], ctx, [throwing(new Error('unreached'))])).toBe(2);
+  });
+
+  it('names a mistyped flag as unknown, with the closest one, before a required flag is said to be missing', async () => {
+    const { ctx, stderr } = context();
+    const required: CommandModule = { name: 'needs', summary: 'needs --scenario', configure: (command) => void command.requiredOption('-s, --scenario <name>', 'x'), action: async () => 0 };
+    expect(await main(['needs', '--scenaro', 'smoke'], ctx, [required])).toBe(2);
+    expect(stderr()).toContain("error: unknown option '--scenaro'\n(Did you mean --scenario?)");
+    expect(stderr()).not.toContain('required option');
+    const missing = context();
+    expect(await main(['needs'], missing.ctx, [required])).toBe(2);
+    expect(missing.stderr()).toContain("error: required option '-s, --scenario <name>' not specified");
+  });
+
+  it('a hint that suggests a stack command repeats the --state-dir the user gave', async () => {
+    const module: CommandModule = {
+      name: 'stacky',
+      summary: 'fails with a hint',
+      configure: (command) => void command.option('--state-dir <dir>', 'x'),
+      action: async () => {
+        throw unhealthy('no stack', 'start one with `capacity up`, then `capacity status`');
+      },
+    };
+    const { ctx, stderr } = context();
+    expect(await main(['stacky', '--state-dir', '/tmp/my stack'], ctx, [module])).toBe(4);
+    expect(stderr()).toContain("hint: start one with `capacity up --state-dir '/tmp/my stack'`, then `capacity status --state-dir '/tmp/my stack'`");
+    const plain = context();
+    await main(['stacky'], plain.ctx, [module]);
+    expect(plain.stderr()).toContain('hint: start one with `capacity up`, then `capacity status`');
   });
 });

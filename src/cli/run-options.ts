@@ -2,25 +2,14 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CommandOptions } from './command.js';
 import { parseDuration } from '../scenarios/duration.js';
 import type { ScenarioOverrides } from '../scenarios/plan.js';
+import { addStateDirOption, collect, positiveNumber } from './options.js';
 
 /** Options shared by `capacity run` and `capacity plan`. Cheap to import: commander only. */
-
-function positiveNumber(flag: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`${flag} must be a number > 0`);
-    return parsed;
-  };
-}
 
 function duration(value: string): number {
   const seconds = parseDuration(value);
   if (seconds === undefined || seconds <= 0) throw new InvalidArgumentError('--duration must be seconds or a duration such as 90s, 5m, 1h');
   return seconds;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export const ENGINE_CHOICES = ['k6', 'autocannon', 'artillery', 'all'] as const;
@@ -33,8 +22,8 @@ export function addScenarioOptions(command: Command, engineHelp: string): void {
     .option('--rps <n>', 'open model: scale the stages so the peak arrival rate is n req/s', positiveNumber('--rps'))
     .option('--users <n>', 'closed model: scale the stages to n users at the peak; both models: cap on users', positiveNumber('--users'))
     .option('--duration <d>', 'stretch or shrink the stages to last this long (90s, 5m)', duration)
-    .option('--set <key=value>', 'set a scenario field by dotted path, e.g. stages.1.target=500 (repeatable)', collect, [])
-    .option('--state-dir <dir>', 'stack state folder (default: $CAPACITY_STATE_DIR or .capacity/)');
+    .option('--set <key=value>', 'set a scenario field by dotted path, e.g. stages.1.target=500 (stages count from 1, as `plan` shows them; repeatable)', collect, []);
+  addStateDirOption(command);
 }
 
 export function overridesFrom(options: CommandOptions): ScenarioOverrides {

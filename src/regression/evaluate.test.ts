@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { evaluateGate } from './evaluate.js';
+import { evaluateGate, minimumIntervalsForTest, smallestMannWhitneyP } from './evaluate.js';
 import { buildBaseline } from './baseline.js';
 import { seededRandom } from './random.js';
 import type { RunSamples } from './samples.js';
@@ -86,11 +86,34 @@ describe('evaluateGate', () => {
     expect(report.regressed).toBe(false);
   });
 
-  it('never flags a run against itself, and the verdict is scale-free', () => {
+  it('refuses a run gated against itself (same id, or the same intervals under another id) with exit 2', () => {
+    const run = syntheticRun({ id: 'x', seed: 5, p95Ms: 40 });
+    for (const baseline of [run, { ...run, id: 'copy-of-x' }]) {
+      const error = (() => {
+        try {
+          evaluateGate([baseline], run);
+        } catch (caught) {
+          return caught;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(CapacityError);
+      expect((error as CapacityError).exitCode).toBe(2);
+      expect((error as CapacityError).message).toMatch(/the baseline is the current run itself \(x\)/);
+    }
+  });
+
+  it('leaves the current run out of a baseline pool that holds it, and says so', () => {
+    const current = syntheticRun({ id: 'c', seed: 31, p95Ms: 40 });
+    const report = evaluateGate([syntheticRun({ id: 'b', seed: 32, p95Ms: 40 }), current], current, { metrics: ['p95'] });
+    expect(report.baselineRuns).toEqual(['b']);
+    expect(report.warnings.join('\n')).toMatch(/baseline run c is the current run itself .*left out/);
+  });
+
+  it('the verdict is scale-free', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 10_000 }), fc.double({ min: 1, max: 500, noNaN: true }), fc.double({ min: 0.01, max: 100, noNaN: true }), (seed, p95Ms, scale) => {
         const run = syntheticRun({ id: 'x', seed, p95Ms });
-        expect(evaluateGate([run], { ...run, id: 'y' }, { metrics: ['p95', 'p99'], iterations: 200 }).regressed).toBe(false);
         const current = syntheticRun({ id: 'c', seed: seed + 1, p95Ms: p95Ms * 1.2 });
         const scaleRun = (input: RunSamples): RunSamples => ({
           ...input,
@@ -102,6 +125,33 @@ describe('evaluateGate', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('says "too few data" instead of ok when the interval is wider than the tolerance, with the intervals needed', () => {
+    const report = evaluateGate([syntheticRun({ id: 'b', seed: 41, p95Ms: 40, noise: 0.5, intervals: 8 })], syntheticRun({ id: 'c', seed: 42, p95Ms: 40, noise: 0.5, intervals: 8 }), { metrics: ['p95'] });
+    const p95 = report.metrics[0]!;
+    expect(p95.outcome).toBe('too-few-data');
+    expect(report.regressed).toBe(false);
+    const halfWidth = (p95.effect.high - p95.effect.low) / 2;
+    expect(halfWidth).toBeGreaterThanOrEqual(0.1);
+    // The half-width shrinks with the square root of the count: 8 × (half-width / tolerance)².
+    expect(p95.neededIntervals).toBe(Math.ceil(8 * (halfWidth / 0.1) ** 2));
+    expect(p95.reason).toMatch(/too few data to tell: the interval is ±\d+ % wide, not narrower than the 10 % tolerance; about \d+ intervals per run would be needed/);
+    // The same noise over many intervals is judged.
+    const long = evaluateGate([syntheticRun({ id: 'b', seed: 41, p95Ms: 40, noise: 0.5, intervals: 400 })], syntheticRun({ id: 'c', seed: 42, p95Ms: 40, noise: 0.5, intervals: 400 }), { metrics: ['p95'] });
+    expect(long.metrics[0]?.outcome).toBe('within-tolerance');
+  });
+
+  it('says "too few data" when the one-sided test cannot reject at the confidence with so few intervals', () => {
+    // Every current value beyond every baseline one is the most the test can see.
+    expect(smallestMannWhitneyP(7, 7)).toBeGreaterThan(0.001);
+    expect(smallestMannWhitneyP(8, 8)).toBeLessThan(0.001);
+    expect(minimumIntervalsForTest(0.05)).toBe(3);
+    expect(minimumIntervalsForTest(0.001)).toBe(8);
+    const quiet = (id: string, seed: number) => syntheticRun({ id, seed, p95Ms: 40, noise: 0.01, intervals: 5 });
+    const report = evaluateGate([quiet('b', 51)], quiet('c', 52), { metrics: ['p95'], confidence: 0.999 });
+    expect(report.metrics[0]?.outcome).toBe('too-few-data');
+    expect(report.metrics[0]?.reason).toMatch(/the one-sided test cannot reach p < 0\.001 with 5 vs 5 intervals/);
   });
 
   it('rejects another scenario, another schema version and too short a run with exit 2', () => {

@@ -11,10 +11,14 @@
  */
 import type { RunResult } from '../results/schema.js';
 import { RUN_RESULT_SCHEMA_VERSION } from '../results/schema.js';
+import { usualIntervalS } from '../results/intervals.js';
 import { badInput } from '../core/errors.js';
 import { seededRandom } from './random.js';
-import { autoBlockLength, bootstrapEffect, mannWhitneyU, mean, median, quantile, type BootstrapInterval } from './stats.js';
+import { autoBlockLength, bootstrapEffect, mannWhitneyU, mean, normalCdf, quantile, type BootstrapInterval } from './stats.js';
 import { toRunSamples, type IntervalSample, type RunSamples } from './samples.js';
+import { explainVerdict } from './explain.js';
+
+export { formatP } from './explain.js';
 
 export type GateMetric = 'p95' | 'p99' | 'errorRate' | 'throughput';
 export const GATE_METRICS: readonly GateMetric[] = ['p95', 'p99', 'errorRate', 'throughput'];
@@ -63,7 +67,8 @@ export const DEFAULT_GATE_OPTIONS: ResolvedGateOptions = {
   latencyQuantile: 0.5,
 };
 
-export type MetricOutcome = 'regressed' | 'improved' | 'within-tolerance';
+/** 'too-few-data': no regression shown, but the data could not have shown one of the tolerance's size. */
+export type MetricOutcome = 'regressed' | 'improved' | 'within-tolerance' | 'too-few-data';
 
 export interface MetricVerdict {
   metric: GateMetric;
@@ -79,6 +84,9 @@ export interface MetricVerdict {
   pValue?: number;
   samples: { baseline: number; current: number };
   outcome: MetricOutcome;
+  /** With 'too-few-data': about how many intervals per run would tell a change of the tolerance from none. */
+  neededIntervals?: number;
+  /** The verdict in plain words (src/regression/explain.ts). */
   reason: string;
 }
 
@@ -113,8 +121,7 @@ function resolveOptions(options: GateOptions): ResolvedGateOptions {
 
 /** Intervals that are neither warm-up nor a truncated tail (shorter than half the usual length). */
 function steadyIntervals(run: RunSamples, options: ResolvedGateOptions): IntervalSample[] {
-  if (run.intervals.length === 0) return [];
-  const usualDuration = median(run.intervals.map((interval) => interval.durationS));
+  const usualDuration = usualIntervalS(run.intervals);
   return run.intervals.filter((interval) => interval.t >= options.warmupS && interval.durationS >= usualDuration / 2);
 }
 
@@ -150,24 +157,51 @@ function requireEnough(metric: GateMetric, side: string, runs: readonly RunSampl
   });
 }
 
-function ratioOutcome(effect: BootstrapInterval, pValue: number, tolerance: number, alpha: number, higherIsWorse: boolean): { outcome: MetricOutcome; reason: string; threshold: number } {
-  const worse = higherIsWorse ? 1 + tolerance : 1 - tolerance;
-  const better = higherIsWorse ? 1 - tolerance : 1 + tolerance;
-  const ci = `[${effect.low.toFixed(3)}, ${effect.high.toFixed(3)}]`;
-  const beyondWorse = higherIsWorse ? effect.low > worse : effect.high < worse;
-  if (beyondWorse && pValue < alpha) {
-    return { outcome: 'regressed', threshold: worse, reason: `ratio ${ci} lies ${higherIsWorse ? 'above' : 'below'} ${worse.toFixed(2)} and Mann-Whitney p = ${formatP(pValue)} < ${alpha}` };
-  }
-  const beyondBetter = higherIsWorse ? effect.high < better : effect.low > better;
-  if (beyondBetter) return { outcome: 'improved', threshold: worse, reason: `ratio ${ci} lies ${higherIsWorse ? 'below' : 'above'} ${better.toFixed(2)}` };
-  const why = beyondWorse
-    ? `ratio ${ci} clears ${worse.toFixed(2)} but Mann-Whitney p = ${formatP(pValue)} ≥ ${alpha}`
-    : `ratio ${ci} does not clear ${worse.toFixed(2)}`;
-  return { outcome: 'within-tolerance', threshold: worse, reason: why };
+/**
+ * Smallest one-sided p-value the Mann-Whitney test can give with n and m values (every current
+ * value beyond every baseline one): when it is not below alpha, no data can show a regression.
+ */
+export function smallestMannWhitneyP(n: number, m: number): number {
+  const sd = Math.sqrt((n * m * (n + m + 1)) / 12);
+  return sd === 0 ? 1 : 1 - normalCdf(((n * m) / 2 - 0.5) / sd);
 }
 
-export function formatP(p: number): string {
-  return p < 0.0001 ? '<0.0001' : p.toFixed(4);
+/** Fewest intervals per run (both sides alike) with which the one-sided test can reject at alpha. */
+export function minimumIntervalsForTest(alpha: number): number {
+  let n = 2;
+  while (smallestMannWhitneyP(n, n) >= alpha && n < 10_000) n += 1;
+  return n;
+}
+
+interface Decision {
+  outcome: MetricOutcome;
+  neededIntervals?: number;
+  testCannotReject?: boolean;
+}
+
+/**
+ * The verdict on one effect. Regressed: the interval lies beyond the tolerance on the bad side and
+ * the test agrees. Improved: beyond it on the good side. Otherwise "within tolerance" only when the
+ * data could have shown a regression: the interval's half-width is below the tolerance (a change of
+ * the tolerance's size is told from none) and the test can reject at all with these sample sizes;
+ * else "too few data", with about how many intervals per run would do (the half-width shrinks with
+ * the square root of the count).
+ */
+function decide(input: { low: number; high: number; tolerance: number; higherIsWorse: boolean; pValue?: number; alpha: number; samples: { baseline: number; current: number } }): Decision {
+  const { low, high, tolerance, higherIsWorse, pValue, alpha, samples } = input;
+  const beyondWorse = higherIsWorse ? low > tolerance : high < -tolerance;
+  const testAgrees = pValue === undefined || pValue < alpha;
+  if (beyondWorse && testAgrees) return { outcome: 'regressed' };
+  if (higherIsWorse ? high < -tolerance : low > tolerance) return { outcome: 'improved' };
+  const halfWidth = (high - low) / 2;
+  const testCannotReject = pValue !== undefined && smallestMannWhitneyP(samples.baseline, samples.current) >= alpha;
+  if (!(halfWidth < tolerance) || testCannotReject) {
+    const forWidth = tolerance > 0 && Number.isFinite(halfWidth) ? Math.ceil(samples.current * (halfWidth / tolerance) ** 2) : undefined;
+    const forTest = testCannotReject ? minimumIntervalsForTest(alpha) : undefined;
+    const needed = Math.max(forWidth ?? 0, forTest ?? 0, samples.current + 1);
+    return { outcome: 'too-few-data', neededIntervals: needed, ...(testCannotReject ? { testCannotReject } : {}) };
+  }
+  return { outcome: 'within-tolerance' };
 }
 
 /**
@@ -180,10 +214,21 @@ export function evaluateGate(
   options: GateOptions = {},
 ): GateReport {
   const resolved = resolveOptions(options);
-  const baselineRuns = baseline.map(toRunSamples);
   const currentRun = toRunSamples(current);
-  if (baselineRuns.length === 0) throw badInput('the baseline holds no run');
   const warnings: string[] = [];
+  const given = baseline.map(toRunSamples);
+  if (given.length === 0) throw badInput('the baseline holds no run');
+  // The current run among its own baseline proves nothing: left out, and refused when nothing else is left.
+  const itself = (run: RunSamples) => run.id === currentRun.id || JSON.stringify(run.intervals) === JSON.stringify(currentRun.intervals);
+  const baselineRuns = given.filter((run) => !itself(run));
+  if (baselineRuns.length === 0) {
+    throw badInput(
+      `the baseline is the current run itself (${currentRun.id}): a run gated against itself always passes`,
+      [],
+      'gate against an earlier run, or a baseline recorded from one (--update-baseline)',
+    );
+  }
+  for (const run of given.filter(itself)) warnings.push(`baseline run ${run.id} is the current run itself (same id or the same intervals): left out of the baseline`);
   for (const run of [...baselineRuns, currentRun]) {
     if (run.schemaVersion !== RUN_RESULT_SCHEMA_VERSION) {
       throw badInput(`run ${run.id} has result schema version ${run.schemaVersion}; this capacity reads version ${RUN_RESULT_SCHEMA_VERSION}`, [], 'record a new baseline with this version (--update-baseline)');
@@ -235,7 +280,8 @@ export function evaluateGate(
     const shift = higherIsWorse ? 1 + resolved.tolerance : 1 - resolved.tolerance;
     const test = mannWhitneyU(pooled.map((value) => value * shift), currentGroup);
     const pValue = higherIsWorse ? test.pGreater : test.pLess;
-    const decided = ratioOutcome(effect, pValue, resolved.tolerance, alpha, higherIsWorse);
+    const samples = { baseline: pooled.length, current: currentGroup.length };
+    const decided = decide({ low: effect.low - 1, high: effect.high - 1, tolerance: resolved.tolerance, higherIsWorse, pValue, alpha, samples });
     return {
       metric,
       effectKind: 'ratio',
@@ -243,11 +289,12 @@ export function evaluateGate(
       baseline: statistic(pooled),
       current: statistic(currentGroup),
       effect,
-      regressionThreshold: decided.threshold,
+      regressionThreshold: shift,
       pValue,
-      samples: { baseline: pooled.length, current: currentGroup.length },
+      samples,
       outcome: decided.outcome,
-      reason: decided.reason,
+      ...(decided.neededIntervals === undefined ? {} : { neededIntervals: decided.neededIntervals }),
+      reason: explainVerdict({ metric, effectKind: 'ratio', effect, tolerance: resolved.tolerance, alpha, pValue, samples, ...decided }),
     };
   };
 
@@ -276,16 +323,8 @@ export function evaluateGate(
         blockLength,
       });
       const tolerance = resolved.errorRateTolerance;
-      const ci = `[${formatPercent(effect.low)}, ${formatPercent(effect.high)}]`;
-      let outcome: MetricOutcome = 'within-tolerance';
-      let reason = `difference ${ci} does not clear +${formatPercent(tolerance)}`;
-      if (effect.low > tolerance) {
-        outcome = 'regressed';
-        reason = `difference ${ci} lies above +${formatPercent(tolerance)}`;
-      } else if (effect.high < -tolerance) {
-        outcome = 'improved';
-        reason = `difference ${ci} lies below −${formatPercent(tolerance)}`;
-      }
+      const samples = { baseline: baselineGroups.flat().length, current: currentGroup.length };
+      const decided = decide({ low: effect.low, high: effect.high, tolerance, higherIsWorse: true, alpha, samples });
       verdicts.push({
         metric,
         effectKind: 'difference',
@@ -294,9 +333,10 @@ export function evaluateGate(
         current: errorRateOf(currentGroup),
         effect,
         regressionThreshold: tolerance,
-        samples: { baseline: baselineGroups.flat().length, current: currentGroup.length },
-        outcome,
-        reason,
+        samples,
+        outcome: decided.outcome,
+        ...(decided.neededIntervals === undefined ? {} : { neededIntervals: decided.neededIntervals }),
+        reason: explainVerdict({ metric, effectKind: 'difference', effect, tolerance, alpha, samples, ...decided }),
       });
     }
   }

@@ -19,7 +19,16 @@ export function effectText(verdict: MetricVerdict): string {
   return `×${effect.estimate.toFixed(3)} (${change >= 0 ? '+' : ''}${change.toFixed(1)} %) [${effect.low.toFixed(3)}, ${effect.high.toFixed(3)}]`;
 }
 
-const OUTCOME_TEXT: Record<MetricVerdict['outcome'], string> = { regressed: 'REGRESSED', improved: 'improved', 'within-tolerance': 'ok' };
+const OUTCOME_TEXT: Record<MetricVerdict['outcome'], string> = { regressed: 'REGRESSED', improved: 'improved', 'within-tolerance': 'ok', 'too-few-data': 'TOO FEW DATA' };
+const OUTCOME_MARK: Record<MetricVerdict['outcome'], string> = { regressed: '❌ regressed', improved: '✅ improved', 'within-tolerance': '✅ ok', 'too-few-data': '⚠️ too few data' };
+
+/** The last line: the verdict, and which metrics the data were too few to judge. */
+function conclusion(report: GateReport): string {
+  if (report.regressed) return 'FAILED: regression beyond the tolerance';
+  const unsure = report.metrics.filter((verdict) => verdict.outcome === 'too-few-data').map((verdict) => LABELS[verdict.metric]);
+  if (unsure.length === 0) return 'passed: no regression beyond the tolerance';
+  return `passed, but the data are too few to judge ${unsure.join(', ')}: no regression shown there, none ruled out (run longer, or gate on more runs)`;
+}
 
 function header(report: GateReport): string {
   const { options } = report;
@@ -41,13 +50,13 @@ export function formatGateText(report: GateReport): string {
     lines.push(`  ${''.padEnd(width)}  ${verdict.reason}; ${verdict.samples.baseline} vs ${verdict.samples.current} intervals`);
   }
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
-  lines.push(report.regressed ? 'gate: FAILED: regression beyond the tolerance' : 'gate: passed: no regression beyond the tolerance');
+  lines.push(`gate: ${conclusion(report)}`);
   return lines.join('\n') + '\n';
 }
 
 export function formatGateMarkdown(report: GateReport): string {
   const lines = [
-    `### Regression gate: ${report.regressed ? '❌ regression' : '✅ no regression'}`,
+    `### Regression gate: ${report.regressed ? '❌ regression' : report.metrics.some((verdict) => verdict.outcome === 'too-few-data') ? '⚠️ no regression shown, too few data for some metrics' : '✅ no regression'}`,
     '',
     header(report).replace(/^scenario "([^"]+)"/, 'Scenario `$1`'),
     '',
@@ -57,9 +66,12 @@ export function formatGateMarkdown(report: GateReport): string {
   for (const verdict of report.metrics) {
     lines.push(
       `| ${LABELS[verdict.metric]} | ${value(verdict, verdict.baseline)} | ${value(verdict, verdict.current)} | ${effectText(verdict)} | ` +
-        `${verdict.pValue === undefined ? '–' : formatP(verdict.pValue)} | ${verdict.outcome === 'regressed' ? '❌ regressed' : verdict.outcome === 'improved' ? '✅ improved' : '✅ ok'} |`,
+        `${verdict.pValue === undefined ? '–' : formatP(verdict.pValue)} | ${OUTCOME_MARK[verdict.outcome]} |`,
     );
   }
+  lines.push('');
+  for (const verdict of report.metrics) lines.push(`- **${LABELS[verdict.metric]}**: ${verdict.reason}.`);
+  lines.push('', `Gate ${conclusion(report)}.`);
   for (const warning of report.warnings) lines.push('', `> ⚠️ ${warning}`);
   return lines.join('\n') + '\n';
 }

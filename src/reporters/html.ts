@@ -10,11 +10,10 @@ import type { RunResult } from '../results/schema.js';
 import { missingDependency } from '../core/errors.js';
 import type { Reporter } from './types.js';
 import { reportCharts, type ChartSpec } from './charts/specs.js';
+import { escapeHtml, REPORT_STYLE } from '../core/html.js';
 import { count, generatorWarnings, ms, percent, rate, resultLabel, sloObserved, sloThreshold } from './summary.js';
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+export { escapeHtml };
 
 /** JSON that is safe inside a <script> element (no "</script>", no HTML comment openers). */
 export function scriptJson(value: unknown): string {
@@ -40,23 +39,6 @@ export async function readChartJsBundle(): Promise<string> {
   throw missingDependency(`chart.js has no UMD build in ${distDir}`, 'reinstall chart.js 4 (npm install chart.js@4)');
 }
 
-const STYLE = `
-:root { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; background: #f9fafb; }
-body { margin: 0 auto; max-width: 1200px; padding: 24px; }
-h1 { font-size: 1.5rem; margin: 0 0 4px; } h2 { font-size: 1.2rem; margin: 32px 0 8px; border-bottom: 1px solid #e5e7eb; padding-bottom: 4px; }
-.meta { color: #4b5563; font-size: .9rem; }
-.badge { display: inline-block; padding: 2px 10px; border-radius: 999px; font-weight: 600; font-size: .85rem; }
-.pass { background: #dcfce7; color: #166534; } .fail { background: #fee2e2; color: #991b1b; }
-.warn { background: #fef3c7; color: #92400e; padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 8px; margin: 12px 0; }
-.card { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 12px; }
-.card .label { color: #6b7280; font-size: .75rem; text-transform: uppercase; } .card .value { font-size: 1.15rem; font-weight: 600; }
-table { border-collapse: collapse; width: 100%; background: #fff; font-size: .9rem; margin: 8px 0; }
-th, td { border: 1px solid #e5e7eb; padding: 4px 8px; text-align: right; } th:first-child, td:first-child { text-align: left; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 16px; }
-.chart { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px; height: 320px; position: relative; }
-footer { color: #6b7280; font-size: .8rem; margin-top: 32px; }
-`;
 
 function table(head: string[], rows: string[][]): string {
   return `<table><thead><tr>${head.map((cell) => `<th>${cell}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
@@ -152,7 +134,7 @@ export async function renderHtml(results: readonly RunResult[]): Promise<string>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>capacity report: ${escapeHtml(scenarios)}</title>
-<style>${STYLE}</style>
+<style>${REPORT_STYLE}</style>
 </head>
 <body>
 ${body.join('\n')}

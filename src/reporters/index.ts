@@ -8,7 +8,7 @@ import { junitReporter } from './junit.js';
 import { jsonReporter } from './json.js';
 
 export const reporters: Readonly<Record<ReportFormat, Reporter>> = {
-  terminal: terminalReporter,
+  text: terminalReporter,
   markdown: markdownReporter,
   html: htmlReporter,
   png: pngReporter,

@@ -6,8 +6,7 @@
 import { appendFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RunResult } from '../results/schema.js';
-import { badInput } from '../core/errors.js';
-import { REPORT_FORMATS, isReportFormat, reporters, type ReportFormat, type ReportOptions } from './index.js';
+import { reporters, type ReportFormat, type ReportOptions } from './index.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 
 export interface DeliverInput {
@@ -27,15 +26,6 @@ export interface Delivered {
   format: ReportFormat;
   /** Files written; empty when printed to stdout. */
   files: string[];
-}
-
-export function parseFormats(text: string): ReportFormat[] {
-  const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  const unknown = names.filter((name) => !isReportFormat(name));
-  if (names.length === 0 || unknown.length > 0) {
-    throw badInput(`unknown report format${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ') || '(none given)'}`, [], `choose from ${REPORT_FORMATS.join(', ')} (comma-separated for several)`);
-  }
-  return [...new Set(names)] as ReportFormat[];
 }
 
 export async function deliverReports(input: DeliverInput): Promise<Delivered[]> {

@@ -35,6 +35,35 @@ describe('reporters (pure parts)', () => {
     expect(new Set(several.map((chart) => chart.id)).size).toBe(several.length);
   });
 
+  it('names the run and the scenario under the title of every chart (a PNG is often seen alone)', () => {
+    const k6 = fixture('smoke-k6');
+    const artillery = fixture('smoke-artillery');
+    for (const chart of runCharts(k6)) {
+      const subtitle = (chart.config.options?.plugins as { subtitle?: { display: boolean; text: string } } | undefined)?.subtitle;
+      expect(subtitle, chart.id).toEqual(expect.objectContaining({ display: true, text: `run ${k6.id} · scenario ${k6.scenario.name}` }));
+    }
+    const engines = reportCharts([k6, artillery])[0]!;
+    expect((engines.config.options?.plugins as { subtitle: { text: string } }).subtitle.text).toBe(`runs ${k6.id}, ${artillery.id} · scenario smoke`);
+  });
+
+  it('draws a last interval cut short by the end of the run apart, dashed and labelled, not as a drop', () => {
+    const full = fixture('real-smoke-k6');
+    const datasetsOf = (result: RunResult) => (runCharts(result).find((chart) => chart.id === 'throughput')!.config.data.datasets as Array<{ label: string; data: Array<{ x: number; y: number }>; borderDash?: number[] }>);
+    // Every interval whole: one achieved series over all of them.
+    expect(datasetsOf(full).map((dataset) => dataset.label)).toEqual(['achieved', 'planned']);
+    expect(datasetsOf(full)[0]!.data).toHaveLength(full.intervals.length);
+    const cut = structuredClone(full);
+    const last = cut.intervals.at(-1)!;
+    last.durationS = 0.35;
+    const datasets = datasetsOf(cut);
+    expect(datasets[0]!.data).toHaveLength(cut.intervals.length - 1);
+    const tail = datasets.find((dataset) => dataset.label.startsWith('last interval'))!;
+    expect(tail.label).toBe('last interval: partial (0.35 s of 1 s)');
+    expect(tail.borderDash).toEqual([6, 4]);
+    // It starts at the last whole interval, so the line continues instead of falling to the axis.
+    expect(tail.data).toEqual([{ x: cut.intervals.at(-2)!.t, y: cut.intervals.at(-2)!.achievedRps }, { x: last.t, y: last.achievedRps }]);
+  });
+
   it('sums CPU per tier over instances, aligned by second, one source per tier', () => {
     const result = { ...fixture('smoke-k6'), server: [] } as RunResult;
     result.server = [

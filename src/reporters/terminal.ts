@@ -72,7 +72,7 @@ export function renderTerminal(result: RunResult, colourOn: boolean): string {
 }
 
 export const terminalReporter: Reporter = {
-  format: 'terminal',
+  format: 'text',
   description: 'a summary for the terminal',
   printsByDefault: true,
   async render(results, options) {

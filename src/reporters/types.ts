@@ -1,6 +1,6 @@
 import type { RunResult } from '../results/schema.js';
 
-export type ReportFormat = 'terminal' | 'markdown' | 'html' | 'png' | 'junit' | 'json';
+export type ReportFormat = 'text' | 'markdown' | 'html' | 'png' | 'junit' | 'json';
 
 export interface RenderedFile {
   /** File name relative to the output folder (png writes several). */

@@ -61,7 +61,7 @@ slos:
     expect(details).toEqual([
       'broken.yaml:3:11 maxUsers: expected number, got "many" (string)',
       'broken.yaml:4:1 colour: unknown key "colour"',
-      'broken.yaml:7:13 stages[0].target: must be >= 0',
+      'broken.yaml:7:13 stage 1 target: must be >= 0',
       'broken.yaml:9:3 requests: weights sum to 0: at least one request needs a weight > 0',
       'broken.yaml:17:14 slos.endpoints.nowhere: SLO endpoint "nowhere" is not in the request mix (a, b)',
     ]);
@@ -86,7 +86,7 @@ slos:
   it('rejects a bad duration and an unknown placeholder', () => {
     const { details } = problemsOf(VALID.replace('5s', 'soon').replace('path: /', 'path: /u/{user}'));
     expect(details).toEqual([
-      'bad.yaml:5:15 stages[0].duration: must be seconds or a duration such as 30s, 5m, 1h30m or 500ms',
+      'bad.yaml:5:15 stage 1 duration: must be seconds or a duration such as 30s, 5m, 1h30m or 500ms',
       'bad.yaml:9:11 requests[0].path: unknown placeholder {user} (known: {userId}, {productId}, {page}, {query})',
     ]);
   });
@@ -102,7 +102,7 @@ slos:
 
   it('names a duration of the wrong type', () => {
     const { details } = problemsOf(VALID.replace('duration: 5s', 'duration: true'));
-    expect(details).toEqual(['bad.yaml:5:15 stages[0].duration: must be seconds (>= 0) or a duration such as 30s, 5m, 1h30m or 500ms']);
+    expect(details).toEqual(['bad.yaml:5:15 stage 1 duration: must be seconds (>= 0) or a duration such as 30s, 5m, 1h30m or 500ms']);
   });
 
   it('rejects a document that is not a mapping', () => {
@@ -133,18 +133,18 @@ requests:
       'bad.yaml:3:11 maxUsers: must be at most 1,000,000 users (the per-run limit; split bigger loads over several generators)',
       'bad.yaml:4:14 startTarget: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)',
       'bad.yaml:6:3 stages: stages last 691,200 s in total: a run lasts at most 7 days (604,800 s)',
-      'bad.yaml:6:15 stages[0].duration: must be at most 7 days (604,800 s)',
-      'bad.yaml:7:13 stages[0].target: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)',
+      'bad.yaml:6:15 stage 1 duration: must be at most 7 days (604,800 s)',
+      'bad.yaml:7:13 stage 1 target: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)',
     ]);
   });
 
   it('refuses a closed model of 1e12 users', () => {
     const { details } = problemsOf(VALID.replace('model: open', 'model: closed').replace('target: 10', 'target: 1000000000000'));
-    expect(details).toContain('bad.yaml:6:13 stages[0].target: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)');
+    expect(details).toContain('bad.yaml:6:13 stage 1 target: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)');
   });
 
   it('bounds numeric durations and the sum of the stages', () => {
-    expect(problemsOf(VALID.replace('duration: 5s', 'duration: 604801')).details).toContain('bad.yaml:5:15 stages[0].duration: must be at most 7 days (604,800 s)');
+    expect(problemsOf(VALID.replace('duration: 5s', 'duration: 604801')).details).toContain('bad.yaml:5:15 stage 1 duration: must be at most 7 days (604,800 s)');
     expect(problemsOf(`${VALID}requestTimeout: 169h\n`).details).toEqual(['bad.yaml:10:17 requestTimeout: must be at most 7 days (604,800 s)']);
     const twoLongStages = VALID.replace('stages:\n', 'stages:\n  - { duration: 96h, target: 5 }\n  - { duration: 96h, target: 5 }\n');
     expect(problemsOf(twoLongStages).details).toEqual(['bad.yaml:5:3 stages: stages last 691,205 s in total: a run lasts at most 7 days (604,800 s)']);

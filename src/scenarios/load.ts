@@ -22,8 +22,15 @@ export interface LoadedScenario {
 
 type PathKey = string | number;
 
-/** `stages[1].target`, `slos.endpoints.login`, `(root)` for the document itself. */
+/**
+ * `requests[0].weight`, `slos.endpoints.login`, `(root)` for the document itself. Stages are named
+ * as `capacity plan` numbers them, from 1: `stage 2 target` is stages[1].target (docs/scenarios.md).
+ */
 export function formatFieldPath(fieldPath: readonly PathKey[]): string {
+  if (fieldPath[0] === 'stages' && typeof fieldPath[1] === 'number') {
+    const rest = formatFieldPath(fieldPath.slice(2));
+    return `stage ${fieldPath[1] + 1}${rest === '(root)' ? '' : ` ${rest}`}`;
+  }
   let text = '';
   for (const key of fieldPath) {
     if (typeof key === 'number') text += `[${key}]`;
@@ -186,7 +193,7 @@ function where(label: string, located: Located | undefined): string {
 /**
  * Parses and validates scenario text. Every problem (YAML syntax, types, unknown keys, semantic
  * checks) is collected and thrown at once as a CapacityError (exit 2), one line per problem:
- * "peak.yaml:12:5 stages[1].target: must be >= 0".
+ * "peak.yaml:12:5 stage 2 target: must be >= 0".
  */
 export function parseScenarioText(text: string, label: string): Scenario {
   if (Buffer.byteLength(text, 'utf8') > MAX_SCENARIO_BYTES) {

@@ -117,7 +117,7 @@ describe('overrides', () => {
   it('--set assigns dotted paths with YAML values, then validates again', () => {
     const { scenario, plan } = buildPlan(OPEN, {
       baseUrl: 'http://h',
-      overrides: { set: ['stages.1.target=250', 'slos.p95Ms=150', 'stages.0.duration=1m', 'slos.endpoints.list.p99Ms=900'] },
+      overrides: { set: ['stages.2.target=250', 'slos.p95Ms=150', 'stages.1.duration=1m', 'slos.endpoints.list.p99Ms=900'] },
     });
     expect(plan.stages).toEqual([
       { name: 'ramp', durationS: 60, target: 50 },
@@ -128,12 +128,27 @@ describe('overrides', () => {
   });
 
   it('an invalid --set names the assignment and the field', () => {
-    const error = rejection(() => applyOverrides(OPEN, { set: ['stages.1.target=-3', 'colour=blue'] }));
+    const error = rejection(() => applyOverrides(OPEN, { set: ['stages.2.target=-3', 'colour=blue'] }));
     expect(error.exitCode).toBe(2);
     expect(error.details).toEqual([
-      '--set stages.1.target=-3 → stages[1].target: must be >= 0',
+      '--set stages.2.target=-3 → stage 2 target: must be >= 0',
       '--set colour=blue → colour: unknown key "colour"',
     ]);
+  });
+
+  it('--set counts stages from 1, as plan prints them; 0 and a gap are bad input', () => {
+    expect(applyOverrides(OPEN, { set: ['stages.1.target=7'] }).stages[0]?.target).toBe(7);
+    // One past the last stage adds a stage.
+    expect(applyOverrides(OPEN, { set: ['stages.3={duration: 5s, target: 10}'] }).stages).toHaveLength(3);
+    expect(rejection(() => applyOverrides(OPEN, { set: ['stages.0.target=7'] }))).toMatchObject({
+      exitCode: 2,
+      message: '--set stages.0.target=7: stages count from 1 (stages.1 is the first stage, as `capacity plan` numbers them)',
+    });
+    expect(rejection(() => applyOverrides(OPEN, { set: ['stages.5.target=7'] })).message).toBe(
+      '--set stages.5.target=7: the scenario has 2 stage(s): use a stage number from 1 to 3 (3 adds one)',
+    );
+    // Other lists keep their 0-based indexes.
+    expect(applyOverrides(OPEN, { set: ['requests.0.weight=9'] }).requests[0]?.weight).toBe(9);
   });
 
   it('a --set without "=" or through a value is bad input', () => {
@@ -163,11 +178,11 @@ describe('overrides', () => {
     expect(rejection(() => applyOverrides(OPEN, { set: ['maxUsers=1e12'] })).details).toEqual([
       '--set maxUsers=1e12 → maxUsers: must be at most 1,000,000 users (the per-run limit; split bigger loads over several generators)',
     ]);
-    expect(rejection(() => applyOverrides(OPEN, { set: ['stages.1.target=1000000000000'] })).details).toEqual([
-      '--set stages.1.target=1000000000000 → stages[1].target: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)',
+    expect(rejection(() => applyOverrides(OPEN, { set: ['stages.2.target=1000000000000'] })).details).toEqual([
+      '--set stages.2.target=1000000000000 → stage 2 target: must be at most 1,000,000 (req/s in the open model, users in the closed model: the per-run limit)',
     ]);
-    expect(rejection(() => applyOverrides(OPEN, { set: ['stages.1.duration=200h'] })).details).toContain(
-      '--set stages.1.duration=200h → stages[1].duration: must be at most 7 days (604,800 s)',
+    expect(rejection(() => applyOverrides(OPEN, { set: ['stages.2.duration=200h'] })).details).toContain(
+      '--set stages.2.duration=200h → stage 2 duration: must be at most 7 days (604,800 s)',
     );
   });
 

@@ -16,7 +16,10 @@ export interface ScenarioOverrides {
   users?: number;
   /** Stretch or shrink every stage (and the failover times) so the run lasts this long. */
   durationS?: number;
-  /** `key.path=value` assignments on the scenario, e.g. `stages.1.target=500`, `slos.p95Ms=150`. */
+  /**
+   * `key.path=value` assignments on the scenario, e.g. `stages.1.target=500`, `slos.p95Ms=150`.
+   * Stages count from 1, as `capacity plan` numbers them (stages.1 is the first); other lists from 0.
+   */
   set?: string[];
 }
 
@@ -30,12 +33,18 @@ interface Assignment {
 
 function parseAssignment(raw: string): Assignment {
   const equals = raw.indexOf('=');
-  if (equals <= 0) throw badInput(`--set ${raw}: expected key=value, e.g. --set stages.0.target=500`);
+  if (equals <= 0) throw badInput(`--set ${raw}: expected key=value, e.g. --set stages.1.target=500`);
   const key = raw.slice(0, equals).trim();
   const text = raw.slice(equals + 1);
   const segments = key.split('.');
   if (segments.some((segment) => segment === '')) throw badInput(`--set ${raw}: empty segment in "${key}"`);
-  return { raw, path: segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment)), value: parseValue(raw, text) };
+  const path: Array<string | number> = segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+  if (path[0] === 'stages' && typeof path[1] === 'number') {
+    // Stage numbers are 1-based on the command line, as `capacity plan` prints them.
+    if (path[1] === 0) throw badInput(`--set ${raw}: stages count from 1 (stages.1 is the first stage, as \`capacity plan\` numbers them)`);
+    path[1] -= 1;
+  }
+  return { raw, path, value: parseValue(raw, text) };
 }
 
 /** YAML scalars: 500 is a number, true a boolean, 30s a string, [1, 9] a list; text that is not YAML stays text. */
@@ -66,7 +75,12 @@ function applyAssignment(root: Record<string, unknown>, assignment: Assignment):
     const last = index === keys.length - 1;
     if (Array.isArray(node)) {
       if (typeof key !== 'number' || key > node.length) {
-        throw badInput(`--set ${assignment.raw}: ${formatFieldPath(keys.slice(0, index))} is a list of ${node.length}: use an index from 0 to ${node.length}`);
+        const stages = index === 1 && keys[0] === 'stages';
+        throw badInput(
+          stages
+            ? `--set ${assignment.raw}: the scenario has ${node.length} stage(s): use a stage number from 1 to ${node.length + 1} (${node.length + 1} adds one)`
+            : `--set ${assignment.raw}: ${formatFieldPath(keys.slice(0, index))} is a list of ${node.length}: use an index from 0 to ${node.length}`,
+        );
       }
       if (last) node[key] = assignment.value;
       else {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CapacityError } from '../core/errors.js';
-import { loadDefaultCalibration, loadRunCalibration } from './calibration.js';
+import { calibrationWarnings, loadDefaultCalibration, loadRunCalibration, MIN_CALIBRATION_REQUESTS, MIN_STEADY_WINDOW_S } from './calibration.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -59,5 +59,27 @@ describe('calibration', () => {
   it('a missing folder exits 2', async () => {
     const error = (await loadRunCalibration('results/nope', tmpdir()).catch((e: unknown) => e)) as CapacityError;
     expect(error.exitCode).toBe(2);
+  });
+
+  it('reads the generator verdict of the calibration run', async () => {
+    const calibration = { window: { fromS: 10, toS: 70 }, throughputRps: 500, tiers: [] };
+    const dir = await resultDir({ id: 'r1', calibration, generator: { cpuPercentMean: 97, cpuPercentMax: 100, rssBytesMax: 1, saturated: true, reasons: ['CPU 97 %'] } });
+    expect((await loadRunCalibration('results/r1', dir)).source.generator).toEqual({ saturated: true, reasons: ['CPU 97 %'] });
+    expect((await loadDefaultCalibration()).source.generator).toBeNull();
+  });
+
+  it('warns when the calibration is too short, has too few requests, or was generator-bound', () => {
+    const strong = { window: { fromS: 14, toS: 90 }, throughputRps: 760 };
+    expect(calibrationWarnings(strong, { generator: null })).toEqual([]);
+    expect(calibrationWarnings(strong, { generator: { saturated: false, reasons: [] } })).toEqual([]);
+    expect(MIN_STEADY_WINDOW_S).toBe(60);
+    expect(MIN_CALIBRATION_REQUESTS).toBe(10_000);
+    const short = calibrationWarnings({ window: { fromS: 5, toS: 35 }, throughputRps: 1000 }, { generator: null });
+    expect(short).toEqual(['weak calibration: its steady window is 30 s, shorter than 60 s; run the calibration longer (--duration)']);
+    const few = calibrationWarnings({ window: { fromS: 0, toS: 90 }, throughputRps: 100 }, { generator: null });
+    expect(few).toEqual(['weak calibration: 9,000 requests in its steady window, fewer than 10,000; run it longer or at a higher rate']);
+    const bound = calibrationWarnings(strong, { generator: { saturated: true, reasons: ['achieved 61 % of the planned rate'] } });
+    expect(bound).toHaveLength(1);
+    expect(bound[0]).toMatch(/^weak calibration: the load generator was saturated in that run \(achieved 61 % of the planned rate\)/);
   });
 });

@@ -13,6 +13,8 @@ export interface CalibrationSource {
   machine: string | null;
   measuredAt: string | null;
   description: string;
+  /** The load generator's verdict in the calibration run (null when unknown: the shipped default). */
+  generator: { saturated: boolean; reasons: string[] } | null;
 }
 
 export interface LoadedCalibration {
@@ -67,6 +69,7 @@ export async function loadDefaultCalibration(file = defaultCalibrationPath(), { 
       machine: typeof raw.machine === 'string' ? raw.machine : null,
       measuredAt: typeof raw.measuredAt === 'string' ? raw.measuredAt : null,
       description: typeof raw.source === 'string' ? raw.source : '',
+      generator: null,
     },
   };
 }
@@ -93,6 +96,7 @@ export async function loadRunCalibration(target: string, cwd: string): Promise<L
   const calibration = await validate(raw.calibration, file);
   const scenario = (raw.scenario as { name?: unknown } | undefined)?.name;
   const machine = raw.machine as { hostname?: unknown; cpus?: unknown; cpuModel?: unknown } | undefined;
+  const generator = raw.generator as { saturated?: unknown; reasons?: unknown } | undefined;
   return {
     calibration,
     source: {
@@ -103,6 +107,36 @@ export async function loadRunCalibration(target: string, cwd: string): Promise<L
       machine: machine ? `${String(machine.hostname)} (${String(machine.cpus)} × ${String(machine.cpuModel)})` : (calibration.machine ?? null),
       measuredAt: typeof raw.createdAt === 'string' ? raw.createdAt : null,
       description: `run ${typeof raw.id === 'string' ? raw.id : path.basename(path.dirname(file))}`,
+      generator:
+        typeof generator?.saturated === 'boolean'
+          ? { saturated: generator.saturated, reasons: Array.isArray(generator.reasons) ? generator.reasons.filter((reason): reason is string => typeof reason === 'string') : [] }
+          : null,
     },
   };
+}
+
+/** Below this steady window the per-request CPU is dominated by warm-up (JIT, GC, pools filling) and by the 1 s sampling edges. */
+export const MIN_STEADY_WINDOW_S = 60;
+/** Below this many requests a demand of about 1 ms each is read from a few CPU-seconds, where /proc's 10 ms ticks and scrape jitter weigh in. */
+export const MIN_CALIBRATION_REQUESTS = 10_000;
+
+/**
+ * Why a calibration should not be taken at its word: a steady window too short, too few requests
+ * in it, or a load generator that was the bottleneck. Empty when none applies.
+ */
+export function calibrationWarnings(calibration: Pick<Calibration, 'window' | 'throughputRps'>, source: Pick<CalibrationSource, 'generator'>): string[] {
+  const warnings: string[] = [];
+  const windowS = calibration.window.toS - calibration.window.fromS;
+  const requests = Math.round(calibration.throughputRps * windowS);
+  if (windowS < MIN_STEADY_WINDOW_S) {
+    warnings.push(`weak calibration: its steady window is ${windowS.toFixed(0)} s, shorter than ${MIN_STEADY_WINDOW_S} s; run the calibration longer (--duration)`);
+  }
+  if (requests < MIN_CALIBRATION_REQUESTS) {
+    warnings.push(`weak calibration: ${requests.toLocaleString('en-US')} requests in its steady window, fewer than ${MIN_CALIBRATION_REQUESTS.toLocaleString('en-US')}; run it longer or at a higher rate`);
+  }
+  if (source.generator?.saturated) {
+    const reasons = source.generator.reasons.length > 0 ? ` (${source.generator.reasons.join('; ')})` : '';
+    warnings.push(`weak calibration: the load generator was saturated in that run${reasons}, so the rate was the generator's limit and the demands include its contention; calibrate with the generator on another machine or at a lower rate`);
+  }
+  return warnings;
 }

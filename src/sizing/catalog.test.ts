@@ -3,7 +3,7 @@ import { CapacityError } from '../core/errors.js';
 import { builtInCatalogPath, compiledIsCurrent, loadCatalogs, mergeCatalog } from './catalog-load.js';
 import { parseCatalogText as parseCatalog } from './catalog-parse.js';
 import { readFile } from 'node:fs/promises';
-import { PROVIDERS } from './catalog-price.js';
+import { catalogRegions, inRegion, parseRegionList, PROVIDERS, regionProblems } from './catalog-price.js';
 import { monthly } from './catalog-schema.js';
 
 describe('built-in catalogs', () => {
@@ -98,5 +98,35 @@ describe('malformed catalogs', () => {
       ['a.large', 0.2],
       ['b.large', 0.3],
     ]);
+  });
+});
+
+describe('catalog regions', () => {
+  it('are the regions a catalog names and those its prices name', async () => {
+    const [aws, digitalocean, hetzner] = await loadCatalogs();
+    expect(catalogRegions(aws!)).toEqual(['us-east-1']);
+    expect(catalogRegions(digitalocean!)).toEqual(['nyc1']);
+    expect(catalogRegions(hetzner!)).toEqual(['fsn1', 'nbg1', 'hel1']);
+    const priced = { ...aws!, servers: [...aws!.servers, { ...aws!.servers[0]!, type: 'eu.only', price: { ...aws!.servers[0]!.price, region: 'eu-west-1' } }] };
+    expect(catalogRegions(priced)).toEqual(['us-east-1', 'eu-west-1']);
+    // In one region, offers priced for another are left out; unregioned prices stay.
+    expect(inRegion(priced, 'us-east-1').servers.map((s) => s.type)).not.toContain('eu.only');
+    expect(inRegion(priced, 'eu-west-1').servers.map((s) => s.type)).toContain('eu.only');
+    expect(inRegion(priced, 'eu-west-1').region).toBe('eu-west-1');
+  });
+
+  it('--region is provider=region, and a region no catalog holds is refused by name with the known ones', async () => {
+    expect(parseRegionList('aws=us-east-1, hcloud=nbg1')).toEqual({ regions: { aws: 'us-east-1', hetzner: 'nbg1' }, problems: [] });
+    expect(parseRegionList('us-east-1,gcp=x,aws=a,aws=b').problems).toEqual([
+      '--region: "us-east-1" is not provider=region (e.g. aws=us-east-1)',
+      '--region: unknown provider "gcp" (known: aws, do, hetzner)',
+      '--region: two regions for aws (a, b): give one',
+    ]);
+    const catalogs = await loadCatalogs();
+    expect(regionProblems(catalogs, { hetzner: 'nbg1' })).toEqual([]);
+    expect(regionProblems(catalogs, { aws: 'eu-west-1' })).toEqual([
+      '--region aws=eu-west-1: no catalog holds aws prices for "eu-west-1" (known regions: aws: us-east-1; digitalocean: nyc1; hetzner: fsn1, nbg1, hel1)',
+    ]);
+    expect(regionProblems(catalogs.slice(0, 1), { hetzner: 'nbg1' })).toEqual(['--region hetzner=nbg1: hetzner is not being priced (add it to --provider)']);
   });
 });

@@ -4,6 +4,7 @@ import { loadDefaultCalibration } from './calibration.js';
 import { builtInCatalogPath, loadCatalogs } from './catalog-load.js';
 import { renderHtml, renderMarkdown, renderTerminal, svgLineChart } from './render.js';
 import { buildSizeReport } from './size.js';
+import { REPORT_STYLE } from '../core/html.js';
 
 async function report() {
   const { calibration, source } = await loadDefaultCalibration();
@@ -37,5 +38,36 @@ describe('renderers', () => {
     const html = renderHtml(r);
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;');
+  });
+
+  it('prints a key for the source letters under each table, and the catalog gaps, in the terminal', async () => {
+    const r = await report();
+    const text = renderTerminal(r);
+    const aws = r.providers.find((p) => p.provider === 'aws')!;
+    const block = text.slice(text.indexOf('Amazon Web Services — bill of materials'), text.indexOf('DigitalOcean — bill of materials'));
+    expect(block).toMatch(/^tier\s+item\s+type\s+count\s+util@peak\s+monthly\s+sources\s+flags$/m);
+    for (const letter of new Set(aws.lines.flatMap((line) => line.sources))) {
+      expect(block).toContain(`  source ${letter}: ${aws.sources.find((source) => source.id === letter)!.title}`);
+    }
+    expect(block).toContain('undated, read'); // R is an undated source
+    // The partitioned database is explained by the catalog's gap, in the terminal too.
+    expect(block).toMatch(/partitioned: no single sourced class is large enough/);
+    for (const gap of aws.gaps) expect(block).toContain(`  gap: ${gap}`);
+    expect(renderMarkdown(r)).toMatch(/Sources: \*\*K\*\* \[aws\/karpenter/);
+  });
+
+  it('shows the calibration warnings in every rendering', async () => {
+    const r = await report();
+    r.warnings = ['weak calibration: its steady window is 30 s, shorter than 60 s; run the calibration longer (--duration)'];
+    expect(renderTerminal(r)).toContain('\nwarning: weak calibration: its steady window is 30 s');
+    expect(renderMarkdown(r)).toContain('> ⚠️ weak calibration: its steady window is 30 s');
+    expect(renderHtml(r)).toContain('<div class="warn">⚠ weak calibration: its steady window is 30 s');
+  });
+
+  it('styles the HTML with the run report\'s stylesheet', async () => {
+    const html = renderHtml(await report());
+    expect(html).toContain(`<style>${REPORT_STYLE}</style>`);
+    expect(html).toMatch(/<td class="text">app servers<\/td>/);
+    expect(html).toMatch(/<td>\$1,945<\/td>|<span class="badge pass">\$1,945 \/ month<\/span>/);
   });
 });

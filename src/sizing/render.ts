@@ -1,3 +1,4 @@
+import { escapeHtml, REPORT_STYLE } from '../core/html.js';
 import type { ProviderReport, SizeReport } from './report-schema.js';
 
 /** Renderers of a SizeReport: terminal table, Markdown, JSON and self-contained HTML (inline SVG). */
@@ -42,23 +43,36 @@ function table(header: string[], rows: string[][], rightAligned: number[] = []):
   return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)];
 }
 
-function bomRows(p: ProviderReport): string[][] {
-  return p.lines.map((l) => [l.tier, l.item, l.type, int.format(l.count), pct(l.utilizationAtPeak), bothCurrencies(p, l.monthly, l.monthlyUsd), [l.flags.join('; ')].filter(Boolean).join('')]);
+/** The letters of the sources a line's figures come from (the key is under each table). */
+function sourceLetters(sources: readonly string[]): string {
+  return [...new Set(sources)].join(', ');
 }
 
-const BOM_HEADER = ['tier', 'item', 'type', 'count', 'util@peak', 'monthly', 'flags'];
+function bomRows(p: ProviderReport): string[][] {
+  return p.lines.map((l) => [l.tier, l.item, l.type, int.format(l.count), pct(l.utilizationAtPeak), bothCurrencies(p, l.monthly, l.monthlyUsd), sourceLetters(l.sources), l.flags.join('; ')]);
+}
+
+const BOM_HEADER = ['tier', 'item', 'type', 'count', 'util@peak', 'monthly', 'sources', 'flags'];
+
+/** "K: title (2026-07-20)": what each source letter of a provider's table stands for. */
+function sourceKey(p: ProviderReport): string[] {
+  return p.sources.map((source) => `source ${source.id}: ${source.title} (${source.undated ? `undated, read ${source.date}` : source.date})`);
+}
 
 export function renderTerminal(r: SizeReport): string {
   const out: string[] = [];
-  out.push(`capacity size — ${int.format(r.workload.totalUsers)} users`, ...headline(r), '');
+  out.push(`capacity size — ${int.format(r.workload.totalUsers)} users`, ...headline(r), ...r.warnings.map((w) => `warning: ${w}`), '');
   out.push('Monthly total per provider');
   out.push(...table(['provider', 'region', 'total', 'prices'], r.providers.map((p) => [p.name, p.region, bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd), `${p.catalog.stale ? 'STALE: ' : ''}oldest ${p.catalog.oldestPriceDate} (${p.catalog.ageDays} d)`]), [2]));
   for (const p of r.providers) {
     out.push('', `${p.name} — bill of materials`);
     out.push(...table(BOM_HEADER, bomRows(p), [3, 4, 5]));
+    out.push(...sourceKey(p).map((key) => `  ${key}`));
     out.push(`  total ${bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd)}`);
     if (p.runnersUp.length) out.push(`  runners-up: ${p.runnersUp.map((u) => `${u.tier} ${u.count}×${u.type} ${bothCurrencies(p, u.monthly, u.monthlyUsd)}`).join(' · ')}`);
     for (const n of p.notes) out.push(`  note: ${n}`);
+    // What the catalog lacks: it is why a tier is partitioned, self-hosted or left unpriced.
+    for (const g of p.gaps) out.push(`  gap: ${g}`);
   }
   out.push('', 'Notes');
   for (const n of r.notes) out.push(`  - ${n}`);
@@ -77,10 +91,10 @@ function mdTable(header: string[], rows: string[][]): string[] {
 }
 
 export function renderMarkdown(r: SizeReport): string {
-  const out: string[] = [`# Sizing for ${int.format(r.workload.totalUsers)} users`, '', ...headline(r).map((l) => `- ${l}`), ''];
+  const out: string[] = [`# Sizing for ${int.format(r.workload.totalUsers)} users`, '', ...headline(r).map((l) => `- ${l}`), '', ...r.warnings.flatMap((w) => [`> ⚠️ ${w}`, '']), ''];
   out.push('## Monthly totals', '', ...mdTable(['provider', 'region', 'total', 'prices'], r.providers.map((p) => [p.name, p.region, bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd), `${p.catalog.stale ? '**stale** — ' : ''}oldest ${p.catalog.oldestPriceDate} (${p.catalog.ageDays} days)`])), '');
   for (const p of r.providers) {
-    out.push(`## ${p.name}`, '', ...mdTable([...BOM_HEADER, 'detail', 'sources'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail, [...new Set(l.sources)].join(', ')])), '', `**Total: ${bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd)}**`, '');
+    out.push(`## ${p.name}`, '', ...mdTable([...BOM_HEADER, 'detail'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail])), '', ...p.sources.map((source, i) => `${i === 0 ? 'Sources: ' : ''}**${source.id}** [${source.title}](${source.url}), ${source.undated ? `undated, read ${source.date}` : source.date}${i < p.sources.length - 1 ? ';' : ''}`), '', `**Total: ${bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd)}**`, '');
     if (p.runnersUp.length) out.push('Runners-up:', '', ...mdTable(['tier', 'type', 'count', 'monthly'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd)])), '');
     for (const n of p.notes) out.push(`- ${n}`);
     for (const g of p.gaps) out.push(`- gap: ${g}`);
@@ -104,10 +118,6 @@ export function renderMarkdown(r: SizeReport): string {
 
 export function renderJson(r: SizeReport): string {
   return JSON.stringify(r, null, 2) + '\n';
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 interface Series { name: string; color: string; points: Array<[number, number]> }
@@ -153,24 +163,36 @@ export function svgLineChart(title: string, series: Series[], opts: { logX?: boo
 
 const COLORS: Record<string, string> = { aws: '#d97706', digitalocean: '#2563eb', hetzner: '#dc2626' };
 
+/** A table cell: figures right-aligned like the run report's, words left-aligned. */
+function cell(tag: 'td' | 'th', text: string): string {
+  const figure = /^[-+]?[$€]?[\d.,]+( ?(%|[A-Za-z/]+))?( \([$€][\d.,]+\))?$|^—$/.test(text.trim());
+  return `<${tag}${figure ? '' : ' class="text"'}>${escapeHtml(text)}</${tag}>`;
+}
+
+function htmlTable(header: string[], rows: string[][]): string {
+  return `<table><thead><tr>${header.map((h) => cell('th', h)).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => cell('td', c)).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+/** One self-contained page with the run report's stylesheet (src/core/html.ts) and two inline SVG charts. */
 export function renderHtml(r: SizeReport): string {
-  const htmlTable = (header: string[], rows: string[][]) => `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   const cost = svgLineChart('Monthly cost versus users', r.providers.map((p) => ({ name: p.name, color: COLORS[p.provider] ?? '#555', points: r.costCurve.filter((c) => c.totalsUsd[p.provider] !== undefined).map((c) => [c.users, c.totalsUsd[p.provider]!] as [number, number]) })), { logX: true, logY: true, xLabel: 'total users', yLabel: 'USD per month' });
   const usl = svgLineChart(`USL: relative throughput of N app nodes (σ=${r.usl.sigma}, κ=${r.usl.kappa})`, [
     { name: 'X(N)/X(1)', color: '#059669', points: r.usl.curve },
     { name: 'linear', color: '#9ca3af', points: r.usl.curve.map(([n]) => [n, n] as [number, number]) },
   ], { xLabel: 'nodes N', yLabel: 'throughput relative to one node' });
-  const body: string[] = [`<h1>Sizing for ${int.format(r.workload.totalUsers)} users</h1>`, `<ul>${headline(r).map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`];
+  const list = (items: string[]) => (items.length ? `<ul class="meta">${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>` : '');
+  const body: string[] = [`<h1>Sizing for ${int.format(r.workload.totalUsers)} users</h1>`, list(headline(r)), ...r.warnings.map((w) => `<div class="warn">⚠ ${escapeHtml(w)}</div>`)];
   body.push('<h2>Monthly totals</h2>', htmlTable(['provider', 'region', 'total', 'prices'], r.providers.map((p) => [p.name, p.region, bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd), `${p.catalog.stale ? 'STALE — ' : ''}oldest ${p.catalog.oldestPriceDate} (${p.catalog.ageDays} days)`])));
   body.push(`<figure>${cost}</figure>`);
   for (const p of r.providers) {
-    body.push(`<h2>${escapeHtml(p.name)}</h2>`, htmlTable([...BOM_HEADER, 'detail', 'sources'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail, [...new Set(l.sources)].join(', ')])), `<p><strong>Total: ${escapeHtml(bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd))}</strong></p>`);
-    if (p.runnersUp.length) body.push('<p>Runners-up:</p>', htmlTable(['tier', 'type', 'count', 'monthly'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd)])));
-    body.push(`<ul>${[...p.notes, ...p.gaps.map((g) => `gap: ${g}`)].map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
+    body.push(`<h2>${escapeHtml(p.name)} <span class="badge pass">${escapeHtml(bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd))} / month</span></h2>`, htmlTable([...BOM_HEADER, 'detail'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail])));
+    body.push(`<p class="meta">${p.sources.map((source) => `<strong>${escapeHtml(source.id)}</strong>: <a href="${escapeHtml(source.url)}">${escapeHtml(source.title)}</a> (${escapeHtml(source.undated ? `undated, read ${source.date}` : source.date)})`).join('<br>')}</p>`);
+    if (p.runnersUp.length) body.push('<p class="meta">Runners-up:</p>', htmlTable(['tier', 'type', 'count', 'monthly'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd)])));
+    body.push(list([...p.notes, ...p.gaps.map((g) => `gap: ${g}`)]));
   }
-  body.push('<h2>Universal Scalability Law</h2>', `<p>σ = ${r.usl.sigma}, κ = ${r.usl.kappa}, N* = ${r.usl.nStar === null ? '∞' : dec(1).format(r.usl.nStar)} (${r.usl.origin})</p>`, `<figure>${usl}</figure>`);
-  body.push('<h2>Notes</h2>', `<ul>${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
+  body.push('<h2>Universal Scalability Law</h2>', `<p class="meta">σ = ${r.usl.sigma}, κ = ${r.usl.kappa}, N* = ${r.usl.nStar === null ? '∞' : dec(1).format(r.usl.nStar)} (${r.usl.origin})</p>`, `<figure>${usl}</figure>`);
+  body.push('<h2>Notes</h2>', list(r.notes));
   body.push('<h2>Assumptions</h2>', htmlTable(['name', 'value', 'unit', 'default', 'origin', 'reason'], r.assumptions.map((a) => [a.name, String(a.value), a.unit, String(a.default), a.origin, a.reason])));
-  const css = 'body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#111}table{border-collapse:collapse;margin:.5em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}th{background:#f3f4f6}figure{margin:1em 0}';
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>capacity size — ${int.format(r.workload.totalUsers)} users</title><style>${css}</style></head><body>${body.join('\n')}</body></html>\n`;
+  body.push(`<footer>Rendered by capacity size from the calibration and the price catalogs named above; ${escapeHtml(r.generatedAt)}.</footer>`);
+  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>capacity size — ${int.format(r.workload.totalUsers)} users</title>\n<style>${REPORT_STYLE}</style>\n</head>\n<body>\n${body.join('\n')}\n</body>\n</html>\n`;
 }

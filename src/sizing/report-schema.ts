@@ -64,6 +64,8 @@ export const ProviderReport = z.object({
   runnersUp: z.array(RunnerUp),
   notes: z.array(z.string()),
   gaps: z.array(z.string()),
+  /** The sources the lines cite, by the letter shown next to each figure. */
+  sources: z.array(z.object({ id: z.string(), title: z.string(), url: z.string(), date: z.string(), undated: z.boolean() })),
 });
 
 export const SizeReport = z.object({
@@ -77,7 +79,11 @@ export const SizeReport = z.object({
     machine: z.string().nullable(),
     measuredAt: z.string().nullable(),
     description: z.string(),
+    /** The load generator's verdict in the calibration run; null when unknown (the shipped default). */
+    generator: z.object({ saturated: z.boolean(), reasons: z.array(z.string()) }).nullable(),
   }),
+  /** Why the calibration should not be taken at its word (too short, too few requests, generator-bound); empty when none. */
+  warnings: z.array(z.string()),
   workload: z.object({
     totalUsers: finite,
     usersAtHorizon: finite,

@@ -1,11 +1,11 @@
 import type { Calibration } from '../results/schema.js';
 import { assumptionTable, type AssumptionName, type AssumptionValue, type Assumptions } from './assumptions.js';
-import type { CalibrationSource } from './calibration.js';
+import { calibrationWarnings, type CalibrationSource } from './calibration.js';
 import type { Catalog, ProviderId } from './catalog-schema.js';
 import { computeNeeds } from './needs.js';
 import { planProvider, type PlanOptions } from './plan.js';
-import { SIZE_REPORT_SCHEMA_VERSION } from './catalog-price.js';
-import type { ProviderReport, SizeReport } from './report-schema.js';
+import { pricesIn, SIZE_REPORT_SCHEMA_VERSION } from './catalog-price.js';
+import type { BomLine, ProviderReport, SizeReport } from './report-schema.js';
 import { uslCurve, uslThroughput } from './usl.js';
 import { buildWorkload, type WorkloadInput } from './workload.js';
 
@@ -28,18 +28,17 @@ export const CURVE_USERS = [1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7];
 const DAY_MS = 86_400_000;
 
 export function catalogStatus(catalog: Catalog, file: string, now: Date): ProviderReport['catalog'] {
-  const dates: string[] = [];
-  const visit = (value: unknown): void => {
-    if (!value || typeof value !== 'object') return;
-    const record = value as Record<string, unknown>;
-    if (typeof record.figure === 'number' && typeof record.date === 'string') dates.push(record.date);
-    else Object.values(record).forEach(visit);
-  };
-  visit({ ...catalog, sources: [] });
+  const dates = pricesIn({ ...catalog, sources: [] }).map((price) => price.date);
   const oldest = dates.sort()[0] ?? catalog.readAt;
   const ageDays = Math.floor((now.getTime() - Date.parse(`${oldest}T00:00:00Z`)) / DAY_MS);
   const undatedSources = catalog.sources.filter((s) => s.undated).map((s) => s.id);
   return { file, readAt: catalog.readAt, freshnessDays: catalog.freshnessDays, oldestPriceDate: oldest, ageDays, stale: ageDays > catalog.freshnessDays, undatedSources };
+}
+
+/** The catalog's sources the plan's lines cite, in the catalog's order. */
+function citedSources(catalog: Catalog, lines: readonly BomLine[]): ProviderReport['sources'] {
+  const cited = new Set(lines.flatMap((line) => line.sources));
+  return catalog.sources.filter((source) => cited.has(source.id)).map((source) => ({ id: source.id, title: source.title, url: source.url, date: source.date, undated: source.undated ?? false }));
 }
 
 export function eurUsdFor(input: Pick<SizeInput, 'catalogs' | 'eurUsd'>): SizeReport['exchange'] {
@@ -87,6 +86,7 @@ export function buildSizeReport(input: SizeInput): SizeReport {
       runnersUp: plan.runnersUp,
       notes: plan.notes,
       gaps: catalog.gaps,
+      sources: citedSources(catalog, plan.lines),
     };
   });
   const usl = needs.app.usl;
@@ -102,6 +102,7 @@ export function buildSizeReport(input: SizeInput): SizeReport {
     schemaVersion: SIZE_REPORT_SCHEMA_VERSION,
     generatedAt: input.now.toISOString(),
     calibration: input.calibrationSource,
+    warnings: calibrationWarnings(input.calibration, input.calibrationSource),
     workload,
     needs: {
       app: { serviceDemandS: needs.app.serviceDemandS, busyCores: needs.app.busyCores, coresAtTarget: needs.app.coresAtTarget, memoryBytesPerProcess: needs.app.memoryBytesPerProcess },

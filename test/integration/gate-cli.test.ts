@@ -5,12 +5,10 @@
  * without overwriting anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { runCapacity, type CliRun } from './support/cli.js';
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCapacity, workDirWithFixtures, type CliRun } from './support/cli.js';
 
-const fixtures = resolve(import.meta.dirname, '../fixtures/results');
 let workDir: string;
 
 function cli(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
@@ -18,11 +16,7 @@ function cli(argv: string[], env: Record<string, string> = {}): Promise<CliRun> 
 }
 
 beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'capacity-gate-'));
-  for (const name of ['baseline-a1', 'baseline-a2', 'baseline-slow', 'smoke-k6']) {
-    await mkdir(join(workDir, 'results', name), { recursive: true });
-    await copyFile(join(fixtures, name, 'result.json'), join(workDir, 'results', name, 'result.json'));
-  }
+  workDir = await workDirWithFixtures('capacity-gate-', ['baseline-a1', 'baseline-a2', 'baseline-slow', 'smoke-k6']);
 });
 
 afterAll(async () => {
@@ -42,9 +36,35 @@ describe('capacity gate', () => {
     const { code, stdout } = await cli(['gate', '--baseline', 'results/baseline-a1', '--current', 'results/baseline-slow'], { GITHUB_STEP_SUMMARY: summary });
     expect(code).toBe(1);
     expect(stdout).toMatch(/p95 latency .*REGRESSED/);
-    expect(stdout).toMatch(/ratio \[1\.\d{3}, 1\.\d{3}\] lies above 1\.10 and Mann-Whitney p = [<\d.]+ < 0\.05/);
+    expect(stdout).toMatch(/p95 is between \d+ % and \d+ % higher than the baseline \(95 % confidence\); a regression needs it to be at least 10 % higher for sure: shown \(Mann-Whitney p = [<\d.]+ < 0\.05\)/);
     expect(stdout).toContain('gate: FAILED');
     expect(await readFile(summary, 'utf8')).toContain('### Regression gate: ❌ regression');
+  });
+
+  it('refuses a run gated against itself (exit 2): the same folder, or a byte-identical copy', async () => {
+    const same = await cli(['gate', '--baseline', 'results/baseline-a1', '--current', 'results/baseline-a1']);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain('error: the baseline is the current run itself (fixture-baseline-a1): a run gated against itself always passes');
+    await mkdir(join(workDir, 'copy'), { recursive: true });
+    await copyFile(join(workDir, 'results', 'baseline-a1', 'result.json'), join(workDir, 'copy', 'result.json'));
+    expect((await cli(['gate', '--baseline', 'copy', '--current', 'results/baseline-a1'])).code).toBe(2);
+  });
+
+  it('says the data are too few, not ok, where the interval is wider than the tolerance', async () => {
+    // p99 and throughput of the 40-interval fixtures vary by more than ±10 % at 95 % confidence.
+    const { code, stdout } = await cli(['gate', '--baseline', 'results/baseline-a1', '--current', 'results/baseline-a2']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/throughput .*TOO FEW DATA/);
+    expect(stdout).toMatch(/too few data to tell: the interval is ±\d+ % wide, not narrower than the 10 % tolerance; about \d+ intervals per run would be needed/);
+    expect(stdout).toMatch(/^gate: passed, but the data are too few to judge .*throughput: no regression shown there, none ruled out/m);
+    // A looser tolerance is one these data can judge.
+    const loose = await cli(['gate', '--baseline', 'results/baseline-a1', '--current', 'results/baseline-a2', '--tolerance', '30%']);
+    expect(loose.stdout).not.toContain('TOO FEW DATA');
+    expect(loose.stdout).toContain('gate: passed: no regression beyond the tolerance');
+    const json = JSON.parse((await cli(['gate', '--baseline', 'results/baseline-a1', '--current', 'results/baseline-a2', '--json'])).stdout) as { metrics: Array<{ metric: string; outcome: string; neededIntervals?: number }> };
+    const throughput = json.metrics.find((metric) => metric.metric === 'throughput');
+    expect(throughput?.outcome).toBe('too-few-data');
+    expect(throughput?.neededIntervals).toBeGreaterThan(40);
   });
 
   it('pools a folder of baseline runs', async () => {
@@ -52,7 +72,10 @@ describe('capacity gate', () => {
     for (const name of ['baseline-a1', 'baseline-a2']) await copyFile(join(workDir, 'results', name, 'result.json'), join(workDir, 'pool', `${name}.json`));
     const pass = await cli(['gate', '--baseline', 'pool', '--current', 'results/baseline-a2', '--format', 'json']);
     expect(pass.code).toBe(0);
-    expect((JSON.parse(pass.stdout) as { baselineRuns: string[] }).baselineRuns).toEqual(['fixture-baseline-a1', 'fixture-baseline-a2']);
+    // The current run is in the pool: it is left out, and the report says so.
+    const report = JSON.parse(pass.stdout) as { baselineRuns: string[]; warnings: string[] };
+    expect(report.baselineRuns).toEqual(['fixture-baseline-a1']);
+    expect(report.warnings).toContain('baseline run fixture-baseline-a2 is the current run itself (same id or the same intervals): left out of the baseline');
     expect((await cli(['gate', '--baseline', 'pool', '--current', 'results/baseline-slow'])).code).toBe(1);
   });
 

@@ -91,7 +91,7 @@ const CASES = [
   {
     name: '1e12 req/s',
     file: 'rps.yaml',
-    line: './rps.yaml:6:13 stages[0].target: must be at most 1,000,000 (req/s in the open model',
+    line: './rps.yaml:6:13 stage 1 target: must be at most 1,000,000 (req/s in the open model',
   },
 ];
 
@@ -120,11 +120,11 @@ describe('bad scenario input exits 2 with file:line, fast, before anything start
     });
   }
 
-  it('--rps 1e12, --users 1e12 and --set stages.0.target=1e12 exit 2 naming the flag', async () => {
+  it('--rps 1e12, --users 1e12 and --set stages.1.target=1e12 exit 2 naming the flag', async () => {
     for (const [args, message] of [
       [['--scenario', 'smoke', '--rps', '1e12'], 'error: --rps must be at most 1,000,000 req/s (got 1000000000000)'],
       [['--scenario', 'stress', '--users', '1e12'], 'error: --users must be at most 1,000,000 users (got 1000000000000)'],
-      [['--scenario', 'smoke', '--set', 'stages.0.target=1e12'], '--set stages.0.target=1e12 → stages[0].target: must be at most 1,000,000'],
+      [['--scenario', 'smoke', '--set', 'stages.1.target=1e12'], '--set stages.1.target=1e12 → stage 1 target: must be at most 1,000,000'],
     ] as const) {
       const exit = await runCli(['run', ...args, '--engine', 'autocannon', '--results-dir', resultsDir]);
       expect(exit.code, exit.stderr).toBe(2);

@@ -4,11 +4,10 @@
  * appended to GITHUB_STEP_SUMMARY, and bad input (corrupt, truncated, other schema) → exit 2.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadImage, createCanvas } from 'canvas';
-import { runCapacity, type CliRun } from './support/cli.js';
+import { runCapacity, workDirWithFixtures, type CliRun } from './support/cli.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/results');
 let workDir: string;
@@ -18,11 +17,7 @@ function cli(argv: string[], env: Record<string, string> = {}): Promise<CliRun> 
 }
 
 beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'capacity-report-'));
-  for (const name of ['smoke-k6', 'smoke-autocannon', 'real-smoke-k6']) {
-    await mkdir(join(workDir, 'results', name), { recursive: true });
-    await copyFile(join(fixtures, name, 'result.json'), join(workDir, 'results', name, 'result.json'));
-  }
+  workDir = await workDirWithFixtures('capacity-report-', ['smoke-k6', 'smoke-autocannon', 'real-smoke-k6']);
 });
 
 afterAll(async () => {
@@ -143,7 +138,7 @@ describe('capacity report', () => {
     expect(missing.stderr).toContain('no such result: results/nope');
     const format = await cli(['report', 'results/smoke-k6', '--format', 'pdf']);
     expect(format.code).toBe(2);
-    expect(format.stderr).toContain('unknown report format: pdf');
+    expect(format.stderr).toContain('--format: unknown format "pdf"');
   });
 });
 

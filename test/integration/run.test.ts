@@ -222,7 +222,7 @@ describe('capacity run', () => {
     expect(exit.stderr).toContain('error: ./bad.yaml is not a valid scenario (4 problems)');
     expect(exit.stderr).toContain('./bad.yaml:3:11 maxUsers: expected number, got "lots" (string)');
     expect(exit.stderr).toContain('./bad.yaml:4:1 colour: unknown key "colour"');
-    expect(exit.stderr).toContain('./bad.yaml:6:30 stages[0].target: must be >= 0');
+    expect(exit.stderr).toContain('./bad.yaml:6:30 stage 1 target: must be >= 0');
     expect(exit.stderr).toContain('./bad.yaml:8:3 requests: weights sum to 0');
     expect(exit.stderr).not.toContain('    at ');
     await expect(readdir(resultsDir)).rejects.toMatchObject({ code: 'ENOENT' });
@@ -243,9 +243,9 @@ describe('capacity run', () => {
     const rps = await runCli(['run', '--scenario', 'stress', '--rps', '10', '--target', target.url], work);
     expect(rps.code).toBe(2);
     expect(rps.stderr).toContain('--rps applies to open-model scenarios');
-    const set = await runCli(['run', '--scenario', 'smoke', '--set', 'stages.0.target=-4', '--target', target.url], work);
+    const set = await runCli(['run', '--scenario', 'smoke', '--set', 'stages.1.target=-4', '--target', target.url], work);
     expect(set.code).toBe(2);
-    expect(set.stderr).toContain('--set stages.0.target=-4 → stages[0].target: must be >= 0');
+    expect(set.stderr).toContain('--set stages.1.target=-4 → stage 1 target: must be >= 0');
     const url = await runCli(['run', '--scenario', 'smoke', '--target', 'ftp://x'], work);
     expect(url.code).toBe(2);
     const failover = await runCli(['run', '--scenario', 'failover', '--target', target.url], work);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCapacity, type CliRun } from './support/cli.js';
 import { sizeReportJsonSchema } from '../../src/sizing/report-json-schema.js';
+import { REPORT_STYLE } from '../../src/core/html.js';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -104,7 +105,9 @@ describe('capacity size', () => {
     const text = await readFile(path.join(workDir, 'report.html'), 'utf8');
     expect(text).toMatch(/^<!doctype html>/);
     expect((text.match(/<svg /g) ?? []).length).toBe(2);
-    expect(text).not.toMatch(/<script|<link|\ssrc=|\shref=/); // nothing fetched from the network
+    expect(text).not.toMatch(/<script|<link|<img|\ssrc=/); // nothing fetched from the network (sources are plain links)
+    // Styled like the run report: its stylesheet, embedded.
+    expect(text).toContain(`<style>${REPORT_STYLE}</style>`);
     const md = await capacity('size', '--users', '1000000', '--format', 'markdown');
     expect(md.stdout).toMatch(/^# Sizing for 1,000,000 users/);
     expect(md.stdout).toMatch(/\| tier \| item \| type \|/);
@@ -113,10 +116,10 @@ describe('capacity size', () => {
   it('rejects bad input with exit 2 and lists every problem', async () => {
     const zero = await capacity('size', '--users', '0');
     expect(zero.code).toBe(2);
-    expect(zero.stderr).toMatch(/--users: must be a positive number/);
+    expect(zero.stderr).toMatch(/--users: must be a number > 0, got (0|-5)/);
     const negative = await capacity('size', '--users', '-5', '--concurrency-ratio', '1.5', '--provider', 'aws,gcp', '--format', 'pdf');
     expect(negative.code).toBe(2);
-    expect(negative.stderr).toMatch(/--users: must be a positive number/);
+    expect(negative.stderr).toMatch(/--users: must be a number > 0, got (0|-5)/);
     expect(negative.stderr).toMatch(/concurrencyRatio.*must be ≤ 1/);
     expect(negative.stderr).toMatch(/unknown provider "gcp"/);
     expect(negative.stderr).toMatch(/--format: unknown format "pdf"/);
@@ -183,5 +186,48 @@ describe('capacity size', () => {
     expect(report.usl).toMatchObject({ origin: 'calibration', sigma: 0.04 });
     expect(report.needs.app.busyCores).toBeCloseTo(report.workload.peakRps * 0.0025, 9); // U = X·D
     expect(report.needs.postgres.busyCores).toBeCloseTo(report.workload.peakRps * 0.0008, 9);
+  });
+
+  it('--region prices in a region a catalog holds; any other is refused by name with the known ones', async () => {
+    const run = await capacity('size', '--users', '1000000', '--region', 'hetzner=nbg1,aws=us-east-1', '--json');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { providers: Array<{ provider: string; region: string }> };
+    expect(Object.fromEntries(report.providers.map((p) => [p.provider, p.region]))).toEqual({ aws: 'us-east-1', digitalocean: 'nyc1', hetzner: 'nbg1' });
+    const unknown = await capacity('size', '--users', '1000000', '--region', 'aws=eu-west-1');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--region aws=eu-west-1: no catalog holds aws prices for "eu-west-1" (known regions: aws: us-east-1; digitalocean: nyc1; hetzner: fsn1, nbg1, hel1)');
+    const malformed = await capacity('size', '--users', '1000000', '--region', 'eu-west-1');
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('--region: "eu-west-1" is not provider=region (e.g. aws=us-east-1)');
+  });
+
+  it('warns on stderr and in the report when the calibration is weak: short, few requests, generator-bound', async () => {
+    await mkdir(path.join(workDir, 'results', 'weak'), { recursive: true });
+    const calibration = {
+      window: { fromS: 5, toS: 35 },
+      throughputRps: 200,
+      tiers: [{ tier: 'app', instances: 3, cpuSecondsPerRequest: { value: 0.002, min: 0.0019, max: 0.0021, stdev: 0.00005 }, coresBusy: 0.4, memoryBytesPerInstance: 150e6 }],
+    };
+    const generator = { cpuPercentMean: 98, cpuPercentMax: 100, rssBytesMax: 2e8, saturated: true, reasons: ['the generator used 98 % of a core'] };
+    await writeFile(path.join(workDir, 'results', 'weak', 'result.json'), JSON.stringify({ id: 'weak', createdAt: '2026-11-22T11:00:00Z', scenario: { name: 'smoke' }, generator, calibration }));
+    const run = await capacity('size', '--users', '100000', '--calibration', 'results/weak');
+    expect(run.code).toBe(0);
+    const warnings = run.stderr.trim().split('\n');
+    expect(warnings).toEqual([
+      'warning: weak calibration: its steady window is 30 s, shorter than 60 s; run the calibration longer (--duration)',
+      'warning: weak calibration: 6,000 requests in its steady window, fewer than 10,000; run it longer or at a higher rate',
+      expect.stringMatching(/^warning: weak calibration: the load generator was saturated in that run \(the generator used 98 % of a core\)/),
+    ]);
+    for (const warning of warnings) expect(run.stdout).toContain(warning);
+    const json = JSON.parse((await capacity('size', '--users', '100000', '--calibration', 'results/weak', '--json')).stdout) as { warnings: string[]; calibration: { generator: unknown } };
+    expect(json.warnings).toHaveLength(3);
+    expect(json.calibration.generator).toEqual({ saturated: true, reasons: ['the generator used 98 % of a core'] });
+  });
+
+  it('the text report keys its source letters and lists the gaps behind a partitioned tier', async () => {
+    const run = await capacity('size', '--users', '1000000', '--provider', 'aws');
+    expect(run.stdout).toMatch(/^postgres\s+managed PostgreSQL\s+db\.t4g\.medium\s+4\s+\d+ %\s+\$\d+\s+R\s+.*partitioned/m);
+    expect(run.stdout).toMatch(/^ {2}source R: a 2026 RDS pricing article .*\(undated, read \d{4}-\d{2}-\d{2}\)$/m);
+    expect(run.stdout).toMatch(/^ {2}gap: RDS for PostgreSQL db\.m7g\.large.*\(partitioned\) and flagged$/m);
   });
 });

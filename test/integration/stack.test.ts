@@ -143,11 +143,19 @@ describe('capacity up / status / down on one shared stack', () => {
     expect(ensured.state.components.map((component) => component.pid)).toEqual(state.components.map((component) => component.pid));
   });
 
-  it('a second up while it runs: exit 2, and the running stack is untouched', async () => {
+  it('the hints after up repeat its --state-dir', () => {
+    expect(up.stdout).toContain(`\`capacity status --state-dir ${stateDir}\`, \`capacity down --state-dir ${stateDir}\``);
+  });
+
+  it('a second up while it runs healthy: says so, exit 0, and the running stack is untouched', async () => {
     const before = readFileSync(join(stateDir, 'stack.json'), 'utf8');
     const second = await cli(['up', '--state-dir', stateDir]);
-    expect(second.code).toBe(ExitCode.BadInput);
-    expect(second.stderr).toContain('already running');
+    expect(second.code).toBe(ExitCode.Ok);
+    expect(second.stdout).toContain(`stack already running at ${state.baseUrl}, healthy`);
+    expect(second.stdout).toContain(`\`capacity status --state-dir ${stateDir}\``);
+    const json = await cli(['up', '--state-dir', stateDir, '--json']);
+    expect(json.code).toBe(ExitCode.Ok);
+    expect((JSON.parse(json.stdout) as StackState).baseUrl).toBe(state.baseUrl);
     expect(readFileSync(join(stateDir, 'stack.json'), 'utf8')).toBe(before);
     for (const component of state.components) expect(pidRunning(component.pid as number)).toBe(true);
   });

@@ -1,5 +1,6 @@
 import type { CommandModule } from '../command.js';
 import { badInput, ExitCode } from '../../core/errors.js';
+import { addFormatOption, formatOf } from '../options.js';
 
 /** "15m", "2h", "90s" ago, "now", or an ISO-8601 time. */
 export function parseTimeFlag(value: string, now: Date, flag: string): Date {
@@ -36,10 +37,11 @@ export const command: CommandModule = {
       .option('--to <time>', 'window end: ISO time, a duration ago, or now', 'now')
       .option('--profile <name>', 'AWS shared-config profile (else the standard credential chain)')
       .option('--endpoint <url>', 'CloudWatch endpoint override (VPC endpoint, tests)')
-      .option('--out <file>', 'write the series as JSON to this file (atomically)')
-      .option('--json', 'print the series as JSON instead of a summary');
+      .option('-o, --out <file>', 'write the series as JSON to this file (atomically)');
+    addFormatOption(command, ['text', 'json']);
   },
   async action({ options, ctx }) {
+    const format = formatOf(options, ['text', 'json']);
     const { cloudWatchConfigFromFlags, parseCloudWatchConfig } = await import('../../metrics/cloudwatch/config.js');
     const { fetchCloudWatchSeries, credentialsFromEnv } = await import('../../metrics/cloudwatch/client.js');
     const str = (key: string) => (typeof options[key] === 'string' ? (options[key] as string) : undefined);
@@ -88,7 +90,7 @@ export const command: CommandModule = {
       const { writeFileAtomic } = await import('../../core/atomic-file.js');
       await writeFileAtomic(out, JSON.stringify(document, null, 2) + '\n');
     }
-    if (options.json) {
+    if (format === 'json') {
       ctx.stdout.write(JSON.stringify(document, null, 2) + '\n');
     } else {
       const lines = result.series.map((s) => `${s.tier.padEnd(9)}${s.instance.padEnd(40)}${s.metric.padEnd(28)}${String(s.points.length).padStart(6)} points`);

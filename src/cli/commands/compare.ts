@@ -1,5 +1,6 @@
 import type { CommandModule } from '../command.js';
 import { ExitCode, badInput } from '../../core/errors.js';
+import { addFormatOption, formatOf } from '../options.js';
 
 export const command: CommandModule = {
   name: 'compare',
@@ -7,14 +8,13 @@ export const command: CommandModule = {
   configure(command) {
     command
       .argument('<a>', 'first result (A): folder or result.json')
-      .argument('<b>', 'second result (B)')
-      .option('--format <format>', 'text | markdown | json', 'text');
+      .argument('<b>', 'second result (B)');
+    addFormatOption(command, ['text', 'markdown', 'json']);
   },
   async action({ args, options, ctx }) {
     const [first, second] = args;
     if (first === undefined || second === undefined) throw badInput('compare needs two results: capacity compare <a> <b>');
-    const format = String(options.format);
-    if (format !== 'text' && format !== 'markdown' && format !== 'json') throw badInput(`--format must be text, markdown or json, got "${format}"`);
+    const format = formatOf(options, ['text', 'markdown', 'json']);
     const { loadRunResult } = await import('../../results/read.js');
     const { compareResults, formatComparisonMarkdown, formatComparisonText } = await import('../../regression/compare.js');
     const a = await loadRunResult(first, ctx.cwd);

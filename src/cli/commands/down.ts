@@ -1,13 +1,13 @@
 import type { CommandModule } from '../command.js';
 import { ExitCode } from '../../core/errors.js';
+import { addStateDirOption, stackFlags, withStackFlags } from '../options.js';
 
 export const command: CommandModule = {
   name: 'down',
   summary: 'stop exactly the processes `up` started (by PID); --purge also deletes data and logs',
   configure(command) {
-    command
-      .option('--state-dir <dir>', 'the stack\'s state dir (default: $CAPACITY_STATE_DIR or .capacity/)')
-      .option('--purge', 'also delete the data directories, configs and logs');
+    addStateDirOption(command);
+    command.option('--purge', 'also delete the data directories, configs and logs');
   },
   async action({ options, ctx }) {
     const { readStackState, resolveStateDir, downStack } = await import('../../stack/index.js');
@@ -25,7 +25,8 @@ export const command: CommandModule = {
     }
     ctx.stderr.write(`stopping the ${state.driver} stack in ${stateDir}\n`);
     await downStack(state, { purge, onProgress });
-    ctx.stdout.write(`stack stopped${purge ? '; data, configs and logs deleted' : `; data kept in ${stateDir} (--purge deletes it)`}\n`);
+    const kept = withStackFlags(`; data kept in ${stateDir} (\`capacity down --purge\` deletes it)`, stackFlags(options));
+    ctx.stdout.write(`stack stopped${purge ? '; data, configs and logs deleted' : kept}\n`);
     return ExitCode.Ok;
   },
 };

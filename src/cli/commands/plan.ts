@@ -1,13 +1,14 @@
 import type { CommandModule } from '../command.js';
 import { ExitCode } from '../../core/errors.js';
 import { addScenarioOptions, overridesFrom } from '../run-options.js';
+import { addFormatOption, formatOf } from '../options.js';
 
 export const command: CommandModule = {
   name: 'plan',
   summary: 'print what `capacity run` would execute for a scenario (stages, mix, SLOs) without running anything',
   configure(command) {
     addScenarioOptions(command, 'show the plan for this engine (default: the one `run` would pick)');
-    command.option('--json', 'print the plan as JSON');
+    addFormatOption(command, ['text', 'json']);
   },
   async action({ options, ctx }) {
     const { prepareRun, resolveEngines } = await import('../../run/run.js');
@@ -57,12 +58,23 @@ export const command: CommandModule = {
       (estimate) => `${describeEstimate(estimate)}; free ${formatBytes(freeBytes)}${estimate.totalBytes > freeBytes ? ' — does not fit: `capacity run` would refuse it' : ''}`,
     );
 
-    if (options.json) {
+    // Each engine's translation of the plan: what `run` adapts to fit it, or why it would refuse it.
+    const translations = engineNames.map((name) => {
+      try {
+        return { engine: name, adaptations: getEngine(name).translate?.(plan).adaptations ?? [] };
+      } catch (error) {
+        const consequence = engineChoice === 'all' && engineNames.length > 1 ? '`capacity run --engine all` would skip this engine' : '`capacity run` would refuse it';
+        return { engine: name, adaptations: [], refused: `${error instanceof Error ? error.message : String(error)} (${consequence})` };
+      }
+    });
+    const adaptations = translations.flatMap((entry) => [...entry.adaptations.map((line) => `${entry.engine}: ${line}`), ...(entry.refused ? [entry.refused] : [])]);
+
+    if (formatOf(options, ['text', 'json']) === 'json') {
       const memory = { freeBytes, estimates: estimates.map((estimate) => ({ ...estimate, fits: estimate.totalBytes <= freeBytes })) };
-      ctx.stdout.write(`${JSON.stringify({ engine, source: prepared.source, plan, memory }, null, 2)}\n`);
+      ctx.stdout.write(`${JSON.stringify({ engine, source: prepared.source, plan, memory, translations }, null, 2)}\n`);
       return ExitCode.Ok;
     }
-    ctx.stdout.write(formatPlan(plan, { engine, source: prepared.source, memory: memoryLines }));
+    ctx.stdout.write(formatPlan(plan, { engine, source: prepared.source, memory: memoryLines, adaptations }));
     return ExitCode.Ok;
   },
 };

@@ -1,10 +1,11 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CommandModule, CommandOptions } from '../command.js';
 import type { ProcessContext } from '../../core/context.js';
 import { badInput, ExitCode, missingDependency, type ExitCodeValue } from '../../core/errors.js';
+import { addFormatOption, collect, formatOf } from '../options.js';
 
-import { parseProviderList } from '../../sizing/catalog-price.js';
-import type { ProviderId } from '../../sizing/catalog-schema.js';
+import { inRegion, parseProviderList, parseRegionList, regionProblems } from '../../sizing/catalog-price.js';
+import type { Catalog, ProviderId } from '../../sizing/catalog-schema.js';
 const DEFAULT_API: Record<ProviderId, string> = {
   aws: 'https://api.pricing.us-east-1.amazonaws.com/',
   digitalocean: 'https://api.digitalocean.com',
@@ -12,14 +13,19 @@ const DEFAULT_API: Record<ProviderId, string> = {
 };
 const API_ENV: Record<ProviderId, string> = { aws: 'CAPACITY_AWS_PRICING_URL', digitalocean: 'CAPACITY_DO_API_URL', hetzner: 'CAPACITY_HCLOUD_API_URL' };
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 function parseProviders(raw: unknown): ProviderId[] {
   const { providers, problems } = parseProviderList(String(raw ?? ''));
   if (problems.length) throw badInput('invalid --provider', problems);
   return providers;
+}
+
+/** `--region provider=region,…` (the grammar of `capacity size`; `--location X` is the deprecated `--region hetzner=X`), checked against the catalogs. */
+function regionsFor(options: CommandOptions, catalogs: readonly Catalog[]): Partial<Record<ProviderId, string>> {
+  const raw = [typeof options.region === 'string' ? options.region : '', typeof options.location === 'string' ? `hetzner=${options.location}` : ''].filter(Boolean).join(',');
+  const { regions, problems } = parseRegionList(raw);
+  problems.push(...regionProblems(catalogs, regions));
+  if (problems.length) throw badInput('invalid --region', problems, 'the regions are those the catalogs hold (capacity prices lists them)');
+  return regions;
 }
 
 export const command: CommandModule = {
@@ -29,10 +35,12 @@ export const command: CommandModule = {
     cmd
       .argument('[action]', 'list (default) | refresh | compile')
       .option('--provider <list>', 'providers: aws,do,hetzner', 'aws,do,hetzner')
-      .option('--prices <file>', 'a catalog YAML that overrides or extends the built-in one (repeatable)', collect, [])
-      .option('--format <format>', 'list output: terminal | json', 'terminal')
+      .option('--prices <file>', 'a catalog YAML that overrides or extends the built-in one (repeatable)', collect, []);
+    addFormatOption(cmd, ['text', 'json']);
+    cmd
       .option('--catalog-dir <dir>', 'catalog folder to read and refresh (default: the built-in catalogs)')
-      .option('--location <name>', 'Hetzner location whose prices refresh reads', 'fsn1')
+      .option('--region <provider=region,...>', 'a region the catalogs hold, e.g. hetzner=nbg1: list shows its prices, refresh reads them (default: each catalog\'s own; Hetzner fsn1)')
+      .addOption(new Option('--location <name>', 'deprecated: --region hetzner=<name>').hideHelp())
       .option('--do-api <url>', `DigitalOcean API base URL (env ${API_ENV.digitalocean})`)
       .option('--hetzner-api <url>', `Hetzner Cloud API base URL (env ${API_ENV.hetzner})`)
       .option('--aws-pricing-api <url>', `AWS Price List API endpoint (env ${API_ENV.aws})`);
@@ -54,18 +62,21 @@ async function catalogDir(options: CommandOptions, ctx: ProcessContext): Promise
 
 async function list(options: CommandOptions, ctx: ProcessContext): Promise<ExitCodeValue> {
   const path = await import('node:path');
+  const json = formatOf(options, ['text', 'json']) === 'json';
   const providers = parseProviders(options.provider);
   const { loadCatalogs } = await import('../../sizing/catalog-load.js');
   const { catalogStatus } = await import('../../sizing/size.js');
   const dir = await catalogDir(options, ctx);
   const overrides = ((options.prices as string[] | undefined) ?? []).map((p) => path.resolve(ctx.cwd, p));
-  const catalogs = await loadCatalogs({ providers, overrides, dir });
+  const loaded = await loadCatalogs({ providers, overrides, dir });
+  const regions = regionsFor(options, loaded);
+  const catalogs = loaded.map((catalog) => (regions[catalog.provider] === undefined ? catalog : inRegion(catalog, regions[catalog.provider]!)));
   const rows = catalogs.map((catalog) => {
     const status = catalogStatus(catalog, path.join(dir, `${catalog.provider}.yaml`), ctx.now());
     const priced = catalog.servers.length + catalog.managedPostgres.length + catalog.managedCaches.length + catalog.loadBalancers.length;
     return { provider: catalog.provider, name: catalog.name, currency: catalog.currency, region: catalog.region, offers: priced, ...status, gaps: catalog.gaps, sources: catalog.sources };
   });
-  if (options.format === 'json') {
+  if (json) {
     ctx.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return ExitCode.Ok;
   }
@@ -109,6 +120,7 @@ async function refresh(options: CommandOptions, ctx: ProcessContext): Promise<Ex
   }
   const dir = await catalogDir(options, ctx);
   const { loadCatalogFile, compileCatalogFile } = await import('../../sizing/catalog-load.js');
+  const regions = regionsFor(options, await Promise.all(providers.map((provider) => loadCatalogFile(path.join(dir, `${provider}.yaml`)))));
   const refreshModule = await import('../../sizing/refresh.js');
   const { stringify } = await import('yaml');
   const { parseCatalogText } = await import('../../sizing/catalog-parse.js');
@@ -128,7 +140,7 @@ async function refresh(options: CommandOptions, ctx: ProcessContext): Promise<Ex
         outcome = refreshModule.applyDoSizes(catalog, sizes, date);
       } else if (provider === 'hetzner') {
         const data = await refreshModule.fetchHetzner(fetcher, api(provider, options.hetznerApi), env.HCLOUD_TOKEN!, ctx.signal);
-        outcome = refreshModule.applyHetzner(catalog, data, date, String(options.location ?? 'fsn1'));
+        outcome = refreshModule.applyHetzner(catalog, data, date, regions.hetzner ?? 'fsn1');
       } else {
         outcome = await refreshModule.refreshAws(catalog, fetcher, api(provider, options.awsPricingApi), { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN }, now, ctx.signal);
       }

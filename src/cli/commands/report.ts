@@ -1,15 +1,16 @@
 import type { CommandModule } from '../command.js';
 import { ExitCode } from '../../core/errors.js';
 import { badInput } from '../../core/errors.js';
+import { addFormatOption, formatsOf } from '../options.js';
 
 export const command: CommandModule = {
   name: 'report',
-  summary: 'render a saved run: terminal, markdown, html, png, junit or json',
+  summary: 'render a saved run: text, markdown, html, png, junit or json',
   configure(command) {
+    command.argument('<results...>', 'result folder(s) (results/<id>) or result.json file(s); several are shown side by side');
+    addFormatOption(command, ['text', 'markdown', 'html', 'png', 'junit', 'json'], 'comma-separated for several');
     command
-      .argument('<results...>', 'result folder(s) (results/<id>) or result.json file(s); several are shown side by side')
-      .option('-f, --format <formats>', 'terminal | markdown | html | png | junit | json (comma-separated for several)', 'terminal')
-      .option('-o, --out <path>', 'output file, or folder for png and several formats (default: beside the first result, or stdout for terminal/markdown/json)')
+      .option('-o, --out <path>', 'output file, or folder for png and several formats (default: beside the first result, or stdout for text/markdown/json)')
       .option('--summary', 'json: a trimmed summary instead of the whole result')
       .addHelpText(
         'after',
@@ -19,8 +20,9 @@ export const command: CommandModule = {
   async action({ args, options, ctx }) {
     if (args.length === 0) throw badInput('report needs at least one result folder');
     const { loadRunResult } = await import('../../results/read.js');
-    const { deliverReports, parseFormats, resultDirOf } = await import('../../reporters/output.js');
-    const formats = parseFormats(String(options.format ?? 'terminal'));
+    const { deliverReports, resultDirOf } = await import('../../reporters/output.js');
+    const { REPORT_FORMATS } = await import('../../reporters/index.js');
+    const formats = formatsOf(options, REPORT_FORMATS);
     const loaded = [];
     for (const path of args) loaded.push(await loadRunResult(path, ctx.cwd));
     const first = loaded[0] as (typeof loaded)[number];

@@ -1,8 +1,10 @@
-import { InvalidArgumentError } from 'commander';
+import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { badInput, ExitCode, interrupted } from '../../core/errors.js';
 import { isInteractive } from '../../core/context.js';
 import { addScenarioOptions, overridesFrom } from '../run-options.js';
+import { collect, fraction, integer, stackFlags, withStackFlags } from '../options.js';
+import type { RunObserver } from '../../run/observer.js';
 
 /** Reads and validates a CloudWatch config file; every problem is listed (exit 2) before any load. */
 async function loadCloudWatchConfig(file: string, cwd: string) {
@@ -23,11 +25,14 @@ async function loadCloudWatchConfig(file: string, cwd: string) {
   return parsed.config;
 }
 
-/** "10%" or "0.1" → 0.1 */
-function parseTolerance(text: string): number {
-  const value = text.trim().endsWith('%') ? Number(text.trim().slice(0, -1)) / 100 : Number(text);
-  if (!Number.isFinite(value) || value < 0) throw badInput(`--tolerance must be a fraction (0.1) or a percentage (10%), got "${text}"`);
-  return value;
+/** The observer, with the hints in its messages repeating the flags that locate the stack. */
+function repeatingFlags(observer: RunObserver, flags: string): RunObserver {
+  return {
+    onStart: (plan, info) => observer.onStart(plan, info),
+    onTick: (tick) => observer.onTick(tick),
+    onEnd: (result) => observer.onEnd(result),
+    onMessage: (message) => observer.onMessage?.(withStackFlags(message, flags)),
+  };
 }
 
 export const command: CommandModule = {
@@ -38,18 +43,15 @@ export const command: CommandModule = {
     command
       .option('--keep', 'leave the stack running afterwards when this run started it')
       .option('--results-dir <dir>', 'where results/<id>/ folders go', 'results')
-      .option('--apps <n>', 'app servers when this run starts the stack (default 3)', (value: string) => {
-        if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > 64) throw new InvalidArgumentError('--apps must be an integer from 1 to 64');
-        return Number(value);
-      })
+      .option('--apps <n>', 'app servers when this run starts the stack (default 3)', integer('--apps', 1, 64))
       .option('-q, --quiet', 'no progress lines on stderr; only the summary')
       .option('--prometheus <url>', "read server metrics from this Prometheus (default: the stack's)")
-      .option('--metrics-url <url>', 'scrape this /metrics endpoint every second (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+      .option('--metrics-url <url>', 'scrape this /metrics endpoint every second (repeatable)', collect)
       .option('--no-collect', 'collect no server-side metrics')
       .option('--cloudwatch <file>', 'also collect CloudWatch metrics of an AWS deployment: a YAML/JSON file with region and resources (see docs/cloudwatch.md)')
       .option('--baseline <path>', 'gate the run against this baseline (file, result, or folder): exit 1 on a p95/p99/error-rate/throughput regression')
       .option('--update-baseline <path>', 'write a baseline from this run (atomic; skipped when it regressed)')
-      .option('--tolerance <fraction>', 'gate tolerance for p95, p99 and throughput (0.1 or 10%)', '10%');
+      .addOption(new Option('--tolerance <fraction>', 'gate tolerance for p95, p99 and throughput (0.1 or 10%)').argParser(fraction('--tolerance')).default(0.1, '10%'));
   },
   async action({ options, ctx }) {
     const path = await import('node:path');
@@ -65,7 +67,7 @@ export const command: CommandModule = {
     // A bad baseline is bad input: refuse it before any load is sent.
     const baseline = typeof options.baseline === 'string' ? options.baseline : undefined;
     const updateBaseline = typeof options.updateBaseline === 'string' ? options.updateBaseline : undefined;
-    const tolerance = parseTolerance(String(options.tolerance));
+    const tolerance = options.tolerance as number;
     if (baseline !== undefined) {
       const { loadBaseline } = await import('../../gate/baseline-files.js');
       await loadBaseline(baseline, ctx.cwd);
@@ -77,7 +79,7 @@ export const command: CommandModule = {
     const resultsDir = path.resolve(ctx.cwd, options.resultsDir as string);
     // The ink view on a terminal; plain lines on stderr in CI or when piped, so stdout stays the summary.
     const live = !options.quiet && isInteractive(ctx) ? (await import('../ui/index.js')).createLiveObserver(ctx, { mode: 'live' }) : undefined;
-    const observer = live ?? plainObserver((line) => void ctx.stderr.write(`${line}\n`), { quiet: Boolean(options.quiet) });
+    const observer = repeatingFlags(live ?? plainObserver((line) => void ctx.stderr.write(`${line}\n`), { quiet: Boolean(options.quiet) }), stackFlags(options));
     const apps = options.apps as number | undefined;
     const outcome = await executeRun(
       {

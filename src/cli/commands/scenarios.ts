@@ -1,13 +1,15 @@
 import type { CommandModule } from '../command.js';
 import { ExitCode } from '../../core/errors.js';
+import { addFormatOption, formatOf } from '../options.js';
 
 export const command: CommandModule = {
   name: 'scenarios',
   summary: 'list the built-in scenarios (smoke, baseline, peak, stress, soak, spike, failover)',
   configure(command) {
-    command.option('--json', 'print the list as JSON');
+    addFormatOption(command, ['text', 'json']);
   },
   async action({ options, ctx }) {
+    const json = formatOf(options, ['text', 'json']) === 'json';
     const { listBuiltinNames, loadScenario } = await import('../../scenarios/load.js');
     const { formatDuration } = await import('../../scenarios/duration.js');
     const rows = [];
@@ -17,7 +19,7 @@ export const command: CommandModule = {
       const durationS = scenario.stages.reduce((sum, stage) => sum + stage.duration, 0);
       rows.push({ name, model: scenario.model, peak, unit: scenario.model === 'open' ? 'req/s' : 'users', maxUsers: scenario.maxUsers, durationS, description: scenario.description });
     }
-    if (options.json) {
+    if (json) {
       ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return ExitCode.Ok;
     }

@@ -1,39 +1,43 @@
 import type { Command } from 'commander';
 import type { CommandModule, CommandOptions } from '../command.js';
-import { badInput, ExitCode } from '../../core/errors.js';
-import { parseProviderList } from '../../sizing/catalog-price.js';
+import { badInput, CapacityError, ExitCode } from '../../core/errors.js';
+import { parseProviderList, parseRegionList } from '../../sizing/catalog-price.js';
+import { addFormatOption, collect, formatOf, parseFraction, parseNumber } from '../options.js';
 
 // Flags that set a named assumption directly (the rest go through --set name=value).
 const ASSUMPTION_FLAGS: Array<[flag: string, option: string, assumption: string, description: string]> = [
-  ['--concurrency-ratio <fraction>', 'concurrencyRatio', 'concurrencyRatio', 'share of users active at the peak (default 0.01)'],
+  ['--concurrency-ratio <fraction>', 'concurrencyRatio', 'concurrencyRatio', 'share of users active at the peak, 0.01 or 1% (default 1%)'],
   ['--think-time <seconds>', 'thinkTime', 'thinkTimeS', 'think time between requests, Little\'s law (default 1)'],
   ['--response-time <seconds>', 'responseTime', 'responseTimeS', 'mean response time in Little\'s law (default 0.05)'],
   ['--peak-factor <x>', 'peakFactor', 'peakFactor', 'burst factor over the peak concurrency (default 1)'],
-  ['--average-to-peak <fraction>', 'averageToPeak', 'averageToPeak', 'monthly mean rate over peak rate, for usage-priced lines (default 0.3)'],
-  ['--growth <fraction>', 'growth', 'growthPerMonth', 'user growth per month (default 0)'],
+  ['--average-to-peak <fraction>', 'averageToPeak', 'averageToPeak', 'monthly mean rate over peak rate, for usage-priced lines, 0.3 or 30% (default 30%)'],
+  ['--growth <fraction>', 'growth', 'growthPerMonth', 'user growth per month, 0.05 or 5% (default 0)'],
   ['--months <n>', 'months', 'horizonMonths', 'sizing horizon in months (default 12)'],
   ['--p95 <ms>', 'p95', 'sloP95Ms', 'p95 objective in ms (default 200)'],
-  ['--error-rate <fraction>', 'errorRate', 'sloErrorRate', 'error-rate objective (default 0.001)'],
-  ['--target-utilization <fraction>', 'targetUtilization', 'targetUtilization', 'CPU utilization to size for (default 0.70)'],
+  ['--error-rate <fraction>', 'errorRate', 'sloErrorRate', 'error-rate objective, 0.001 or 0.1% (default 0.1%)'],
+  ['--target-utilization <fraction>', 'targetUtilization', 'targetUtilization', 'CPU utilization to size for, 0.7 or 70% (default 70%)'],
   ['--app-spare <n>', 'appSpare', 'appSpareNodes', 'spare app nodes, N+1 (default 1)'],
   ['--db-standby <n>', 'dbStandby', 'dbStandby', 'database standbys / Multi-AZ (default 1)'],
   ['--read-replicas <n>', 'readReplicas', 'dbReadReplicas', 'database read replicas (default 0)'],
   ['--redis-replicas <n>', 'redisReplicas', 'redisReplicas', 'Redis replicas per shard (default 1)'],
 ];
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-function parseNumber(raw: unknown, name: string, problems: string[]): number | undefined {
+/** A flag's value as a number (a fraction or a percentage where `asFraction`), or a problem. */
+function numberOf(raw: unknown, name: string, problems: string[], asFraction = false): number | undefined {
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value)) {
-    problems.push(`${name}: not a number: ${String(raw)}`);
-    return undefined;
-  }
+  const value = typeof raw === 'string' ? (asFraction ? parseFraction(raw) : parseNumber(raw)) : undefined;
+  if (value === undefined) problems.push(`${name}: ${asFraction ? 'not a fraction (0.1) or a percentage (10%)' : 'not a number'}: ${String(raw)}`);
   return value;
 }
+
+/** A flag's value as a number > 0, or a problem. */
+function positiveOf(raw: unknown, name: string, problems: string[]): number | undefined {
+  const value = numberOf(raw, name, problems);
+  if (value !== undefined && !(value > 0)) problems.push(`${name}: must be a number > 0, got ${value}`);
+  return value;
+}
+
+const SIZE_FORMATS = ['text', 'markdown', 'json', 'html'] as const;
 
 export const command: CommandModule = {
   name: 'size',
@@ -46,15 +50,17 @@ export const command: CommandModule = {
       .option('--daily-profile <csv>', '24 relative hourly loads; sets the average-to-peak ratio');
     for (const [flag, , , description] of ASSUMPTION_FLAGS) cmd.option(flag, description);
     cmd
-      .option('--set <name=value>', 'override any named assumption (repeatable; see the report\'s table)', collect, [])
+      .option('--set <name=value>', 'override any named assumption (repeatable; see the report\'s table); fractions as 0.1 or 10%', collect, [])
       .option('--calibration <path>', 'a run folder (results/<id>) or result.json with a calibration block')
       .option('--provider <list>', 'providers to price: aws,do,hetzner', 'aws,do,hetzner')
+      .option('--region <provider=region,...>', 'price in these catalog regions, e.g. aws=us-east-1,hetzner=nbg1 (default: each catalog\'s own; a region no catalog holds is refused)')
       .option('--prices <file>', 'a catalog YAML that overrides or extends the built-in one (repeatable)', collect, [])
       .option('--eur-usd <rate>', 'EUR→USD rate for Hetzner (default: the rate stated in its catalog)')
       .option('--dedicated-cpu', 'leave out shared and burstable vCPU offers')
-      .option('--self-hosted', 'self-host PostgreSQL and Redis on servers even where a managed offer exists')
-      .option('--format <format>', 'terminal | markdown | json | html', 'terminal')
-      .option('--out <file>', 'write the report to a file (atomically) instead of stdout')
+      .option('--self-hosted', 'self-host PostgreSQL and Redis on servers even where a managed offer exists');
+    addFormatOption(cmd, SIZE_FORMATS);
+    cmd
+      .option('-o, --out <file>', 'write the report to a file (atomically) instead of stdout')
       .option('--print-schema', 'print the JSON Schema of the --format json report and exit');
   },
   async action({ options, ctx }) {
@@ -73,7 +79,11 @@ export const command: CommandModule = {
     const calibration = input.calibration ? await loadRunCalibration(input.calibration, ctx.cwd) : await loadDefaultCalibration();
     const path = await import('node:path');
     const overrides = input.prices.map((p) => path.resolve(ctx.cwd, p));
-    const catalogs = await loadCatalogs({ providers: input.providers, overrides });
+    const { inRegion, regionProblems } = await import('../../sizing/catalog-price.js');
+    const loaded = await loadCatalogs({ providers: input.providers, overrides });
+    const unknownRegions = regionProblems(loaded, input.regions);
+    if (unknownRegions.length > 0) throw badInput('invalid --region for capacity size', unknownRegions, '`capacity prices` shows each catalog and its region; --prices adds a catalog for another one');
+    const catalogs = loaded.map((catalog) => (input.regions[catalog.provider] === undefined ? catalog : inRegion(catalog, input.regions[catalog.provider]!)));
     let report;
     try {
       report = buildSizeReport({
@@ -91,6 +101,7 @@ export const command: CommandModule = {
       if (error instanceof RangeError) throw badInput(`cannot size: ${error.message}`);
       throw error;
     }
+    for (const warning of report.warnings) ctx.stderr.write(`warning: ${warning}\n`);
     const text =
       input.format === 'json' ? render.renderJson(report)
       : input.format === 'markdown' ? render.renderMarkdown(report)
@@ -114,27 +125,27 @@ interface ParsedSizeOptions {
   origins: Partial<Record<import('../../sizing/assumptions.js').AssumptionName, 'option'>>;
   calibration?: string;
   providers: Array<'aws' | 'digitalocean' | 'hetzner'>;
+  regions: ReturnType<typeof parseRegionList>['regions'];
   prices: string[];
   eurUsd?: number;
   dedicatedCpu: boolean;
   selfHosted: boolean;
-  format: 'terminal' | 'markdown' | 'json' | 'html';
+  format: (typeof SIZE_FORMATS)[number];
   out?: string;
 }
 
 /** Every problem with the options at once (exit 2), then the typed input. */
 async function parseOptions(options: CommandOptions): Promise<ParsedSizeOptions> {
-  const { defaultAssumptions, checkAssumptions, isAssumptionName } = await import('../../sizing/assumptions.js');
+  const { ASSUMPTIONS, defaultAssumptions, checkAssumptions, isAssumptionName } = await import('../../sizing/assumptions.js');
+  // An assumption measured as a fraction takes 0.1 or 10% alike, from its flag or from --set.
+  const isFraction = (name: string) => ASSUMPTIONS.some((spec) => spec.name === name && spec.unit.startsWith('fraction'));
   const problems: string[] = [];
   if (options.users === undefined) problems.push('--users: required (total users to size for)');
-  const users = parseNumber(options.users, '--users', problems);
-  if (users !== undefined && !(users > 0)) problems.push(`--users: must be a positive number of users, got ${users}`);
-  const concurrent = parseNumber(options.concurrent, '--concurrent', problems);
-  if (concurrent !== undefined && !(concurrent > 0)) problems.push(`--concurrent: must be positive, got ${concurrent}`);
+  const users = positiveOf(options.users, '--users', problems);
+  const concurrent = positiveOf(options.concurrent, '--concurrent', problems);
   if (concurrent !== undefined && users !== undefined && concurrent > users) problems.push(`--concurrent: ${concurrent} is more than --users ${users}`);
   if (concurrent !== undefined && options.concurrencyRatio !== undefined) problems.push('--concurrent and --concurrency-ratio: give one, not both');
-  const rpu = parseNumber(options.requestsPerUser, '--requests-per-user', problems);
-  if (rpu !== undefined && !(rpu > 0)) problems.push(`--requests-per-user: must be positive, got ${rpu}`);
+  const rpu = positiveOf(options.requestsPerUser, '--requests-per-user', problems);
   let dailyProfile: number[] | undefined;
   if (typeof options.dailyProfile === 'string') {
     dailyProfile = options.dailyProfile.split(',').map((v) => Number(v.trim()));
@@ -146,7 +157,7 @@ async function parseOptions(options: CommandOptions): Promise<ParsedSizeOptions>
   const assumptions = defaultAssumptions();
   const origins: ParsedSizeOptions['origins'] = {};
   for (const [flag, option, name] of ASSUMPTION_FLAGS) {
-    const value = parseNumber(options[option], flag.split(' ')[0]!, problems);
+    const value = numberOf(options[option], flag.split(' ')[0]!, problems, isFraction(name));
     if (value !== undefined && isAssumptionName(name)) {
       assumptions[name] = value;
       origins[name] = 'option';
@@ -157,18 +168,24 @@ async function parseOptions(options: CommandOptions): Promise<ParsedSizeOptions>
     if (!match) { problems.push(`--set ${pair}: expected name=value`); continue; }
     const [, name, raw] = match;
     if (!isAssumptionName(name!)) { problems.push(`--set ${pair}: unknown assumption "${name}" (see the assumptions table in the report)`); continue; }
-    const value = parseNumber(raw, `--set ${name}`, problems);
+    const value = numberOf(raw, `--set ${name}`, problems, isFraction(name!));
     if (value !== undefined) { assumptions[name] = value; origins[name] = 'option'; }
   }
-  problems.push(...checkAssumptions(assumptions).map((p) => p.replace(/^concurrencyRatio: must be ≤ 1/, 'concurrencyRatio (--concurrency-ratio): must be ≤ 1')));
+  problems.push(...checkAssumptions(assumptions).map((p) => p.replace(/^concurrencyRatio: must be ≤ 1/, 'concurrencyRatio (--concurrency-ratio): must be ≤ 1 (100%)')));
 
   const { providers, problems: providerProblems } = parseProviderList(String(options.provider ?? ''));
   problems.push(...providerProblems);
   if (providers.length === 0 && !problems.some((p) => p.startsWith('--provider'))) problems.push('--provider: give at least one of aws, do, hetzner');
-  const eurUsd = parseNumber(options.eurUsd, '--eur-usd', problems);
-  if (eurUsd !== undefined && !(eurUsd > 0)) problems.push(`--eur-usd: must be positive, got ${eurUsd}`);
-  const format = String(options.format ?? 'terminal');
-  if (!['terminal', 'markdown', 'json', 'html'].includes(format)) problems.push(`--format: unknown format "${format}" (terminal, markdown, json, html)`);
+  const { regions, problems: regionListProblems } = parseRegionList(typeof options.region === 'string' ? options.region : '');
+  problems.push(...regionListProblems);
+  const eurUsd = positiveOf(options.eurUsd, '--eur-usd', problems);
+  let format: ParsedSizeOptions['format'] = 'text';
+  try {
+    format = formatOf(options, SIZE_FORMATS);
+  } catch (error) {
+    if (!(error instanceof CapacityError)) throw error;
+    problems.push(`${error.message} (${SIZE_FORMATS.join(', ')})`);
+  }
 
   if (problems.length > 0) throw badInput('invalid options for capacity size', problems, 'run capacity size --help');
   return {
@@ -177,11 +194,12 @@ async function parseOptions(options: CommandOptions): Promise<ParsedSizeOptions>
     origins,
     calibration: typeof options.calibration === 'string' ? options.calibration : undefined,
     providers,
+    regions,
     prices: (options.prices as string[] | undefined) ?? [],
     eurUsd,
     dedicatedCpu: Boolean(options.dedicatedCpu),
     selfHosted: Boolean(options.selfHosted),
-    format: format as ParsedSizeOptions['format'],
+    format,
     out: typeof options.out === 'string' ? options.out : undefined,
   };
 }

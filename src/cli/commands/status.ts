@@ -1,23 +1,26 @@
 import type { CommandModule } from '../command.js';
 import { ExitCode, unhealthy } from '../../core/errors.js';
+import { addFormatOption, addStateDirOption, formatOf } from '../options.js';
 
 export const command: CommandModule = {
   name: 'status',
   summary: 'show each stack component: PID, URL, healthy or not (exit 4 if any is unhealthy or no stack runs)',
   configure(command) {
-    command.option('--state-dir <dir>', 'the stack\'s state dir (default: $CAPACITY_STATE_DIR or .capacity/)').option('--json', 'print JSON');
+    addStateDirOption(command);
+    addFormatOption(command, ['text', 'json']);
   },
   async action({ options, ctx }) {
+    const json = formatOf(options, ['text', 'json']) === 'json';
     const { readStackState, resolveStateDir, stackStatus, allHealthy } = await import('../../stack/index.js');
     const stateDir = resolveStateDir({ option: options.stateDir as string | undefined, env: ctx.env, cwd: ctx.cwd });
     const state = readStackState(stateDir);
     if (!state) {
-      if (options.json) ctx.stdout.write(`${JSON.stringify({ stateDir, running: false, healthy: false, components: [] }, null, 2)}\n`);
-      throw unhealthy(`no stack is running in ${stateDir}`, 'start one with `capacity up` (or give --state-dir)');
+      if (json) ctx.stdout.write(`${JSON.stringify({ stateDir, running: false, healthy: false, components: [] }, null, 2)}\n`);
+      throw unhealthy(`no stack is running in ${stateDir}`, `start one with \`capacity up\`${options.stateDir === undefined ? ' (or give --state-dir)' : ''}`);
     }
     const health = await stackStatus(state);
     const healthy = allHealthy(health);
-    if (options.json) {
+    if (json) {
       const report = {
         stateDir,
         running: true,

@@ -1,16 +1,7 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { ExitCode } from '../../core/errors.js';
-
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    }
-    return parsed;
-  };
-}
+import { addFormatOption, addStateDirOption, formatOf, integer, stackFlags, withStackFlags } from '../options.js';
 
 export const command: CommandModule = {
   name: 'up',
@@ -18,8 +9,9 @@ export const command: CommandModule = {
   configure(command) {
     command
       .option('--apps <n>', 'app server instances', integer('--apps', 1, 64), 3)
-      .option('--seed-users <n>', 'users to seed into a fresh database (default 10000)', integer('--seed-users', 0, 100_000_000))
-      .option('--state-dir <dir>', 'where state, data and logs go (default: $CAPACITY_STATE_DIR or .capacity/)')
+      .option('--seed-users <n>', 'users to seed into a fresh database (default 10000)', integer('--seed-users', 0, 100_000_000));
+    addStateDirOption(command, 'where state, data and logs go (default: $CAPACITY_STATE_DIR or .capacity/)');
+    command
       .addOption(new Option('--driver <name>', 'stack driver').choices(['local', 'compose']).default('local'))
       .option('--port <port>', 'load balancer port (default: a free one)', integer('--port', 1, 65_535))
       .option('--postgres-port <port>', 'PostgreSQL port (default: a free one)', integer('--postgres-port', 1, 65_535))
@@ -30,21 +22,26 @@ export const command: CommandModule = {
       .option('--redis-server <path>', 'redis-server binary (default: from PATH)')
       .option('--nginx <path>', 'nginx binary (default: from PATH or /usr/sbin)')
       .option('--prometheus <path>', 'prometheus binary (default: from PATH)')
-      .option('--timeout <seconds>', 'give up when not healthy after this long, seeding excluded (default 120)', integer('--timeout', 1, 3600))
-      .option('--json', 'print the stack state as JSON on stdout');
+      .option('--timeout <seconds>', 'give up when not healthy after this long, seeding excluded (default 120)', integer('--timeout', 1, 3600));
+    addFormatOption(command, ['text', 'json']);
   },
   async action({ options, ctx }) {
-    const { upStack, resolveStateDir } = await import('../../stack/index.js');
+    const format = formatOf(options, ['text', 'json']);
+    const { ensureStack, readStackState, resolveStateDir } = await import('../../stack/index.js');
     const stateDir = resolveStateDir({ option: options.stateDir as string | undefined, env: ctx.env, cwd: ctx.cwd });
-    const started = Date.now();
+    const flags = stackFlags(options);
+    const startedAt = Date.now();
     const ports = {
       lb: options.port as number | undefined,
       postgres: options.postgresPort as number | undefined,
       redis: options.redisPort as number | undefined,
       prometheus: options.prometheusPort as number | undefined,
     };
-    ctx.stderr.write(`starting the ${options.driver as string} stack in ${stateDir}\n`);
-    const state = await upStack({
+    const recorded = readStackState(stateDir);
+    ctx.stderr.write(recorded ? `a ${recorded.driver} stack is recorded in ${stateDir}: checking it\n` : `starting the ${options.driver as string} stack in ${stateDir}\n`);
+    // A healthy stack already recorded here is the one asked for: say so (exit 0). One that is
+    // recorded and partly alive is unhealthy (exit 4, with the hint); a dead one is replaced.
+    const { state, started } = await ensureStack({
       driver: options.driver as 'local' | 'compose',
       stateDir,
       projectRoot: ctx.projectRoot,
@@ -63,19 +60,21 @@ export const command: CommandModule = {
       signal: ctx.signal,
       onProgress: (message) => void ctx.stderr.write(`  ${message}\n`),
     });
-    if (options.json) {
+    if (format === 'json') {
       ctx.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
       return ExitCode.Ok;
     }
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
     const lines = [
-      `stack is up (${state.driver}, ${state.components.length} processes) in ${seconds}s`,
+      started
+        ? `stack is up (${state.driver}, ${state.components.length} processes) in ${seconds}s`
+        : `stack already running at ${state.baseUrl}, healthy (${state.driver}, ${state.components.length} processes, started ${state.startedAt}): nothing started`,
       `  load balancer  ${state.baseUrl}`,
       ...(state.prometheusUrl ? [`  prometheus     ${state.prometheusUrl}`] : []),
       ...(state.databaseUrl ? [`  postgres       ${state.databaseUrl}`] : []),
       ...(state.redisUrl ? [`  redis          ${state.redisUrl}`] : []),
       ...state.components.filter((component) => component.tier === 'app').map((component) => `  ${component.name.padEnd(14)} ${component.url}`),
-      `state: ${stateDir}/stack.json; logs: ${stateDir}/logs/ — \`capacity status\`, \`capacity down\``,
+      withStackFlags(`state: ${stateDir}/stack.json; logs: ${stateDir}/logs/ — \`capacity status\`, \`capacity down\``, flags),
     ];
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return ExitCode.Ok;

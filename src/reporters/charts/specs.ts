@@ -4,6 +4,7 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import type { RunResult } from '../../results/schema.js';
+import { isPartialInterval, usualIntervalS } from '../../results/intervals.js';
 import { cpuByTier, resultLabel, uslThroughput } from '../summary.js';
 
 export interface ChartSpec {
@@ -18,21 +19,46 @@ export const colour = (index: number): string => PALETTE[index % PALETTE.length]
 
 type Point = { x: number; y: number };
 
-function lineChart(title: string, xTitle: string, yTitle: string, datasets: { label: string; data: Point[]; dashed?: boolean; fill?: boolean }[]): ChartConfiguration {
+interface LineDataset {
+  label: string;
+  data: Point[];
+  dashed?: boolean;
+  fill?: boolean;
+  /** Drawn in the colour of another dataset (the partial tail of a series), lighter. */
+  colourOf?: number;
+  /** Marks its points (a lone partial interval would otherwise be invisible). */
+  points?: boolean;
+}
+
+/** Which run a chart shows, under its title: a PNG is often looked at alone. */
+export function runSubtitle(results: readonly RunResult[]): string {
+  const scenarios = [...new Set(results.map((result) => result.scenario.name))].join(', ');
+  return `${results.length === 1 ? 'run' : 'runs'} ${results.map((result) => result.id).join(', ')} · scenario ${scenarios}`;
+}
+
+/** The title and subtitle plugins every chart carries. */
+function titles(title: string, subtitle: string) {
+  return { title: { display: true, text: title }, subtitle: { display: true, text: subtitle, padding: { bottom: 8 } }, legend: { position: 'bottom' as const } };
+}
+
+function lineChart(title: string, subtitle: string, xTitle: string, yTitle: string, datasets: LineDataset[]): ChartConfiguration {
   return {
     type: 'line',
     data: {
-      datasets: datasets.map((dataset, index) => ({
-        label: dataset.label,
-        data: dataset.data,
-        borderColor: colour(index),
-        backgroundColor: `${colour(index)}33`,
-        borderWidth: 2,
-        pointRadius: 0,
-        tension: 0.2,
-        fill: dataset.fill ?? false,
-        ...(dataset.dashed ? { borderDash: [6, 4] } : {}),
-      })),
+      datasets: datasets.map((dataset, index) => {
+        const base = colour(dataset.colourOf ?? index);
+        return {
+          label: dataset.label,
+          data: dataset.data,
+          borderColor: dataset.colourOf === undefined ? base : `${base}88`,
+          backgroundColor: `${base}33`,
+          borderWidth: 2,
+          pointRadius: dataset.points ? 3 : 0,
+          tension: 0.2,
+          fill: dataset.fill ?? false,
+          ...(dataset.dashed ? { borderDash: [6, 4] } : {}),
+        };
+      }),
     },
     options: {
       animation: false,
@@ -40,7 +66,7 @@ function lineChart(title: string, xTitle: string, yTitle: string, datasets: { la
       maintainAspectRatio: false,
       parsing: false,
       normalized: true,
-      plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
+      plugins: titles(title, subtitle),
       scales: {
         x: { type: 'linear', title: { display: true, text: xTitle } },
         y: { type: 'linear', beginAtZero: true, title: { display: true, text: yTitle } },
@@ -56,24 +82,34 @@ function slug(text: string): string {
 /** Charts of one run: latency percentiles, throughput, errors, server CPU per tier, USL. */
 export function runCharts(result: RunResult, prefix = ''): ChartSpec[] {
   const specs: ChartSpec[] = [];
+  const subtitle = runSubtitle([result]);
   const withLatency = result.intervals.filter((interval) => interval.latencyMs);
   specs.push({
     id: `${prefix}latency`,
     title: 'Latency percentiles over time',
     config: lineChart(
       'Latency percentiles per interval',
+      subtitle,
       'seconds since start',
       'milliseconds',
       (['p50', 'p95', 'p99'] as const).map((key) => ({ label: key, data: withLatency.map((interval) => ({ x: interval.t, y: interval.latencyMs?.[key] ?? 0 })) })),
     ),
   });
   const planned = result.intervals.filter((interval) => interval.plannedRps !== undefined);
+  // The last interval, when the end of the run cut it short, is drawn apart (dashed, lighter,
+  // labelled) from the previous point: its rate covers a fraction of an interval, not a drop.
+  const usualS = usualIntervalS(result.intervals);
+  const last = result.intervals.at(-1);
+  const tail = last && result.intervals.length > 1 && isPartialInterval(last, usualS) ? last : undefined;
+  const full = tail ? result.intervals.slice(0, -1) : result.intervals;
+  const achieved = (interval: (typeof result.intervals)[number]) => ({ x: interval.t, y: interval.achievedRps });
   specs.push({
     id: `${prefix}throughput`,
     title: 'Achieved vs planned throughput',
-    config: lineChart('Throughput: achieved vs planned', 'seconds since start', 'requests per second', [
-      { label: 'achieved', data: result.intervals.map((interval) => ({ x: interval.t, y: interval.achievedRps })), fill: true },
+    config: lineChart('Throughput: achieved vs planned', subtitle, 'seconds since start', 'requests per second', [
+      { label: 'achieved', data: full.map(achieved), fill: true },
       ...(planned.length > 0 ? [{ label: 'planned', data: planned.map((interval) => ({ x: interval.t, y: interval.plannedRps ?? 0 })), dashed: true }] : []),
+      ...(tail ? [{ label: `last interval: partial (${Number(tail.durationS.toFixed(2))} s of ${Number(usualS.toFixed(2))} s)`, data: [achieved(full.at(-1) ?? tail), achieved(tail)], dashed: true, colourOf: 0, points: true }] : []),
     ]),
   });
   specs.push({
@@ -101,7 +137,7 @@ export function runCharts(result: RunResult, prefix = ''): ChartSpec[] {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
-        plugins: { title: { display: true, text: `Errors per interval (total ${result.totals.errors})` }, legend: { position: 'bottom' } },
+        plugins: titles(`Errors per interval (total ${result.totals.errors})`, subtitle),
         scales: {
           x: { title: { display: true, text: 'seconds since start' } },
           y: { beginAtZero: true, suggestedMax: 1, ticks: { precision: 0 }, title: { display: true, text: 'errors' } },
@@ -117,6 +153,7 @@ export function runCharts(result: RunResult, prefix = ''): ChartSpec[] {
       title: 'Server CPU per tier',
       config: lineChart(
         'Server CPU per tier (cores busy, instances summed)',
+        subtitle,
         'seconds since start',
         'cores',
         tiers.map((tier) => ({ label: tier.tier, data: tier.points.map(([x, y]) => ({ x, y })) })),
@@ -146,7 +183,7 @@ export function runCharts(result: RunResult, prefix = ''): ChartSpec[] {
           animation: false,
           responsive: true,
           maintainAspectRatio: false,
-          plugins: { title: { display: true, text: `Throughput vs concurrency${usl.nStar === null ? '' : ` (peak at N* ≈ ${usl.nStar.toFixed(1)})`}` }, legend: { position: 'bottom' } },
+          plugins: titles(`Throughput vs concurrency${usl.nStar === null ? '' : ` (peak at N* ≈ ${usl.nStar.toFixed(1)})`}`, subtitle),
           scales: {
             x: { type: 'linear', title: { display: true, text: 'concurrent users N' } },
             y: { beginAtZero: true, title: { display: true, text: 'throughput X(N), req/s' } },
@@ -177,7 +214,7 @@ export function enginesChart(results: readonly RunResult[]): ChartSpec {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
-        plugins: { title: { display: true, text: 'Runs side by side: latency percentiles and throughput' }, legend: { position: 'bottom' } },
+        plugins: titles('Runs side by side: latency percentiles and throughput', runSubtitle(results)),
         scales: {
           y: { beginAtZero: true, title: { display: true, text: 'milliseconds' } },
           rps: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'req/s' } },

@@ -1,3 +1,6 @@
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../../src/cli/main.js';
 import type { ProcessContext } from '../../../src/core/context.js';
@@ -31,4 +34,14 @@ export async function runCapacity(argv: string[], options: CliOptions): Promise<
   };
   const code = await main(argv, ctx);
   return { code, stdout, stderr };
+}
+
+/** A fresh folder holding `results/<name>/result.json` for each named fixture of test/fixtures/results. */
+export async function workDirWithFixtures(prefix: string, names: readonly string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  for (const name of names) {
+    await mkdir(join(dir, 'results', name), { recursive: true });
+    await copyFile(fileURLToPath(new URL(`../../fixtures/results/${name}/result.json`, import.meta.url)), join(dir, 'results', name, 'result.json'));
+  }
+  return dir;
 }
