@@ -34,3 +34,10 @@ export function overridesFrom(options: CommandOptions): ScenarioOverrides {
     set: (options.set as string[] | undefined) ?? [],
   };
 }
+
+/** `run` only: the engine's own notes (adaptations, how it measured) in the summary and the live view. */
+export const VERBOSE_HELP = "also print the engine's notes: what it adapted to fit the plan and how it measured";
+
+export function addVerboseOption(command: Command): void {
+  command.option('-v, --verbose', VERBOSE_HELP);
+}

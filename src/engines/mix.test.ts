@@ -75,7 +75,7 @@ describe('planned load (the one definition every engine reports)', () => {
   it('is what the engines report as planned, however long their run really took (was 17.5, 17.7 and 17.1)', () => {
     for (const runS of [8, 8.1, 8.6]) expect(new RunAggregator(smoke, endpointShapesOf(smoke)).finish(runS).totals.plannedRps).toBe(17.5);
     const report = { aggregate: { counters: {}, firstMetricAt: 0, lastMetricAt: 8_400 }, intermediate: [] };
-    expect(normalizeArtilleryReport(report, smoke, []).totals.plannedRps).toBe(17.5);
+    expect(normalizeArtilleryReport(report, smoke).totals.plannedRps).toBe(17.5);
   });
 });
 

@@ -32,7 +32,7 @@ describe('RunAggregator', () => {
     aggregator.recordSetup({ name: 'login', status: 200, latencyMs: 50, ok: true });
     aggregator.recordActiveUsers(1.2, 4);
     aggregator.recordDropped(2);
-    const { intervals, totals, endpoints } = aggregator.finish(3);
+    const { intervals, totals, endpoints, setup } = aggregator.finish(3);
 
     expect(intervals.map((interval) => interval.requests)).toEqual([10, 10, 2]);
     expect(intervals.map((interval) => interval.plannedRps)).toEqual([10, 10, 10]);
@@ -41,16 +41,18 @@ describe('RunAggregator', () => {
     expect(intervals[1]?.activeUsers).toBe(4);
     expect(intervals[2]).toMatchObject({ errors: 2, errorsByKind: { http_5xx: 1, timeout: 1 }, statusCounts: { '503': 1 } });
 
-    // 22 in the run + 1 login before it; the rate counts the run only.
-    expect(totals).toMatchObject({ requests: 23, errors: 2, achievedRps: 7.333, plannedRps: 10, droppedIterations: 2, maxActiveUsers: 4 });
-    expect(totals.statusCounts).toEqual({ '200': 21, '503': 1 });
+    // 22 in the run; the login before it is setup, reported apart.
+    expect(totals).toMatchObject({ requests: 22, errors: 2, achievedRps: 7.333, plannedRps: 10, droppedIterations: 2, maxActiveUsers: 4 });
+    expect(setup).toMatchObject({ requests: 1, errors: 0, latencyMs: { p95: expect.closeTo(50, 0) as number } });
+    expect(intervals.map((interval) => interval.partial)).toEqual(['start', undefined, undefined]);
+    expect(totals.statusCounts).toEqual({ '200': 20, '503': 1 });
     // Merged, not averaged: half the 22 latencies are 100 ms, so the p95 is 100 ms.
     expect(totals.latencyMs?.p95).toBeCloseTo(100, 0);
 
     expect(endpoints.map((endpoint) => [endpoint.name, endpoint.requests, endpoint.errors])).toEqual([
       ['a', 11, 1],
       ['b', 11, 1],
-      ['login', 1, 0],
+      ['login', 0, 0],
     ]);
     expect(aggregator.tick(1)).toMatchObject({ t: 2, requests: 10, achievedRps: 10, plannedRps: 10 });
   });
@@ -70,6 +72,17 @@ describe('judgeGenerator', () => {
   it('passes a generator with spare CPU that kept the rate', () => {
     const load = judgeGenerator({ samples: samples([20, 30, 25]), coreLimit: 1, model: 'open', plannedRps: 100, achievedRps: 99 });
     expect(load).toEqual({ cpuPercentMean: 25, cpuPercentMax: 30, rssBytesMax: 1002, achievedToPlannedRatio: 0.99, saturated: false, reasons: [] });
+  });
+
+  it('judges the rate over the full intervals, not the start-up or the tail past the plan (was "93.4 % of planned" at 20 req/s)', () => {
+    const interval = (t: number, requests: number, partial?: 'start' | 'end') => ({ t, durationS: 1, plannedRps: 20, achievedRps: requests, requests, errors: 0, errorsByKind: {}, statusCounts: {}, ...(partial ? { partial } : {}) });
+    const intervals = [interval(0, 12, 'start'), ...[1, 2, 3, 4, 5, 6, 7].map((t) => interval(t, 20)), interval(8, 3, 'end')];
+    // Over the whole 8.6 s the same requests read as 153 / 8.6 = 17.8 req/s of 20: 89 %.
+    const load = judgeGenerator({ samples: samples([5, 5]), coreLimit: 1, model: 'open', plannedRps: 20, achievedRps: 17.8, intervals });
+    expect(load).toMatchObject({ saturated: false, achievedToPlannedRatio: 1 });
+    const short = judgeGenerator({ samples: samples([5, 5]), coreLimit: 1, model: 'open', plannedRps: 20, achievedRps: 20, intervals: intervals.map((entry) => (entry.partial ? entry : { ...entry, requests: 15 })) });
+    expect(short.saturated).toBe(true);
+    expect(short.achievedToPlannedRatio).toBe(0.75);
   });
 
   it('flags a single-threaded generator pinned near one core', () => {

@@ -1,5 +1,6 @@
 import type { Plan } from '../scenarios/types.js';
-import type { EndpointFigures, GeneratorLoad, Interval, Totals } from '../results/schema.js';
+import type { EndpointFigures, GeneratorLoad, Interval, SetupFigures, Totals } from '../results/schema.js';
+import { markPartialIntervals } from '../results/intervals.js';
 import type { EngineTick } from './types.js';
 import { createLatencyHistogram, mergeHistogram, recordLatencyMs, summarizeHistogram, type LatencyHistogram } from './histogram.js';
 import { plannedRps, plannedRpsBetween } from './mix.js';
@@ -61,6 +62,19 @@ export interface AggregateResult {
   intervals: Interval[];
   endpoints: EndpointFigures[];
   totals: Totals;
+  setup: SetupFigures;
+}
+
+/** Setup traffic (the sign-in before the load) as reported apart from the measured load. */
+export function setupFiguresOf(requests: readonly Omit<RequestSample, 't'>[]): SetupFigures {
+  const bucket = newBucket();
+  for (const request of requests) addSample(bucket, { ...request, t: 0 });
+  return setupFiguresOfBucket(bucket);
+}
+
+function setupFiguresOfBucket(bucket: Bucket): SetupFigures {
+  const summary = summarizeHistogram(bucket.histogram);
+  return { requests: bucket.requests, errors: bucket.errors, ...(summary ? { latencyMs: summary } : {}), statusCounts: bucket.statusCounts };
 }
 
 export class RunAggregator {
@@ -68,7 +82,6 @@ export class RunAggregator {
   private readonly endpointBuckets = new Map<string, Bucket>();
   private dropped = 0;
   private maxUsers = 0;
-  private setupRequests = 0;
   private readonly setupBucket = newBucket();
 
   constructor(
@@ -97,16 +110,14 @@ export class RunAggregator {
     addSample(this.endpointBucket(sample.name), sample);
   }
 
-  /** A request made before the run proper (a login for the token pool): in totals and per
-   * endpoint, not in the interval series. */
+  /** A request made before the measured load (a login for the token pool): reported apart, in
+   * no total, interval or endpoint, so every engine's figures are those of the load alone. */
   recordSetup(sample: Omit<RequestSample, 't'>): void {
-    this.setupRequests += 1;
     addSample(this.setupBucket, { ...sample, t: 0 });
-    addSample(this.endpointBucket(sample.name), { ...sample, t: 0 });
   }
 
   get setupRequestCount(): number {
-    return this.setupRequests;
+    return this.setupBucket.requests;
   }
 
   recordActiveUsers(t: number, users: number): void {
@@ -176,20 +187,12 @@ export class RunAggregator {
         statusCounts: bucket.statusCounts,
       });
     });
-    const runRequests = requests;
-    // Setup requests (token pool logins) count in totals so they match the server's counters.
-    requests += this.setupBucket.requests;
-    errors += this.setupBucket.errors;
-    mergeHistogram(all, this.setupBucket.histogram);
-    for (const [kind, count] of Object.entries(this.setupBucket.errorsByKind)) increment(totalsErrorsByKind, kind, count);
-    for (const [status, count] of Object.entries(this.setupBucket.statusCounts)) increment(totalsStatus, status, count);
-
     const planned = plannedRps(this.plan);
     const totals: Totals = {
       requests,
       errors,
       errorRate: requests > 0 ? errors / requests : 0,
-      achievedRps: duration > 0 ? round(runRequests / duration) : 0,
+      achievedRps: duration > 0 ? round(requests / duration) : 0,
       ...(planned === undefined ? {} : { plannedRps: round(planned) }),
       ...(all.totalCount > 0 ? { latencyMs: summarizeHistogram(all) } : {}),
       ...(this.plan.model === 'open' ? { droppedIterations: this.dropped } : {}),
@@ -198,7 +201,7 @@ export class RunAggregator {
       statusCounts: totalsStatus,
     };
     const endpoints = endpointFigures(this.endpointShapes, this.endpointBuckets);
-    return { intervals, endpoints, totals };
+    return { intervals: markPartialIntervals(intervals, this.plan.totalDurationS), endpoints, totals, setup: setupFiguresOfBucket(this.setupBucket) };
   }
 }
 
@@ -255,6 +258,10 @@ export interface SaturationInput {
   plannedRps?: number;
   /** Requests sent during the run proper, divided by how long it really took. */
   achievedRps: number;
+  /** The run's intervals, `partial` marked (markPartialIntervals): when some are full, the
+   * achieved/planned ratio is taken over those alone, so neither the start-up nor the tail past
+   * the plan's end reads as a shortfall. */
+  intervals?: readonly Interval[];
   droppedIterations?: number;
   /** Iterations the plan asked for (to weigh dropped iterations). */
   plannedIterations?: number;
@@ -265,6 +272,13 @@ const BUSY_SHARE = 0.9;
 /** Saturated when busy in at least this share of the sampled seconds. */
 const BUSY_TIME_SHARE = 0.25;
 const MIN_ACHIEVED_RATIO = 0.95;
+
+/** Requests over planned requests in the full intervals; undefined when there is none with a plan. */
+function achievedToPlanned(intervals: readonly Interval[]): number | undefined {
+  const full = intervals.filter((interval) => interval.partial === undefined && interval.plannedRps !== undefined && interval.plannedRps > 0);
+  const planned = full.reduce((sum, interval) => sum + (interval.plannedRps ?? 0) * interval.durationS, 0);
+  return planned > 0 ? full.reduce((sum, interval) => sum + interval.requests, 0) / planned : undefined;
+}
 
 /** Whether the load generator, rather than the system under test, set the pace. */
 export function judgeGenerator(input: SaturationInput): GeneratorLoad {
@@ -281,7 +295,7 @@ export function judgeGenerator(input: SaturationInput): GeneratorLoad {
   }
   let ratio: number | undefined;
   if (input.model === 'open' && input.plannedRps !== undefined && input.plannedRps > 0) {
-    ratio = round(input.achievedRps / input.plannedRps, 4);
+    ratio = round(achievedToPlanned(input.intervals ?? []) ?? input.achievedRps / input.plannedRps, 4);
     if (ratio < MIN_ACHIEVED_RATIO) {
       // Short of the rate with CPU to spare: the target's response time against the engine's
       // connection or virtual-user cap, or a machine shared with the target, set the pace.

@@ -6,7 +6,8 @@ import { isExpectedStatus, loginEmail, networkErrorKind, httpErrorKind } from '.
 /**
  * A pool of access tokens for engines that cannot log each virtual user in by themselves
  * (autocannon, Artillery): the adapter signs in a few seeded users before the run, and the
- * requests rotate over their tokens. The logins are real requests: they count in the totals.
+ * requests rotate over their tokens. The logins are real requests, reported as the run's setup
+ * traffic apart from the measured load; one that fails stops the run before the load.
  */
 
 export interface SetupRequest {
@@ -20,6 +21,26 @@ export interface SetupRequest {
 export interface TokenPool {
   tokens: string[];
   requests: SetupRequest[];
+}
+
+/** The first ~200 characters of a response's first non-blank line: what the target said. */
+export function sampleLine(body: string): string {
+  const line = body.split(/\r?\n/).find((text) => text.trim().length > 0) ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+/**
+ * A sign-in that failed stops the run before the load (exit 4): every request that needs a token
+ * would otherwise fail or run unauthenticated, and the figures would not be of the planned load.
+ * Shared by the token pool and k6's setup() (see the k6 adapter).
+ */
+export function signInFailed(endpoint: string, status: number, sample: string, failures = 1, attempts = 1): Error {
+  const answered = status > 0 ? `answered ${status}` : 'got no response';
+  const count = attempts > 1 ? ` (${failures} of ${attempts} sign-ins failed)` : '';
+  return unhealthy(
+    `sign-in failed before the load: POST ${endpoint} ${answered}${count}: ${sample.length > 0 ? JSON.stringify(sample) : '(empty response)'}`,
+    'check that the target is the reference app and is seeded (capacity up seeds it), and the scenario\'s data.users and data.password',
+  );
 }
 
 /** Reads the access token out of a login response, whatever the field is called. */
@@ -39,6 +60,11 @@ export function tokenPoolSize(plan: Plan): number {
   return Math.max(1, Math.min(plan.maxUsers, high - low + 1, 50));
 }
 
+/** What an engine tells the view before the load: who signs in, if anyone. */
+export function signInPhase(plan: Plan): string {
+  return plan.requests.some((request) => request.auth) ? `signing in ${tokenPoolSize(plan)} users…` : 'starting the load…';
+}
+
 export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenPool> {
   const needed = plan.requests.some((request) => request.auth);
   if (!needed) return { tokens: [], requests: [] };
@@ -47,7 +73,8 @@ export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenP
   const url = new URL('/auth/login', plan.baseUrl).toString();
   const tokens: string[] = [];
   const requests: SetupRequest[] = [];
-  let lastProblem = '';
+  let failures = 0;
+  let firstProblem: { status: number; sample: string } | undefined;
   // One listener on the run's signal while the pool signs in (removed when it is done), passed on
   // to the logins in flight.
   const abortAll = new Set<() => void>();
@@ -81,12 +108,16 @@ export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenP
       }
       const token = ok ? tokenFromLoginBody(parsed) : undefined;
       if (token) tokens.push(token);
-      else lastProblem = `POST ${url} for ${loginEmail(userId)} answered ${response.status}${ok ? ' without a token' : ''}`;
+      else {
+        failures += 1;
+        firstProblem ??= { status: response.status, sample: ok ? `no access token in ${sampleLine(text)}` : sampleLine(text) };
+      }
     } catch (error) {
       if (signal.aborted) return;
       const message = error instanceof Error ? `${error.name} ${error.message} ${String((error.cause as { code?: string } | undefined)?.code ?? '')}` : String(error);
       requests.push({ name: 'login', status: 0, ok: false, errorKind: networkErrorKind(message) });
-      lastProblem = `POST ${url} failed: ${message.trim()}`;
+      failures += 1;
+      firstProblem ??= { status: 0, sample: message.trim() };
     } finally {
       clearTimeout(timeout);
       abortAll.delete(onRunAbort);
@@ -104,8 +135,6 @@ export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenP
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-  if (tokens.length === 0 && !signal.aborted) {
-    throw unhealthy(`could not sign in any virtual user at ${plan.baseUrl}`, 'check that the target is the reference app and is seeded (capacity up seeds it)', lastProblem ? [lastProblem] : []);
-  }
+  if (firstProblem && !signal.aborted) throw signInFailed(url, firstProblem.status, firstProblem.sample, failures, size);
   return { tokens, requests };
 }

@@ -23,6 +23,8 @@ export interface EngineRunInput {
   outDir: string;
   signal: AbortSignal;
   onTick?: (tick: EngineTick) => void;
+  /** What the engine does before its first interval (signing in, starting its process). */
+  onPhase?: (phase: string) => void;
   /** Prometheus remote-write receiver of the stack, when one is up (k6 writes its series there). */
   prometheusRemoteWriteUrl?: string;
   /** Environment for finding and running engine binaries (PATH, ...); the CLI passes ctx.env.

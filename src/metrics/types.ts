@@ -11,6 +11,9 @@ export interface Collector {
   readonly name: string;
   start(runStart: Date): void | Promise<void>;
   stop(): Promise<ServerSeries[]>;
+  /** The series so far, while the run goes on (for the live view); collectors that only read at
+   * the end (Prometheus, CloudWatch) have none. */
+  snapshot?(): ServerSeries[];
 }
 
 /** Injected clock and timers, so samplers are testable without waiting on wall time. */

@@ -1,7 +1,8 @@
 /** Text and Markdown renderings of a gate report: the effect, its interval, the decision. */
 import { formatP, formatPercent, type GateReport, type MetricVerdict } from './evaluate.js';
 
-const LABELS: Record<MetricVerdict['metric'], string> = { p95: 'p95 latency', p99: 'p99 latency', errorRate: 'error rate', throughput: 'throughput' };
+// The gate compares the median of per-interval percentiles, not the whole-run figure the run summary shows.
+const LABELS: Record<MetricVerdict['metric'], string> = { p95: 'p95 latency (median of per-interval p95)', p99: 'p99 latency (median of per-interval p99)', errorRate: 'error rate', throughput: 'throughput' };
 
 function value(verdict: MetricVerdict, figure: number): string {
   if (verdict.unit === 'fraction') return `${(figure * 100).toFixed(2)} %`;

@@ -11,7 +11,7 @@ import { missingDependency } from '../core/errors.js';
 import type { Reporter } from './types.js';
 import { reportCharts, type ChartSpec } from './charts/specs.js';
 import { escapeHtml, REPORT_STYLE } from '../core/html.js';
-import { count, generatorWarnings, ms, percent, rate, resultLabel, sloObserved, sloThreshold } from './summary.js';
+import { count, generatorWarnings, ms, percent, rate, resultLabel, sloObserved, sloThreshold, WHOLE_RUN } from './summary.js';
 
 export { escapeHtml };
 
@@ -52,7 +52,7 @@ function runSection(result: RunResult, charts: ChartSpec[], heading: boolean): s
     ['achieved', rate(result.totals.achievedRps)],
     ['planned', rate(result.totals.plannedRps)],
     ['p50', ms(latency?.p50)],
-    ['p95', ms(latency?.p95)],
+    [`p95 (${WHOLE_RUN})`, ms(latency?.p95)],
     ['p99', ms(latency?.p99)],
     ['max users', count(result.totals.maxActiveUsers)],
   ];

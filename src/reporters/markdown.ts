@@ -1,7 +1,7 @@
 /** Markdown fit for GitHub's job summary: verdict, totals, SLO table, endpoints, warnings. */
 import type { RunResult } from '../results/schema.js';
 import type { Reporter } from './types.js';
-import { count, generatorWarnings, ms, percent, rate, resultLabel, sloObserved, sloThreshold, sparkline } from './summary.js';
+import { count, generatorWarnings, ms, percent, rate, resultLabel, sloObserved, sloThreshold, sparkline, WHOLE_RUN } from './summary.js';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -14,7 +14,7 @@ export function renderMarkdown(result: RunResult): string {
     '',
     `Run \`${cell(result.id)}\` · ${result.window.startedAt} · ${result.window.durationS.toFixed(0)} s · target ${cell(result.target.baseUrl)} (${result.target.kind}) · ${result.status}`,
     '',
-    '| requests | errors | error rate | achieved | planned | p50 | p95 | p99 |',
+    `| requests | errors | error rate | achieved | planned | p50 | p95 (${WHOLE_RUN}) | p99 |`,
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
     `| ${count(result.totals.requests)} | ${count(result.totals.errors)} | ${percent(result.totals.errorRate)} | ${rate(result.totals.achievedRps)} | ${rate(result.totals.plannedRps)} | ${ms(latency?.p50)} | ${ms(latency?.p95)} | ${ms(latency?.p99)} |`,
   ];

@@ -48,7 +48,7 @@ const SOURCE_PREFERENCE: readonly ServerSeries['source'][] = ['proc', 'prometheu
  * measured by several sources (the /proc sampler and Prometheus) counts once, from the first
  * source in SOURCE_PREFERENCE, so the same CPU is not added twice.
  */
-export function cpuByTier(result: RunResult): { tier: string; points: [number, number][] }[] {
+export function cpuByTier(result: Pick<RunResult, 'server'>): { tier: string; points: [number, number][] }[] {
   const cpuSeries = result.server.filter(isCpuSeries);
   const chosenSource = new Map<string, ServerSeries['source']>();
   for (const series of cpuSeries) {
@@ -66,6 +66,22 @@ export function cpuByTier(result: RunResult): { tier: string; points: [number, n
     tiers.set(series.tier, byTime);
   }
   return [...tiers.entries()].map(([tier, byTime]) => ({ tier, points: [...byTime.entries()].sort((a, b) => a[0] - b[0]) }));
+}
+
+/** The label of the headline percentiles: over every request of the measured load, unlike the
+ * gate's statistic (the median of the per-interval p95s, see src/regression/format.ts). */
+export const WHOLE_RUN = 'whole run';
+
+/** The server tier that used the most CPU (mean cores over the run; the generator is not a tier of the system). */
+export function busiestTier(server: readonly ServerSeries[]): { tier: string; meanCores: number; maxCores: number } | undefined {
+  let best: { tier: string; meanCores: number; maxCores: number } | undefined;
+  for (const { tier, points } of cpuByTier({ server: [...server] })) {
+    if (tier === 'generator' || points.length === 0) continue;
+    const values = points.map(([, value]) => value);
+    const meanCores = values.reduce((sum, value) => sum + value, 0) / values.length;
+    if (!best || meanCores > best.meanCores) best = { tier, meanCores, maxCores: Math.max(...values) };
+  }
+  return best;
 }
 
 /** Unicode block sparkline of a series (for Markdown and the terminal). */

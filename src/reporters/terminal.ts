@@ -1,7 +1,7 @@
 /** A terminal summary: verdict, totals, SLOs, endpoints, warnings, a p95 sparkline. */
 import type { RunResult } from '../results/schema.js';
 import type { Reporter } from './types.js';
-import { count, generatorWarnings, ms, percent, rate, sloObserved, sloThreshold, sparkline } from './summary.js';
+import { count, generatorWarnings, ms, percent, rate, sloObserved, sloThreshold, sparkline, WHOLE_RUN } from './summary.js';
 
 const paint = (enabled: boolean, code: number, text: string) => (enabled ? `\u001b[${code}m${text}\u001b[0m` : text);
 
@@ -35,7 +35,7 @@ export function renderTerminal(result: RunResult, colourOn: boolean): string {
   const latency = result.totals.latencyMs;
   lines.push(
     ...columns([
-      ['requests', 'errors', 'error rate', 'achieved', 'planned', 'p50', 'p95', 'p99', 'max'],
+      ['requests', 'errors', 'error rate', 'achieved', 'planned', 'p50', `p95 (${WHOLE_RUN})`, 'p99', 'max'],
       [
         count(result.totals.requests),
         count(result.totals.errors),

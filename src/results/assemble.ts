@@ -40,6 +40,7 @@ export function assembleRunResult(output: EngineRunOutput, context: RunContext):
     totals: output.totals,
     intervals: output.intervals,
     endpoints: output.endpoints,
+    ...(output.setup && output.setup.requests > 0 ? { setup: output.setup } : {}),
     generator: output.generator,
     slos,
     verdict: verdictOf(slos),

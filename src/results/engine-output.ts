@@ -2,7 +2,7 @@
  * The engine-output contract: what every engine adapter hands back, already normalized. It lives
  * with the results because assembling a RunResult from it is the results' job; engines implement it.
  */
-import type { EndpointFigures, EngineInfo, GeneratorLoad, Interval, Totals } from './schema.js';
+import type { EndpointFigures, EngineInfo, GeneratorLoad, Interval, SetupFigures, Totals } from './schema.js';
 
 /** What an engine returns, already normalized; `capacity run` adds scenario, target, SLOs, server series. */
 export interface EngineRunOutput {
@@ -17,7 +17,7 @@ export interface EngineRunOutput {
   rawFiles: string[];
   /** True when the run was cut short (signal); figures cover what ran. */
   interrupted: boolean;
-  /** Requests made before the run proper (token-pool logins of autocannon and Artillery):
-   * counted in totals and per endpoint, not in the intervals. */
-  setupRequests?: number;
+  /** Requests made before the measured load (the sign-in pool of every engine): reported here,
+   * never in totals, intervals or endpoints. */
+  setup?: SetupFigures;
 }

@@ -15,3 +15,25 @@ export function usualIntervalS(intervals: readonly { durationS: number }[]): num
 export function isPartialInterval(interval: { durationS: number }, usualS: number): boolean {
   return interval.durationS < usualS * 0.95;
 }
+
+/**
+ * Which intervals the rate verdicts leave out: the first (start-up: the engine opens its
+ * connections and the ramp's first second), and the tail (cut short, or running past the planned
+ * end). Only intervals of full length inside the planned duration say whether the plan's rate was
+ * delivered.
+ */
+export function partialKind(index: number, interval: { t: number; durationS: number }, usualS: number, plannedDurationS: number): 'start' | 'end' | undefined {
+  if (index === 0) return 'start';
+  if (isPartialInterval(interval, usualS) || interval.t + interval.durationS > plannedDurationS + usualS * 0.05) return 'end';
+  return undefined;
+}
+
+/** The intervals with `partial` set by partialKind. */
+export function markPartialIntervals<T extends { t: number; durationS: number; partial?: 'start' | 'end' }>(intervals: readonly T[], plannedDurationS: number): T[] {
+  const usualS = usualIntervalS(intervals);
+  return intervals.map((interval, index) => {
+    const kind = partialKind(index, interval, usualS, plannedDurationS);
+    const { partial: _previous, ...rest } = interval;
+    return (kind === undefined ? rest : { ...rest, partial: kind }) as T;
+  });
+}

@@ -32,6 +32,9 @@ export const Interval = z.object({
   /** Absent when the interval had no completed request. */
   latencyMs: LatencySummary.optional(),
   activeUsers: nonNegative.optional(),
+  /** Start-up (the first interval, while the engine opens its connections) or tail (cut short by, or
+   * running past, the end of the plan): figures are real, but the rate verdicts leave it out. */
+  partial: z.enum(['start', 'end']).optional(),
   /** e.g. { "http_5xx": 3, "timeout": 1, "econnrefused": 2 } */
   errorsByKind: z.record(z.string(), z.number().int().nonnegative()).default({}),
   /** HTTP status code (as a string) -> count. */
@@ -63,6 +66,14 @@ export const Totals = z.object({
   statusCounts: z.record(z.string(), z.number().int().nonnegative()).default({}),
 });
 
+/** Traffic before the measured load (the sign-in of the token pool): never in totals, intervals or endpoints. */
+export const SetupFigures = z.object({
+  requests: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  latencyMs: LatencySummary.optional(),
+  statusCounts: z.record(z.string(), z.number().int().nonnegative()).default({}),
+});
+
 export const EngineInfo = z.object({
   name: z.enum(['k6', 'autocannon', 'artillery']),
   version: z.string(),
@@ -76,7 +87,7 @@ export const GeneratorLoad = z.object({
   cpuPercentMean: nonNegative,
   cpuPercentMax: nonNegative,
   rssBytesMax: nonNegative,
-  /** achieved / planned request rate over the whole run (open model), when planned is known. */
+  /** achieved / planned request rate over the full intervals of the planned duration (open model), when planned is known. */
   achievedToPlannedRatio: nonNegative.optional(),
   saturated: z.boolean(),
   reasons: z.array(z.string()).default([]),
@@ -183,6 +194,7 @@ export const RunResult = z.object({
   totals: Totals,
   intervals: z.array(Interval),
   endpoints: z.array(EndpointFigures).default([]),
+  setup: SetupFigures.optional(),
   generator: GeneratorLoad.optional(),
   slos: z.array(SloVerdict).default([]),
   verdict: z.enum(['pass', 'fail']),
@@ -198,6 +210,7 @@ export type Interval = z.infer<typeof Interval>;
 export type EndpointFigures = z.infer<typeof EndpointFigures>;
 export type Totals = z.infer<typeof Totals>;
 export type EngineInfo = z.infer<typeof EngineInfo>;
+export type SetupFigures = z.infer<typeof SetupFigures>;
 export type GeneratorLoad = z.infer<typeof GeneratorLoad>;
 export type SloVerdict = z.infer<typeof SloVerdict>;
 export type ServerSeries = z.infer<typeof ServerSeries>;

@@ -16,12 +16,25 @@ export interface RunStartInfo {
   count: number;
 }
 
+/** One server-side CPU reading taken while the run goes on: cores busy of one instance at second t. */
+export interface ServerCpuSample {
+  t: number;
+  tier: string;
+  instance?: string;
+  cpuCores: number;
+}
+
 export interface RunObserver {
   onStart(plan: Plan, info: RunStartInfo): void;
   onTick(tick: EngineTick): void;
   onEnd(result: RunResult): void;
   /** Progress outside the engine: stack, preflight, failover actions. */
   onMessage?(message: string): void;
+  /** What the run is doing while no interval has been measured yet ("starting the stack",
+   * "signing in 50 users…"); a view shows it in place of empty figures. */
+  onPhase?(phase: string): void;
+  /** Server CPU read from the collectors during the run. */
+  onServerSample?(sample: ServerCpuSample): void;
 }
 
 function fixed(value: number | undefined, digits = 1): string {
@@ -59,6 +72,9 @@ export function plainObserver(write: (line: string) => void, options: { quiet: b
     },
     onMessage(message) {
       if (!options.quiet) write(message);
+    },
+    onPhase(phase) {
+      if (!options.quiet) write(phase);
     },
   };
 }

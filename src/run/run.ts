@@ -2,7 +2,7 @@ import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { badInput, CapacityError, ExitCode, interrupted, missingDependency } from '../core/errors.js';
 import { signalName, type ProcessContext } from '../core/context.js';
-import type { Engine, EngineRunOutput } from '../engines/types.js';
+import type { Engine, EngineRunOutput, EngineTick } from '../engines/types.js';
 import { checkGeneratorMemory } from '../engines/memory.js';
 import { assembleRunResult } from '../results/assemble.js';
 import { analyzeFailover } from '../results/failover.js';
@@ -211,6 +211,38 @@ async function startCollectors(
   }
 }
 
+/** The latest server CPU reading of each instance, for the live view (collectors that can tell). */
+function reportServerCpu(collectors: readonly Collector[], observer: RunObserver): void {
+  if (!observer.onServerSample) return;
+  for (const collector of collectors) {
+    for (const series of collector.snapshot?.() ?? []) {
+      const last = series.points[series.points.length - 1];
+      if (last) observer.onServerSample({ t: last[0], tier: series.tier, instance: series.instance, cpuCores: last[1] });
+    }
+  }
+}
+
+/**
+ * Engines tick per complete interval, so the last one (or, for Artillery, a whole 10 s period)
+ * is heard late or never: a complete run ends with one tick at the plan's end, carrying the last
+ * interval's figures, so a view ends at 100 % and the full duration.
+ */
+function tickAtPlanEnd(plan: Plan, output: EngineRunOutput, lastTick: EngineTick | undefined, ticked: { requests: number; errors: number }): EngineTick | undefined {
+  if (output.interrupted || (lastTick && lastTick.t >= plan.totalDurationS)) return undefined;
+  const last = output.intervals[output.intervals.length - 1];
+  if (!last) return undefined;
+  return {
+    t: plan.totalDurationS,
+    ...(last.plannedRps === undefined ? {} : { plannedRps: last.plannedRps }),
+    achievedRps: last.achievedRps,
+    // Only what earlier ticks did not count, so a view's running totals stay right.
+    requests: Math.max(0, output.totals.requests - ticked.requests),
+    errors: Math.max(0, output.totals.errors - ticked.errors),
+    ...(last.latencyMs ? { latencyMs: { p50: last.latencyMs.p50, p95: last.latencyMs.p95, p99: last.latencyMs.p99 } } : {}),
+    ...(last.activeUsers === undefined ? {} : { activeUsers: last.activeUsers }),
+  };
+}
+
 interface EngineRunContext {
   plan: Plan;
   prepared: PreparedRun;
@@ -249,6 +281,8 @@ async function runOneEngine(
   };
 
   let output: EngineRunOutput;
+  let lastTick: EngineTick | undefined;
+  const ticked = { requests: 0, errors: 0 };
   try {
     output = await choice.engine.run({
       plan,
@@ -258,8 +292,13 @@ async function runOneEngine(
       projectRoot: deps.projectRoot,
       onTick: (tick) => {
         scheduleAt(tick.t);
+        lastTick = tick;
+        ticked.requests += tick.requests;
+        ticked.errors += tick.errors;
         deps.observer.onTick(tick);
+        reportServerCpu(collectors, deps.observer);
       },
+      onPhase: (phase) => deps.observer.onPhase?.(phase),
       ...(context.stack?.prometheusUrl ? { prometheusRemoteWriteUrl: `${context.stack.prometheusUrl}/api/v1/write` } : {}),
     });
   } catch (error) {
@@ -269,6 +308,8 @@ async function runOneEngine(
     throw error;
   }
   await failover?.finish();
+  const finalTick = tickAtPlanEnd(plan, output, lastTick, ticked);
+  if (finalTick) deps.observer.onTick(finalTick);
   // Collectors count from runStart, the engine's intervals from its own start: one timeline.
   const server = shiftSeries(await stopCollectors(collectors, notes), (runStart.getTime() - output.startedAt.getTime()) / 1000);
 
@@ -350,6 +391,7 @@ export async function executeRun(options: RunOptions, deps: RunDependencies): Pr
     baseUrl = prepared.target.url;
   } else {
     deps.observer.onMessage?.(`stack: using the ${prepared.target.kind} stack in ${options.stateDir}`);
+    deps.observer.onPhase?.('starting the stack…');
     const ensured = await deps.stack.ensureStack({
       stateDir: options.stateDir,
       projectRoot: deps.projectRoot,
@@ -367,6 +409,7 @@ export async function executeRun(options: RunOptions, deps: RunDependencies): Pr
 
   const outcome: RunOutcome = { plan: planFromScenario(prepared.effective, baseUrl), results: [], ...(skipped.length > 0 ? { skippedEngines: skipped } : {}) };
   try {
+    deps.observer.onPhase?.(`checking ${baseUrl} answers…`);
     deps.observer.onMessage?.(`preflight: ${await deps.preflight(baseUrl, deps.signal)}`);
     for (const [index, choice] of engines.entries()) {
       if (deps.signal.aborted) break;

@@ -1,4 +1,5 @@
 import type { RunResult } from '../results/schema.js';
+import { busiestTier, WHOLE_RUN } from '../reporters/summary.js';
 
 /** Text summaries of finished runs, pure: one result, or several engines side by side. */
 
@@ -25,7 +26,8 @@ function observedText(metric: string, value: number | null): string {
   return `${number(value)} ms`;
 }
 
-export function formatRunSummary(result: RunResult, where: string): string {
+/** @param options.verbose adds the engine's own notes (adaptations, how it measured). */
+export function formatRunSummary(result: RunResult, where: string, options: { verbose?: boolean } = {}): string {
   const { totals } = result;
   const lines: string[] = [];
   const status = result.status === 'partial' ? `PARTIAL (${result.partialReason ?? 'cut short'})` : 'complete';
@@ -33,10 +35,17 @@ export function formatRunSummary(result: RunResult, where: string): string {
   lines.push(`  duration     ${number(result.window.durationS)} s`);
   lines.push(`  requests     ${totals.requests.toLocaleString('en-US')}  (${number(totals.achievedRps)} req/s achieved${totals.plannedRps === undefined ? '' : ` of ${number(totals.plannedRps)} planned`})`);
   const latency = totals.latencyMs;
-  lines.push(`  latency      ${latency ? `p50 ${number(latency.p50)} ms  p95 ${number(latency.p95)} ms  p99 ${number(latency.p99)} ms` : 'no request completed'}`);
+  lines.push(`  latency      ${latency ? `p50 ${number(latency.p50)} ms  p95 ${number(latency.p95)} ms  p99 ${number(latency.p99)} ms (${WHOLE_RUN})` : 'no request completed'}`);
   const kinds = Object.entries(totals.errorsByKind).map(([kind, count]) => `${kind} ${count}`).join(', ');
   lines.push(`  errors       ${totals.errors.toLocaleString('en-US')}  (${percent(totals.errorRate)})${kinds ? `  ${kinds}` : ''}`);
   if (totals.maxActiveUsers !== undefined) lines.push(`  users        up to ${number(totals.maxActiveUsers, 0)}`);
+  if (result.setup) {
+    const setup = result.setup;
+    const errors = setup.errors > 0 ? `, ${setup.errors} failed` : '';
+    lines.push(`  setup        ${setup.requests} sign-in requests before the load${errors}${setup.latencyMs ? `, p95 ${number(setup.latencyMs.p95)} ms` : ''} (not in the figures above)`);
+  }
+  const busiest = busiestTier(result.server);
+  if (busiest) lines.push(`  busiest tier ${busiest.tier}: ${number(busiest.meanCores, 2)} cores mean, ${number(busiest.maxCores, 2)} max`);
   if (result.generator) {
     const generator = result.generator;
     const verdict = generator.saturated ? `SATURATED: ${generator.reasons.join('; ')}` : 'kept up';
@@ -55,7 +64,8 @@ export function formatRunSummary(result: RunResult, where: string): string {
     const rows = result.slos.map((slo) => [`    ${slo.pass ? 'pass' : 'FAIL'}  ${slo.name}`, observedText(slo.metric, slo.observed)]);
     lines.push(...table(rows));
   }
-  for (const note of result.engine.notes) lines.push(`  note: ${note}`);
+  if (options.verbose) for (const note of result.engine.notes) lines.push(`  note: ${note}`);
+  else if (result.engine.notes.length > 0) lines.push(`  notes        ${result.engine.notes.length} engine notes (--verbose shows them)`);
   lines.push(`  verdict      ${result.verdict === 'pass' ? 'pass: every SLO holds' : 'FAIL: an SLO does not hold'}`);
   lines.push(`  result       ${where}`);
   return lines.join('\n') + '\n';
@@ -71,7 +81,7 @@ export function formatSideBySide(results: readonly RunResult[]): string {
     row('requests', (result) => result.totals.requests.toLocaleString('en-US')),
     row('achieved req/s', (result) => number(result.totals.achievedRps)),
     row('p50 ms', (result) => number(result.totals.latencyMs?.p50)),
-    row('p95 ms', (result) => number(result.totals.latencyMs?.p95)),
+    row(`p95 ms (${WHOLE_RUN})`, (result) => number(result.totals.latencyMs?.p95)),
     row('p99 ms', (result) => number(result.totals.latencyMs?.p99)),
     row('error rate', (result) => percent(result.totals.errorRate)),
     row('generator cpu max %', (result) => number(result.generator?.cpuPercentMax, 0)),

@@ -33,7 +33,7 @@ describe('parseScenarioText', () => {
     expect(scenario.target).toEqual({ stack: 'local' });
     expect(scenario.requests[0]).toMatchObject({ method: 'GET', weight: 1, auth: false });
     expect(scenario.interval).toBe(1);
-    expect(scenario.slos.endpoints).toEqual({});
+    expect(scenario.slos).toEqual({ endpoints: {} });
   });
 
   it('lists every error at once, each with file, line, column and field', () => {

@@ -100,7 +100,17 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[]): FieldPr
       for (const key of issue.keys) problems.push({ path: [...issuePath, key], message: `unknown key "${key}"`, unknownKey: key });
       continue;
     }
-    const message = issue.code === 'invalid_union' && isDurationUnion(issue) ? DURATION_MESSAGE : issue.message;
+    if (issue.code === 'invalid_union' && !isDurationUnion(issue)) {
+      // `slos`: "none" or a mapping. A mapping with a bad field names that field, not the union.
+      const mapping = issue.errors.find((branch) => branch.length > 0 && branch.every((inner) => inner.path.length > 0 || inner.code === 'unrecognized_keys'));
+      if (mapping) {
+        for (const problem of problemsFromIssues(mapping)) problems.push({ ...problem, path: [...issuePath, ...problem.path] });
+        continue;
+      }
+      problems.push({ path: issuePath, message: 'must be "none" or a mapping of objectives (p95Ms, errorRate, ...)' });
+      continue;
+    }
+    const message = issue.code === 'invalid_union' ? DURATION_MESSAGE : issue.message;
     problems.push({ path: issuePath, message });
   }
   return problems;

@@ -86,6 +86,30 @@ describe('planFromScenario', () => {
   });
 });
 
+describe('default error-rate objective', () => {
+  const scenario = (slos: string) =>
+    parseScenarioText(['name: t', 'model: open', 'maxUsers: 5', 'stages: [{ duration: 2s, target: 5 }]', 'requests: [{ name: a, path: /a }]', slos].join('\n'), 't.yaml');
+
+  it('applies 1 % when a scenario states no objectives, or none on the error rate', () => {
+    expect(planFromScenario(scenario(''), 'http://x').slos).toEqual([{ name: 'error rate <= 1 % (default)', metric: 'errorRate', threshold: 0.01, default: true }]);
+    expect(planFromScenario(scenario('slos: { p95Ms: 100 }'), 'http://x').slos.map((slo) => slo.name)).toEqual(['p95 <= 100 ms', 'error rate <= 1 % (default)']);
+  });
+
+  it('gives way to a stated error rate (in the file or with --set) and to `slos: none`', () => {
+    expect(planFromScenario(scenario('slos: { errorRate: 0.05 }'), 'http://x').slos).toEqual([{ name: 'error rate <= 5 %', metric: 'errorRate', threshold: 0.05 }]);
+    expect(buildPlan(scenario(''), { baseUrl: 'http://x', overrides: { set: ['slos.errorRate=0.2'] } }).plan.slos.map((slo) => slo.name)).toEqual(['error rate <= 20 %']);
+    expect(planFromScenario(scenario('slos: none'), 'http://x').slos).toEqual([]);
+    expect(buildPlan(scenario(''), { baseUrl: 'http://x', overrides: { set: ['slos=none'] } }).plan.slos).toEqual([]);
+  });
+
+  it('names the bad field of a mapping, and what slos may be otherwise', () => {
+    const wrong = (set: string) => rejection(() => buildPlan(scenario(''), { baseUrl: 'http://x', overrides: { set: [set] } })).details;
+    expect(wrong('slos.p95Ms=abc')).toEqual([expect.stringMatching(/^--set slos\.p95Ms=abc → slos\.p95Ms: /) as string]);
+    expect(wrong('slos.errorRte=0.1')).toEqual([expect.stringContaining('slos.errorRte: unknown key') as string]);
+    expect(wrong('slos=all')).toEqual(['--set slos=all → slos: must be "none" or a mapping of objectives (p95Ms, errorRate, ...)']);
+  });
+});
+
 describe('overrides', () => {
   it('--rps scales every open-model stage to the new peak', () => {
     const { plan } = buildPlan(OPEN, { baseUrl: 'http://h', overrides: { rps: 1000 } });
@@ -123,7 +147,7 @@ describe('overrides', () => {
       { name: 'ramp', durationS: 60, target: 50 },
       { name: 'hold', durationS: 60, target: 250 },
     ]);
-    expect(scenario.slos.p95Ms).toBe(150);
+    expect(scenario.slos).toMatchObject({ p95Ms: 150 });
     expect(plan.slos).toContainEqual({ name: 'list p99 <= 900 ms', metric: 'p99', threshold: 900, endpoint: 'list' });
   });
 

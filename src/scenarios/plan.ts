@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { badInput } from '../core/errors.js';
 import { describeAliasCycle, findAliasCycles, formatFieldPath, MAX_ALIAS_COUNT, problemsFromIssues, scenarioErrorMap } from './load.js';
-import { Scenario, SCENARIO_LIMITS, type ScenarioSloSet } from './schema.js';
+import { DEFAULT_MAX_ERROR_RATE, Scenario, SCENARIO_LIMITS, type ScenarioSloSet } from './schema.js';
 import type { Plan, PlanSlo } from './types.js';
 
 /**
@@ -186,6 +186,16 @@ function sloName(metric: PlanSlo['metric'], threshold: number, endpoint?: string
   return `${subject}${metric} <= ${threshold} ms`;
 }
 
+/** The scenario's objectives; the default error-rate one when no global errorRate is stated, none for `slos: none`. */
+function planSlos(slos: Scenario['slos']): PlanSlo[] {
+  if (slos === 'none') return [];
+  const { endpoints, ...global } = slos;
+  const stated = [...slosOf(global), ...Object.entries(endpoints).flatMap(([name, set]) => slosOf(set, name))];
+  if (global.errorRate !== undefined) return stated;
+  const threshold = DEFAULT_MAX_ERROR_RATE;
+  return [...stated, { name: `${sloName('errorRate', threshold)} (default)`, metric: 'errorRate', threshold, default: true }];
+}
+
 function slosOf(set: ScenarioSloSet, endpoint?: string): PlanSlo[] {
   const entries: Array<[PlanSlo['metric'], number | undefined]> = [
     ['p50', set.p50Ms],
@@ -205,7 +215,6 @@ function slosOf(set: ScenarioSloSet, endpoint?: string): PlanSlo[] {
 
 /** The plan an engine executes: durations in seconds, SLOs flattened, data ranges resolved. */
 export function planFromScenario(scenario: Scenario, baseUrl: string): Plan {
-  const { endpoints, ...global } = scenario.slos;
   const plan: Plan = {
     scenario: scenario.name,
     model: scenario.model,
@@ -232,7 +241,7 @@ export function planFromScenario(scenario: Scenario, baseUrl: string): Plan {
       password: scenario.data.password,
       searchTerms: scenario.data.searchTerms,
     },
-    slos: [...slosOf(global), ...Object.entries(endpoints).flatMap(([name, set]) => slosOf(set, name))],
+    slos: planSlos(scenario.slos),
     totalDurationS: round(totalOf(scenario), 3),
     peakTarget: peakOf(scenario),
   };

@@ -102,6 +102,9 @@ export const SloSet = z.strictObject({
   minRps: z.number().finite().nonnegative().optional().meta({ description: 'Smallest achieved throughput over the run.' }),
 });
 
+/** The error-rate objective a scenario gets when it states none: a run with errors reads "pass" only under a stated bound. */
+export const DEFAULT_MAX_ERROR_RATE = 0.01;
+
 export const Slos = SloSet.extend({
   endpoints: z
     .record(z.string(), SloSet)
@@ -152,7 +155,10 @@ const ScenarioShape = z.strictObject({
     password: 'capacity',
     searchTerms: ['lamp', 'chair', 'oak', 'leather', 'portable', 'steel', 'kettle', 'wireless'],
   }),
-  slos: Slos.default({ endpoints: {} }),
+  slos: z
+    .union([z.literal('none'), Slos])
+    .default({ endpoints: {} })
+    .meta({ description: `Objectives; without a global errorRate, a default of ${DEFAULT_MAX_ERROR_RATE * 100} % applies. "none" opts out of every objective.` }),
   interval: Duration.default(1).meta({ description: 'Reporting interval of the per-interval series.' }),
   requestTimeout: Duration.default(10),
   failover: Failover.optional(),

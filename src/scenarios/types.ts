@@ -37,6 +37,8 @@ export interface PlanSlo {
   threshold: number;
   /** Request name from the mix; absent = global. */
   endpoint?: string;
+  /** Not stated by the scenario: the default error-rate objective. */
+  default?: true;
 }
 
 export interface PlanData {

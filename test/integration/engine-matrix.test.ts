@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { loadRunResult } from '../../src/results/read.js';
 import type { RunResult } from '../../src/results/schema.js';
 import type { Plan } from '../../src/scenarios/types.js';
 import { startApiTarget, type ApiTarget } from './support/api-target.js';
+import { runBuiltCli } from './support/cli.js';
 
 /**
  * Every built-in scenario, shrunk to a few seconds at a small load, on every installed engine,
@@ -24,36 +24,11 @@ import { startApiTarget, type ApiTarget } from './support/api-target.js';
  * time (`--set thinkTime=0.2`: at most 100 req/s; with no think time it would run as fast as
  * loopback allows, and a closed plan without think time has no planned count).
  */
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'capacity');
 const MAX_RPS = 100;
 const MAX_USERS = 100;
 const TOLERANCE = 0.05;
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], cwd: string, timeoutMs = 120_000): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // Bounded: a run that hangs is stopped like Ctrl-C, then killed.
-    const interrupt = setTimeout(() => child.kill('SIGINT'), timeoutMs);
-    const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(interrupt);
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runCli = runBuiltCli;
 
 /** What of the built-in plan decides how to shrink it. */
 type ShrinkPlan = Pick<Plan, 'model' | 'stages' | 'peakTarget' | 'maxUsers' | 'totalDurationS'>;

@@ -2,7 +2,9 @@
  * The live view in a real terminal (tmux on a private socket: send-keys, capture-pane)
  * and without one (stdout piped: plain lines; --quiet: nothing). The view's modules are
  * transpiled with TypeScript into a scratch folder (node_modules linked), and a small driver
- * feeds the observer synthetic ticks, so the test needs neither a build nor a stack.
+ * feeds the observer synthetic ticks, so that test needs neither a build nor a stack. One more runs
+ * the built CLI (`npm run build` first) against a stand-in API: the start-up status and the last
+ * frame of a real run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
+import { startApiTarget, type ApiTarget } from './support/api-target.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -86,7 +89,7 @@ describe('live view in a real terminal (tmux)', () => {
     expect(middle).toMatch(/rate\s+\d+\.\d req\/s achieved \/ \d+\.\d planned/);
     expect(middle).toMatch(/latency\s+p50 \d+\.\d+ ms p95 \d+\.\d ms p99 \d+\.\d ms/);
     expect(middle).toMatch(/p95 trend\s+[▁▂▃▄▅▆▇█]{2,}/);
-    expect(middle).toMatch(/server\s+app \d\.\d\d cores · postgres \d\.\d\d cores/);
+    expect(middle).toMatch(/server\s+busiest app \d\.\d\d cores · postgres \d\.\d\d/);
 
     let end = '';
     while (Date.now() < deadline + 15_000) {
@@ -102,6 +105,48 @@ describe('live view in a real terminal (tmux)', () => {
     expect(end.match(/% \d+s \/ 20s/g)).toHaveLength(1);
     expect(await readFile(join(scratch, 'stderr.txt'), 'utf8')).toContain('mode=live');
   });
+});
+
+describe('live view of a real run in a terminal (tmux, built CLI, autocannon against a stand-in API)', () => {
+  const session = 'live-run';
+  const tmux = (...args: string[]) => run('tmux', ['-S', join(scratch, 'tmux.sock'), ...args]);
+  const capture = async () => (await tmux('capture-pane', '-p', '-t', session)).stdout;
+  let target: ApiTarget | undefined;
+
+  afterAll(async () => {
+    await tmux('kill-session', '-t', session).catch(() => undefined);
+    await target?.close();
+  });
+
+  it('says what it does while signing in, and ends at 100 % and the full duration', async () => {
+    // A slow sign-in (20 users, 8 at a time, 400 ms each: about 1.2 s) so the start-up is seen.
+    target = await startApiTarget({ loginDelayMs: 400 });
+    await tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', scratch);
+    const command = `env -u CI node ${join(root, 'bin', 'capacity')} run -s smoke --engine autocannon --target ${target.url} --duration 4s --results-dir ${join(scratch, 'results')}; echo RUN-EXIT=$?`;
+    await tmux('send-keys', '-t', session, command, 'Enter');
+
+    let startUp = '';
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      startUp = await capture();
+      if (/status\s+signing in 20 users…/.test(startUp) || /RUN-EXIT=\d/.test(startUp)) break;
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    expect(startUp).toMatch(/status\s+signing in 20 users…/);
+    expect(startUp).toMatch(/0% 0s \/ 4s/);
+
+    let end = '';
+    while (Date.now() < deadline + 30_000) {
+      end = await capture();
+      if (/RUN-EXIT=\d/.test(end)) break;
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    expect(end).toContain('RUN-EXIT=0');
+    // The last frame of the view, above the summary: the whole plan, at its full duration.
+    expect(end).toMatch(/█{10,}\s+100% 4s \/ 4s/);
+    expect(end).not.toMatch(/status\s+signing in/);
+    expect(end).toContain('(whole run)');
+  }, 90_000);
 });
 
 describe('live view without a terminal', () => {
@@ -125,7 +170,7 @@ describe('live view without a terminal', () => {
     expect(lines[1]).toBe('capacity run: smoke with k6 v1.8.1 against http://127.0.0.1:8080, 20s → results/demo');
     const ticks = lines.filter((line) => line.startsWith('['));
     expect(ticks).toHaveLength(20);
-    expect(ticks[0]).toMatch(/^\[\s+1s\/20s\s+5%\] {2}ramp \(1\/2\) {2}rate 13\.7\/14\.0 req\/s {2}p50 4\.70 p95 14\.8 p99 24\.7 ms {2}errors 0 \(total 0, 0\.00 %\) {2}users 4 {2}cpu app 0\.13 postgres 0\.02$/);
+    expect(ticks[0]).toMatch(/^\[\s+1s\/20s\s+5%\] {2}ramp \(1\/2\) {2}rate 13\.7\/14\.0 req\/s {2}p50 4\.70 p95 14\.8 p99 24\.7 ms {2}errors 0 \(total 0, 0\.00 %\) {2}users 4 {2}busiest app 0\.13 cores$/);
     expect(ticks[19]).toMatch(/^\[\s+20s\/20s 100%\] {2}hold \(2\/2\) {2}rate 49\.0\/50\.0 req\/s/);
     expect(lines.at(-1)).toMatch(/^done: k6 complete, \d+ requests, p95 21\.4 ms, verdict pass$/);
     expect(stdout).not.toContain('\u001b[');

@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { badInput, ExitCode, interrupted } from '../../core/errors.js';
 import { isInteractive } from '../../core/context.js';
-import { addScenarioOptions, overridesFrom } from '../run-options.js';
+import { addScenarioOptions, addVerboseOption, overridesFrom } from '../run-options.js';
 import { collect, fraction, integer, stackFlags, withStackFlags } from '../options.js';
 import type { RunObserver } from '../../run/observer.js';
 
@@ -32,6 +32,8 @@ function repeatingFlags(observer: RunObserver, flags: string): RunObserver {
     onTick: (tick) => observer.onTick(tick),
     onEnd: (result) => observer.onEnd(result),
     onMessage: (message) => observer.onMessage?.(withStackFlags(message, flags)),
+    onPhase: (phase) => observer.onPhase?.(phase),
+    onServerSample: (sample) => observer.onServerSample?.(sample),
   };
 }
 
@@ -52,6 +54,7 @@ export const command: CommandModule = {
       .option('--baseline <path>', 'gate the run against this baseline (file, result, or folder): exit 1 on a p95/p99/error-rate/throughput regression')
       .option('--update-baseline <path>', 'write a baseline from this run (atomic; skipped when it regressed)')
       .addOption(new Option('--tolerance <fraction>', 'gate tolerance for p95, p99 and throughput (0.1 or 10%)').argParser(fraction('--tolerance')).default(0.1, '10%'));
+    addVerboseOption(command);
   },
   async action({ options, ctx }) {
     const path = await import('node:path');
@@ -113,7 +116,7 @@ export const command: CommandModule = {
     );
 
     await live?.flush();
-    for (const { result, file } of outcome.results) ctx.stdout.write(`\n${formatRunSummary(result, displayPath(file, ctx.cwd))}`);
+    for (const { result, file } of outcome.results) ctx.stdout.write(`\n${formatRunSummary(result, displayPath(file, ctx.cwd), { verbose: Boolean(options.verbose) })}`);
     if (outcome.results.length > 1) ctx.stdout.write(`\n${formatSideBySide(outcome.results.map((entry) => entry.result))}`);
     if (outcome.interruptedBy) throw interrupted(outcome.interruptedBy);
     const failed = outcome.results.some(({ result }) => result.verdict === 'fail');

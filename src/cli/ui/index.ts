@@ -6,7 +6,7 @@
 import type { ProcessContext } from '../../core/context.js';
 import { isInteractive } from '../../core/context.js';
 import type { RunObserver } from '../../run/observer.js';
-import { addMessage, addServerSample, addTick, endRun, initialState, plainLine, startRun, type LiveState, type ServerSample, type ServerSampleFeed } from './state.js';
+import { addMessage, addPhase, addServerSample, addTick, endRun, initialState, plainLine, startRun, type LiveState, type ServerSample, type ServerSampleFeed } from './state.js';
 
 export type { ServerSample, ServerSampleFeed } from './state.js';
 
@@ -72,6 +72,15 @@ export function createLiveObserver(ctx: ProcessContext, options: LiveObserverOpt
   };
   const writeLine = (line: string) => void ctx.stdout.write(`${line}\n`);
   let unsubscribe: (() => void) | undefined;
+  // Text outside the intervals: into the view once it is up, else as a line (nothing when quiet).
+  const say = (text: string, reduce: (current: LiveState, text: string) => LiveState): void => {
+    if (mode === 'quiet') return;
+    if (mode === 'live' && ink) {
+      state = reduce(state, text);
+      const snapshot = state;
+      withInk((handle) => handle.rerender(snapshot));
+    } else writeLine(text);
+  };
 
   const observer: LiveObserver = {
     mode,
@@ -104,15 +113,11 @@ export function createLiveObserver(ctx: ProcessContext, options: LiveObserverOpt
         withInk((handle) => handle.rerender(snapshot));
       }
     },
+    onPhase(phase) {
+      say(phase, addPhase);
+    },
     onMessage(message) {
-      if (mode === 'quiet') return;
-      if (mode === 'live' && ink) {
-        state = addMessage(state, message);
-        const snapshot = state;
-        withInk((handle) => handle.rerender(snapshot));
-      } else {
-        writeLine(message);
-      }
+      say(message, addMessage);
     },
     onEnd(result) {
       state = endRun(state, result);

@@ -26,7 +26,7 @@ describe('LiveView (ink)', () => {
     expect(frame).toMatch(/p95 trend\s+[▁▂▃▄▅▆▇█]{10} 14\.8–22\.0 ms/);
     expect(frame).toContain('1 total (0.32 %), 0 last interval');
     expect(frame).toContain('8 active');
-    expect(frame).toContain('app 0.50 cores · postgres 0.12 cores');
+    expect(frame).toContain('busiest app 0.50 cores · postgres 0.12');
   });
 
   it('shows the verdict when the run ends', () => {
@@ -102,7 +102,7 @@ describe('createLiveObserver', () => {
     listener?.({ t: 1, tier: 'app', cpuCores: 0.8 });
     observer.onTick(demoTick(1, 20));
     observer.onEnd(result);
-    expect(output()).toContain('cpu app 0.80');
+    expect(output()).toContain('busiest app 0.80 cores');
     expect(unsubscribed).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 /** The ink view of a running test: progress over the whole plan and the figures of the last interval. */
 import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
-import { cpuPerTier, elapsedS, formatDuration, formatMs, progress, progressBar, sparkline, stageAt, type LiveState } from './state.js';
+import { busiestText, cpuPerTier, elapsedS, formatDuration, formatMs, progress, progressBar, sparkline, stageAt, type LiveState } from './state.js';
 
 export interface LiveViewProps {
   state: LiveState;
@@ -55,6 +55,11 @@ export function LiveView({ state, columns }: LiveViewProps) {
           </Text>
         ) : null}
       </Box>
+      {state.phase && !tick && !state.finished ? (
+        <Row label="status">
+          <Text color="cyan">{state.phase}</Text>
+        </Row>
+      ) : null}
       <Row label="rate">
         <Text>
           {tick ? tick.achievedRps.toFixed(1) : '–'} req/s achieved
@@ -89,7 +94,10 @@ export function LiveView({ state, columns }: LiveViewProps) {
       </Row>
       {cpu.length > 0 ? (
         <Row label="server">
-          <Text>{cpu.map((tier) => `${tier.tier} ${tier.cores.toFixed(2)} cores`).join(' · ')}</Text>
+          <Text>
+            busiest <Text bold>{busiestText(cpu)}</Text>
+            {cpu.length > 1 ? ` · ${cpu.slice(1).map((tier) => `${tier.tier} ${tier.cores.toFixed(2)}`).join(' · ')}` : ''}
+          </Text>
         </Row>
       ) : null}
       {state.messages.map((message, index) => (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMessage, addServerSample, addTick, cpuPerTier, endRun, initialState, plainLine, progress, progressBar, sparkline, stageAt, startRun, HISTORY_LENGTH } from './state.js';
+import { addMessage, addPhase, addServerSample, addTick, cpuPerTier, endRun, initialState, plainLine, progress, progressBar, sparkline, stageAt, startRun, HISTORY_LENGTH } from './state.js';
 import { demoPlan, demoTick } from '../../../test/support/live-view-demo.js';
 
 const heading = { engine: 'k6', engineVersion: 'v1.8.1', resultDir: 'results/x', index: 1, count: 1 };
@@ -39,7 +39,7 @@ describe('live view state', () => {
     let state = startRun(initialState(), demoPlan(), heading);
     state = addTick(state, demoTick(7, 38));
     state = addServerSample(state, { t: 7, tier: 'app', cpuCores: 0.42 });
-    expect(plainLine(state)).toBe('[    7s/20s  35%]  ramp (1/2)  rate 37.2/38.0 req/s  p50 5.90 p95 19.6 p99 32.7 ms  errors 1 (total 1, 2.70 %)  users 7  cpu app 0.42');
+    expect(plainLine(state)).toBe('[    7s/20s  35%]  ramp (1/2)  rate 37.2/38.0 req/s  p50 5.90 p95 19.6 p99 32.7 ms  errors 1 (total 1, 2.70 %)  users 7  busiest app 0.42 cores');
   });
 
   it('keeps the last messages, and marks a finished run complete', () => {
@@ -56,5 +56,11 @@ describe('live view state', () => {
     expect(progressBar(2, 4)).toBe('████');
     expect(sparkline([1, 2, 3, 4, 5, 6, 7, 8])).toBe('▁▂▃▄▅▆▇█');
     expect(sparkline([5, 5])).toBe('▄▄');
+  });
+
+  it('shows what the run does before its first interval, until the first tick', () => {
+    const started = addPhase(startRun(initialState(), demoPlan(), { engine: 'autocannon', resultDir: 'r', index: 1, count: 1 }), 'signing in 20 users…');
+    expect(started.phase).toBe('signing in 20 users…');
+    expect(addTick(started, demoTick(1, 14)).phase).toBeUndefined();
   });
 });

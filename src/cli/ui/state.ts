@@ -38,6 +38,8 @@ export interface LiveState {
   /** Latest reading per tier+instance. */
   server: Record<string, ServerSample>;
   messages: string[];
+  /** What the run is doing before its first interval ("signing in 50 users…"); cleared by the first tick. */
+  phase?: string;
   finished?: { status: string; verdict: string; requests: number; errorRate: number; p95?: number };
 }
 
@@ -50,12 +52,17 @@ export function initialState(): LiveState {
 
 export function startRun(state: LiveState, plan: Plan, heading: RunHeading): LiveState {
   const { scenario, model, baseUrl, startTarget, stages, totalDurationS, intervalS, peakTarget } = plan;
-  return { ...initialState(), messages: state.messages, plan: { scenario, model, baseUrl, startTarget, stages, totalDurationS, intervalS, peakTarget }, heading };
+  return { ...initialState(), messages: state.messages, plan: { scenario, model, baseUrl, startTarget, stages, totalDurationS, intervalS, peakTarget }, heading, phase: 'starting…' };
+}
+
+export function addPhase(state: LiveState, phase: string): LiveState {
+  return { ...state, phase };
 }
 
 export function addTick(state: LiveState, tick: EngineTick): LiveState {
   const p95History = tick.latencyMs ? [...state.p95History, tick.latencyMs.p95].slice(-HISTORY_LENGTH) : state.p95History;
-  return { ...state, latest: tick, p95History, requests: state.requests + tick.requests, errors: state.errors + tick.errors };
+  const { phase: _measuring, ...rest } = state;
+  return { ...rest, latest: tick, p95History, requests: state.requests + tick.requests, errors: state.errors + tick.errors };
 }
 
 export function addServerSample(state: LiveState, sample: ServerSample): LiveState {
@@ -122,6 +129,12 @@ export function cpuPerTier(state: LiveState): { tier: string; cores: number }[] 
   return [...tiers.entries()].map(([tier, cores]) => ({ tier, cores })).sort((a, b) => b.cores - a.cores);
 }
 
+/** "app 1.42 cores" for the tier using the most CPU now (the list is sorted, busiest first). */
+export function busiestText(cpu: readonly { tier: string; cores: number }[]): string {
+  const [first] = cpu;
+  return first ? `${first.tier} ${first.cores.toFixed(2)} cores` : '–';
+}
+
 export function formatDuration(seconds: number): string {
   const whole = Math.max(0, Math.round(seconds));
   if (whole < 60) return `${whole}s`;
@@ -165,6 +178,6 @@ export function plainLine(state: LiveState): string {
     if (tick.activeUsers !== undefined) parts.push(`users ${Math.round(tick.activeUsers)}${plan?.model === 'closed' && stage ? `/${Math.round(stage.planned)}` : ''}`);
   }
   const cpu = cpuPerTier(state);
-  if (cpu.length > 0) parts.push(`cpu ${cpu.map((tier) => `${tier.tier} ${tier.cores.toFixed(2)}`).join(' ')}`);
+  if (cpu.length > 0) parts.push(`busiest ${busiestText(cpu)}`);
   return parts.join('  ');
 }

@@ -5,13 +5,13 @@ import { createInterface } from 'node:readline';
 import { missingDependency } from '../../core/errors.js';
 import { findNodeModuleBin, nodePackageVersion } from '../../core/binaries.js';
 import type { Engine, EngineAvailability, EngineLookup, EngineRunInput, EngineRunOutput, EngineTick } from '../types.js';
-import { judgeGenerator } from '../normalize.js';
+import { judgeGenerator, setupFiguresOf } from '../normalize.js';
 import { plannedRps, plannedRpsBetween } from '../mix.js';
 import { ArtilleryConsoleReader } from './console.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
 import { superviseChild } from '../child-process.js';
-import { loginPool } from '../tokens.js';
+import { loginPool, signInPhase } from '../tokens.js';
 import { artilleryScriptText, CLOSED_REQUESTS_PER_VU, PROCESSOR_FILE, translateArtillery } from './config.js';
 import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE } from './processor.js';
 import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
@@ -36,7 +36,9 @@ export const artilleryEngine: Engine = {
     const found = await locate(input);
     if (!found.available || !found.path) throw missingDependency('Artillery was not found', found.hint);
     const startedAt = new Date();
+    input.onPhase?.(signInPhase(plan));
     const pool = await loginPool(plan, signal);
+    input.onPhase?.('starting Artillery…');
 
     const scriptName = 'artillery-script.yaml';
     const processorName = PROCESSOR_FILE;
@@ -81,7 +83,7 @@ export const artilleryEngine: Engine = {
       throw new Error(`Artillery exited with ${String(exit)} without a report: ${tail}`);
     }
     const report = parseArtilleryReport(reportText);
-    const normalized = normalizeArtilleryReport(report, plan, pool.requests);
+    const normalized = normalizeArtilleryReport(report, plan);
     emit(reader.finish((Date.now() - spawnedAt) / 1000));
     // Without console blocks (a changed output format), ticks come from the report's periods.
     for (const interval of reader.blocks > 0 ? [] : normalized.intervals) {
@@ -106,7 +108,7 @@ export const artilleryEngine: Engine = {
     ];
     for (const adaptation of translation.adaptations) notes.push(`adapted to Artillery: ${adaptation}`);
     if (exit !== 0) notes.push(`artillery exited with ${String(exit)} (an ensure check failed or it was stopped); figures come from its report`);
-    if (pool.requests.length > 0) notes.push(`${pool.requests.length} login requests made before the run (token pool of ${pool.tokens.length}) are counted in totals, not in intervals`);
+    if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (token pool of ${pool.tokens.length}): reported as setup, not in totals, intervals or endpoints`);
     const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
     const runStart = new Date(normalized.runStartMs || startedAt.getTime());
     return {
@@ -122,10 +124,11 @@ export const artilleryEngine: Engine = {
         model: plan.model,
         ...(planned === undefined ? {} : { plannedRps: planned }),
         achievedRps: normalized.totals.achievedRps,
+        intervals: normalized.intervals,
       }),
       rawFiles: [scriptName, processorName, PROCESSOR_DATA_FILE, reportName, logName],
       interrupted,
-      setupRequests: pool.requests.length,
+      setup: setupFiguresOf(pool.requests),
     };
   },
 };

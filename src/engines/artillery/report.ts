@@ -2,7 +2,7 @@ import type { Plan } from '../../scenarios/types.js';
 import type { EndpointFigures, Interval, LatencySummary, Totals } from '../../results/schema.js';
 import { httpErrorKind, isExpectedStatus, networkErrorKind, plannedRequests, plannedRps, plannedRpsBetween } from '../mix.js';
 import { endpointShapesOf, round } from '../normalize.js';
-import type { SetupRequest } from '../tokens.js';
+import { markPartialIntervals } from '../../results/intervals.js';
 
 /**
  * Pure normalization of Artillery's JSON report (`artillery run --output`): `aggregate` for the
@@ -114,8 +114,8 @@ export interface NormalizedArtillery {
   runStartMs: number;
 }
 
-/** @param setup logins the adapter made before the run: in totals and the login endpoint. */
-export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan, setup: readonly SetupRequest[]): NormalizedArtillery {
+/** The report's figures are the measured load alone: the adapter's sign-in is not in it (see setupFiguresOf). */
+export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan): NormalizedArtillery {
   const { aggregate } = report;
   const starts = report.intermediate.map((period) => period.firstMetricAt).filter((value): value is number => typeof value === 'number');
   const ends = report.intermediate.map((period) => period.lastMetricAt).filter((value): value is number => typeof value === 'number');
@@ -141,6 +141,11 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan, se
       const length = (to - from) / 1000;
       const planned = plannedRpsBetween(plan, t, t + length);
       const summary = latency(period.summaries?.['http.response_time']);
+      // Virtual users alive at the period's end undercount one-request users that live a few ms:
+      // the mean number active over the period (arrivals per second x mean session length, Little's
+      // law), rounded up, says how many were at work.
+      const sessionMs = period.summaries?.['vusers.session_length']?.mean ?? 0;
+      const meanActive = Math.ceil(((counters['vusers.created'] ?? 0) / length) * (sessionMs / 1000));
       return {
         t: round(t),
         durationS: round(length),
@@ -149,22 +154,16 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan, se
         requests: counted.requests,
         errors: counted.errors,
         ...(summary ? { latencyMs: summary } : {}),
-        activeUsers: Math.max(0, created - finished),
+        activeUsers: Math.max(0, created - finished, meanActive),
         errorsByKind: counted.errorsByKind,
         statusCounts: counted.statusCounts,
       };
     });
 
   const counted = countPeriod(aggregate, plan);
-  const setupErrors = setup.filter((request) => !request.ok).length;
   const totalsErrorsByKind = { ...counted.errorsByKind };
   const totalsStatus = { ...counted.statusCounts };
-  for (const request of setup) {
-    if (request.status > 0) add(totalsStatus, String(request.status), 1);
-    if (!request.ok) add(totalsErrorsByKind, request.errorKind ?? 'error', 1);
-  }
-  const requests = counted.requests + setup.length;
-  const errors = counted.errors + setupErrors;
+  const { requests, errors } = counted;
   const planned = plannedRps(plan);
   const summary = latency(aggregate.summaries?.['http.response_time']);
   const totals: Totals = {
@@ -201,15 +200,8 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan, se
         if (!isExpectedStatus(Number(code[1]), expect)) unexpected += value;
       } else if (rest.startsWith('errors.')) network += value;
     }
-    let requestsHere = responses + network;
-    let errorsHere = unexpected + network;
-    if (shape.name === 'login') {
-      for (const request of setup) {
-        requestsHere += 1;
-        if (request.status > 0) add(statusCounts, String(request.status), 1);
-        if (!request.ok) errorsHere += 1;
-      }
-    }
+    const requestsHere = responses + network;
+    const errorsHere = unexpected + network;
     const summaryHere = latency(aggregate.summaries?.[`${ENDPOINT_PREFIX}response_time.${shape.name}`]);
     return {
       name: shape.name,
@@ -221,5 +213,5 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan, se
       statusCounts,
     };
   });
-  return { intervals, totals, endpoints, durationS, runStartMs };
+  return { intervals: markPartialIntervals(intervals, plan.totalDurationS), totals, endpoints, durationS, runStartMs };
 }

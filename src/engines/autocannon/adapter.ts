@@ -9,7 +9,7 @@ import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from
 import { cumulativeWeights, drawPlaceholders, plannedRps, fillBody, fillPlaceholders, httpErrorKind, isExpectedStatus, networkErrorKind, pickRequest } from '../mix.js';
 import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
 import { startProcSampler } from '../proc-sampler.js';
-import { loginPool } from '../tokens.js';
+import { loginPool, signInPhase } from '../tokens.js';
 import { MAX_STAGGERED_INSTANCES, stepInstances, translateAutocannon, type AutocannonConfig, type AutocannonStep } from './steps.js';
 
 const require = createRequire(import.meta.url);
@@ -66,6 +66,7 @@ export const autocannonEngine: Engine = {
     let runStartedAt: Date;
     let samples: Awaited<ReturnType<typeof sampler.stop>>;
     try {
+      input.onPhase?.(signInPhase(plan));
       pool = await loginPool(plan, signal);
       for (const request of pool.requests) aggregator.recordSetup(request);
 
@@ -126,7 +127,7 @@ export const autocannonEngine: Engine = {
         : `closed model: connections = users; think time approximated by capping each connection at 1/${plan.thinkTimeS} s (response time not subtracted)`,
       'latency of requests that got no response (timeouts, connection errors) is not recorded',
     ];
-    if (pool.requests.length > 0) notes.push(`${pool.requests.length} login requests made before the run (token pool of ${pool.tokens.length}) are counted in totals, not in intervals`);
+    if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (token pool of ${pool.tokens.length}): reported as setup, not in totals, intervals or endpoints`);
     for (const adaptation of translation.adaptations) notes.push(`adapted to autocannon: ${adaptation}`);
     if (inFlight > 0) notes.push(`${inFlight} requests were still in flight when a step was stopped and are not counted`);
     return {
@@ -142,10 +143,11 @@ export const autocannonEngine: Engine = {
         model: plan.model,
         ...(planned === undefined ? {} : { plannedRps: planned }),
         achievedRps: result.totals.achievedRps,
+        intervals: result.intervals,
       }),
       rawFiles: [rawName],
       interrupted,
-      setupRequests: pool.requests.length,
+      setup: result.setup,
     };
   },
 };

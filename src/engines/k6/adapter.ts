@@ -17,6 +17,7 @@ import { superviseChild } from '../child-process.js';
 import { K6CsvParser } from './csv-stream.js';
 import { k6SummaryFigures } from './summary.js';
 import { translateK6 } from './translate.js';
+import { signInFailed, signInPhase } from '../tokens.js';
 
 const execFileAsync = promisify(execFile);
 // k6 is AGPL-3.0: capacity never fetches or builds it; the user installs it.
@@ -42,6 +43,20 @@ async function locate({ env }: Pick<EngineLookup, 'env'>): Promise<EngineAvailab
   } catch {
     return { available: false, path: binary, hint: `${binary} does not run: ${K6_HINT}` };
   }
+}
+
+/** The failed sign-in setup() reported (see scripts/capacity.js), read from k6's log. */
+export function signInFailureInLog(log: string): { status: number; url: string; sample: string } | undefined {
+  const match = /CAPACITY_SIGNIN_FAILED status=(\d+) url=([^\s"\\]+) sample=([^\s"\\]*)/.exec(log);
+  if (!match) return undefined;
+  const decode = (text: string): string => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  return { status: Number(match[1]), url: decode(match[2] as string), sample: decode(match[3] as string) };
 }
 
 /** Exit codes of k6 that still mean "the test ran to its end". 99: thresholds crossed (our SLO
@@ -86,6 +101,8 @@ export const k6Engine: Engine = {
 
     const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
     const parser = new K6CsvParser();
+    // k6's setup() signs the pool in before its first interval.
+    input.onPhase?.(`starting k6, ${signInPhase(plan)}`);
     const startedAt = new Date();
     // Reading end first: opening a FIFO blocks until the other side opens it too.
     const samples = createReadStream(fifo, { encoding: 'utf8', highWaterMark: 1 << 20 });
@@ -137,6 +154,8 @@ export const k6Engine: Engine = {
     await rm(fifo, { force: true });
     await writeFile(path.join(outDir, stderrFile), log);
 
+    const signIn = signInFailureInLog(log);
+    if (signIn) throw signInFailed(signIn.url, signIn.status, signIn.sample);
     const completed = exit.code !== null && K6_COMPLETED.has(exit.code);
     if (!completed && !interrupted) {
       const tail = log.trim().split('\n').slice(-5);
@@ -152,12 +171,12 @@ export const k6Engine: Engine = {
     const notes = [
       'latency percentiles from HDR histograms filled from k6\'s CSV sample stream (read through a FIFO, aggregated per interval in memory; no per-sample file)',
       plan.model === 'open' ? 'open model: ramping-arrival-rate' : 'closed model: ramping-vus with sleep(thinkTime) after each request',
-      'sign-in: setup() logs in a pool of up to 50 seeded users; each virtual user uses the token of its slot (the logins count in totals and the "login" endpoint, not in intervals)',
+      'sign-in: setup() logs in a pool of up to 50 seeded users; each virtual user uses the token of its slot (the logins are reported as setup, not in totals, intervals or endpoints)',
     ];
     for (const adaptation of translation.adaptations) notes.push(`adapted to k6: ${adaptation}`);
     if (exit.code === 99) notes.push('k6 reported crossed thresholds (exit 99); SLO verdicts are computed by capacity from the same figures');
-    if (summary && summary.requests !== result.totals.requests) {
-      notes.push(`k6's own summary counted ${summary.requests} requests, the sample stream ${result.totals.requests}`);
+    if (summary && summary.requests !== result.totals.requests + result.setup.requests) {
+      notes.push(`k6's own summary counted ${summary.requests} requests, the sample stream ${result.totals.requests + result.setup.requests} (setup included)`);
     }
     if (input.prometheusRemoteWriteUrl) notes.push(`series also written to Prometheus remote write (${input.prometheusRemoteWriteUrl}) as native histograms`);
     const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
@@ -175,11 +194,12 @@ export const k6Engine: Engine = {
         model: plan.model,
         ...(planned === undefined ? {} : { plannedRps: planned, plannedIterations: planned * plan.totalDurationS }),
         achievedRps: result.totals.achievedRps,
+        intervals: result.intervals,
         droppedIterations: aggregator.droppedIterations,
       }),
       rawFiles,
       interrupted,
-      setupRequests: aggregator.setupRequestCount,
+      setup: result.setup,
     };
   },
 };

@@ -4,7 +4,7 @@ import { httpErrorKind } from '../mix.js';
 /**
  * Pure parser of k6's CSV sample stream (`--out csv=<fifo>`), fed line by line. Only the
  * samples we aggregate are decoded (one http_req_duration row per request, dropped_iterations,
- * vus); the other rows are skipped by their first field without splitting them.
+ * vus, vus_max); the other rows are skipped by their first field without splitting them.
  */
 
 export type K6Event =
@@ -62,7 +62,7 @@ export class K6CsvParser {
       this.columns = new Map(splitCsv(line).map((name, index) => [name, index]));
       return undefined;
     }
-    const wanted = line.startsWith('http_req_duration,') || line.startsWith('dropped_iterations,') || line.startsWith('vus,');
+    const wanted = line.startsWith('http_req_duration,') || line.startsWith('dropped_iterations,') || line.startsWith('vus,') || line.startsWith('vus_max,');
     if (!wanted) return undefined;
     const fields = splitCsv(line);
     const get = (name: string): string => fields[this.columns?.get(name) ?? -1] ?? '';
@@ -74,7 +74,10 @@ export class K6CsvParser {
     const value = Number(get('metric_value'));
     const metric = fields[0];
     if (metric === 'dropped_iterations') return { kind: 'dropped', t, count: value };
-    if (metric === 'vus') return { kind: 'vus', t, users: value };
+    // vus counts the virtual users inside an iteration at the sampling instant (0 between
+    // requests at low rates); vus_max those k6 holds ready, like autocannon's open connections.
+    // Users are the larger of the two, the same meaning as the other engines'.
+    if (metric === 'vus' || metric === 'vus_max') return { kind: 'vus', t, users: value };
     const status = Number(get('status') || '0');
     const ok = get('expected_response') === 'true';
     const errorCode = Number(get('error_code') || '0');

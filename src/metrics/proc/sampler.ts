@@ -94,6 +94,10 @@ export class ProcSampler implements Collector {
     return this.series();
   }
 
+  snapshot(): ServerSeries[] {
+    return this.series().filter((series) => series.metric === METRICS.cpu.metric);
+  }
+
   /** The PIDs of a process and all its descendants, through the per-thread children lists. */
   async processTree(rootPid: number): Promise<number[]> {
     return this.treeOf(rootPid);

@@ -38,7 +38,20 @@ function routeOf(method: string, pathname: string): { route: string; auth: boole
   return undefined;
 }
 
-export function startApiTarget(): Promise<ApiTarget> {
+/** How the stand-in misbehaves, for tests of what a run says about it. */
+export interface ApiTargetOptions {
+  /** Answer POST /auth/login after this long (a slow password check). */
+  loginDelayMs?: number;
+  /** Answer POST /auth/login with this status and a plain-text line instead of a token. */
+  loginStatus?: number;
+  /** Answer this share of the mix requests with 500 (every 1/share-th one). */
+  errorShare?: number;
+  /** Answer every mix request after this long (a latency above engines' millisecond resolution). */
+  delayMs?: number;
+}
+
+export function startApiTarget(options: ApiTargetOptions = {}): Promise<ApiTarget> {
+  let served = 0;
   const counts = new Map<string, number>();
   const issued = new Set<string>();
   let nextToken = 0;
@@ -68,6 +81,10 @@ export function startApiTarget(): Promise<ApiTarget> {
         target.unauthorized += 1;
         return json(response, 401, { error: 'unauthorized' });
       }
+    }
+    if (matched.route !== '/healthz' && matched.route !== '/auth/login' && options.errorShare) {
+      served += 1;
+      if (served % Math.round(1 / options.errorShare) === 0) return json(response, 500, { error: 'injected failure' });
     }
     switch (matched.route) {
       case '/healthz':
@@ -101,7 +118,17 @@ export function startApiTarget(): Promise<ApiTarget> {
     let body = '';
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => handle(request, response, body));
+    request.on('end', () => {
+      const isLogin = request.method === 'POST' && request.url === '/auth/login';
+      if (isLogin && options.loginStatus !== undefined) {
+        counts.set('POST /auth/login', (counts.get('POST /auth/login') ?? 0) + 1);
+        response.writeHead(options.loginStatus, { 'content-type': 'text/plain' }).end('sign-in is not implemented here\nsecond line');
+        return;
+      }
+      const delayMs = isLogin ? options.loginDelayMs : request.url === '/healthz' ? 0 : options.delayMs;
+      if (delayMs) setTimeout(() => handle(request, response, body), delayMs);
+      else handle(request, response, body);
+    });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

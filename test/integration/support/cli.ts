@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,4 +45,26 @@ export async function workDirWithFixtures(prefix: string, names: readonly string
     await copyFile(fileURLToPath(new URL(`../../fixtures/results/${name}/result.json`, import.meta.url)), join(dir, 'results', name, 'result.json'));
   }
   return dir;
+}
+
+const BIN = fileURLToPath(new URL('../../../bin/capacity', import.meta.url));
+
+/** Runs the built CLI (`npm run build` first) as a child with CI=1 (plain lines); a run that hangs
+ * past `timeoutMs` is stopped like Ctrl-C, then killed. */
+export function runBuiltCli(args: string[], cwd: string, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const interrupt = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+    const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(interrupt);
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -100,14 +100,20 @@ export function setup() {
       timeout,
       responseType: 'text',
     });
-    if (response.status !== 200) continue;
+    let token;
     try {
       const body = JSON.parse(response.body);
-      const token = body.accessToken || body.access_token || body.token;
-      if (token) tokens.push(token);
+      token = body.accessToken || body.access_token || body.token;
     } catch {
       // not JSON: no token from this one
     }
+    // A failed sign-in stops the test before the load: the adapter finds this line in k6's log
+    // and exits 4 (encoded fields: no spaces or quotes for k6's log escaping to change).
+    if (response.status < 200 || response.status >= 300 || !token) {
+      const line = String(response.body || response.error || '').split(/\r?\n/).find((text) => text.trim().length > 0) || '';
+      throw new Error(`CAPACITY_SIGNIN_FAILED status=${response.status} url=${encodeURIComponent(`${baseUrl}/auth/login`)} sample=${encodeURIComponent(line.slice(0, 200))}`);
+    }
+    tokens.push(token);
   }
   return { tokens };
 }
