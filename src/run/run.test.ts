@@ -24,6 +24,22 @@ function registry(available: Partial<Record<EngineName, boolean>>) {
   return { get: (name: string) => make(name as EngineName), list: () => names };
 }
 
+/** Dependencies of a run that reaches no real engine, stack or target; tests override what they watch. */
+function unitDeps(overrides: Partial<RunDependencies> = {}): RunDependencies {
+  return {
+    env: {},
+    projectRoot: '/nonexistent',
+    cwd: '/',
+    signal: new AbortController().signal,
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    observer: { onStart: () => undefined, onTick: () => undefined, onEnd: () => undefined },
+    engines: registry({ autocannon: true }),
+    stack: { ensureStack: async () => Promise.reject(new Error('no stack here')), downStack: async () => undefined },
+    preflight: async () => 'ok',
+    ...overrides,
+  };
+}
+
 describe('engine selection', () => {
   it('auto picks k6 when installed, else autocannon', async () => {
     expect((await resolveEngines('auto', { engines: registry({ k6: true, autocannon: true }), env: {}, projectRoot: '/nonexistent' })).map((c) => c.engine.name)).toEqual(['k6']);
@@ -175,19 +191,13 @@ describe('--engine all without every engine installed', () => {
   it('tells which engines it skipped and why, then goes on with the installed ones', async () => {
     const messages: string[] = [];
     const started: string[] = [];
-    const deps: RunDependencies = {
-      env: {},
-      projectRoot: '/nonexistent',
-      cwd: '/',
-      signal: new AbortController().signal,
-      now: () => new Date('2026-01-01T00:00:00Z'),
+    const deps = unitDeps({
       observer: { onStart: (_plan, info) => started.push(info.engine), onTick: () => undefined, onEnd: () => undefined, onMessage: (message) => messages.push(message) },
       engines: registry({ autocannon: true, artillery: true }),
-      stack: { ensureStack: async () => Promise.reject(new Error('no stack here')), downStack: async () => undefined },
       preflight: async () => {
         throw new Error('preflight reached');
       },
-    };
+    });
     const options = { scenario: 'smoke', engine: 'all' as const, targetUrl: 'http://127.0.0.1:9', overrides: {}, keep: false, resultsDir: '/nonexistent/results', stateDir: '/nonexistent/state' };
     await expect(executeRun(options, deps)).rejects.toThrow('preflight reached');
     expect(messages).toEqual(['engine k6 skipped: not installed (install k6)']);
@@ -215,21 +225,13 @@ describe('nothing an engine run started outlives it', () => {
       },
     });
     const engines = registry({ autocannon: true });
-    const deps: RunDependencies = {
-      env: {},
-      projectRoot: '/nonexistent',
-      cwd: '/',
-      signal: new AbortController().signal,
-      now: () => new Date('2026-01-01T00:00:00Z'),
-      observer: { onStart: () => undefined, onTick: () => undefined, onEnd: () => undefined },
+    const deps = unitDeps({
       engines: {
         ...engines,
         get: (name) => ({ ...engines.get(name), run: async () => Promise.reject(new Error('the engine ran')) }),
       },
-      stack: { ensureStack: async () => Promise.reject(new Error('no stack here')), downStack: async () => undefined },
-      preflight: async () => 'ok',
       collectorFactories: [() => [collector('a', false), collector('b', true), collector('c', false)]],
-    };
+    });
     try {
       await expect(
         executeRun({ scenario: 'smoke', engine: 'autocannon', targetUrl: 'http://127.0.0.1:9', overrides: {}, keep: false, resultsDir, stateDir: resultsDir }, deps),
