@@ -133,5 +133,50 @@ describe('USL from a stepped run', () => {
     expect(calibration?.usl?.sigma).toBeCloseTo(0.05, 1);
     expect(calibration?.usl?.kappa).toBeCloseTo(0.001, 3);
     expect(calibration?.usl?.points).toHaveLength(5);
+    // Exact steps: the intervals hold the truth, and the fit says what N counted.
+    expect(calibration?.usl?.intervals?.kappa.low).toBeLessThanOrEqual(0.001 + 1e-9);
+    expect(calibration?.usl?.intervals?.kappa.high).toBeGreaterThanOrEqual(0.001 - 1e-9);
+    expect(calibration?.usl?.unit).toBe('users');
+    expect(calibration?.usl?.provenance).toMatch(/5 steps of a stepped run/);
+  });
+});
+
+describe('CPU model from the steps of an open-model run', () => {
+  it('fits each tier from its hold steps: a floor plus growth, recovered and extrapolated to 3R', () => {
+    // Steps at 100, 200, 300, 400 req/s, 12 s each after a 2 s ramp; the app's cores follow 0.3 + 0.004·X^0.8.
+    const rates = [100, 200, 300, 400];
+    const appCores = (x: number) => 0.3 + 0.004 * Math.pow(x, 0.8);
+    const stages = rates.flatMap((rate) => [{ durationS: 2, target: rate }, { durationS: 12, target: rate }]);
+    const intervals: Interval[] = [];
+    const rateAt: number[] = [];
+    let t = 0;
+    for (const rate of rates) {
+      for (let k = 0; k < 14; k += 1, t += 1) {
+        intervals.push(interval(t, rate));
+        rateAt.push(rate);
+      }
+    }
+    const server = [
+      cpuSeries('app', 'app1', (s) => appCores(rateAt[Math.min(Math.max(0, Math.ceil(s) - 1), rateAt.length - 1)] ?? 0) / 2, t),
+      cpuSeries('app', 'app2', (s) => appCores(rateAt[Math.min(Math.max(0, Math.ceil(s) - 1), rateAt.length - 1)] ?? 0) / 2, t),
+      cpuSeries('redis', 'redis1', (s) => 0.0001 * (rateAt[Math.min(Math.max(0, Math.ceil(s) - 1), rateAt.length - 1)] ?? 0), t),
+    ];
+    const calibration = calibrate({ intervals, server, plan: { startTarget: 0, model: 'open', stages }, machineCores: 2 });
+    expect(calibration?.steps).toHaveLength(4);
+    expect(calibration?.machineCores).toBe(2);
+    const app = calibration?.tiers.find((tier) => tier.tier === 'app');
+    expect(app?.cpuModel?.points).toHaveLength(4);
+    expect(app?.cpuModel?.instances).toBe(2);
+    expect(app?.cpuModel?.floorCores).toBeCloseTo(0.3, 1);
+    const model = app!.cpuModel!;
+    const predicted = model.floorCores + model.coefficient * Math.pow(1200, model.exponent);
+    expect(Math.abs(predicted - appCores(1200)) / appCores(1200)).toBeLessThan(0.02);
+    expect(calibration?.tiers.find((tier) => tier.tier === 'redis')?.cpuModel?.kind).toBe('proportional');
+  });
+
+  it('has no CPU model for a run with one rate', () => {
+    const calibration = calibrate({ intervals: rampHold, server: [cpuSeries('app', 'a', () => 0.5, 28)], plan });
+    expect(calibration?.tiers[0]?.cpuModel).toBeUndefined();
+    expect(calibration?.steps).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import type { Calibration, Interval, ServerSeries, TierCalibration } from '../re
 import type { Plan } from '../scenarios/types.js';
 import { METRICS, integrateRate, meanInWindow } from './series.js';
 import { median } from '../core/statistics.js';
+import { fitCpuModel } from '../sizing/cpu-model.js';
 
 export interface Window {
   fromS: number;
@@ -18,6 +19,8 @@ export type UslFitter = (points: ReadonlyArray<readonly [number, number]>) => {
   kappa: number;
   lambda: number;
   nStar: number | null;
+  rSquared?: number;
+  intervals?: NonNullable<Calibration['usl']>['intervals'];
 };
 
 export interface CalibrationInput {
@@ -46,6 +49,23 @@ export interface CalibrationInput {
   memoryPerUserTiers?: string[];
   /** The USL fit (src/sizing/usl-fit.ts); a stepped run gets a fit only when given. */
   fitUsl?: UslFitter;
+  /** Where the run came from (scenario, run id, engine), recorded with the USL fit. */
+  provenance?: string;
+  /** Cores of the measured machine. */
+  machineCores?: number;
+  /** The load generator's CPU when it shared the machine. */
+  generator?: Calibration['generator'];
+}
+
+/** Each hold stage of a stepped plan as a window, its first interval left out (the step's transient). */
+export function stepWindows(intervals: Interval[], plan: Pick<Plan, 'stages' | 'startTarget'>): Window[] {
+  const windows: Window[] = [];
+  for (const hold of holdStages(plan)) {
+    const inside = intervals.filter((i) => i.t >= hold.fromS - 1e-9 && intervalEnd(i) <= hold.toS + 1e-9).sort((a, b) => a.t - b.t).slice(1);
+    if (inside.length < 2) continue;
+    windows.push({ fromS: (inside[0] as Interval).t, toS: intervalEnd(inside[inside.length - 1] as Interval) });
+  }
+  return windows;
 }
 
 /** Where CPU figures come from, best first: /proc is exact per process tree. */
@@ -282,7 +302,27 @@ export function calibrate(input: CalibrationInput): Calibration | undefined {
   }
   if (tiers.length === 0) return undefined;
 
+  // A stepped run measures each tier at several rates: fit how its CPU grows with throughput.
+  const steps = input.plan ? stepWindows(input.intervals, input.plan) : [];
+  const stepRates = steps.map((w) => ({ ...w, throughputRps: requestsInWindow(input.intervals, w) / (w.toS - w.fromS) })).filter((w) => w.throughputRps > 0);
+  if (stepRates.length >= 2) {
+    const seriesByTier = new Map(tierSeries(input.server).map((t) => [t.tier, t]));
+    for (const tier of tiers) {
+      const cpu = seriesByTier.get(tier.tier)?.cpu ?? [];
+      const points = stepRates
+        .map((w) => {
+          const used = tierCpuSeconds(cpu, w);
+          return used === undefined ? undefined : ([w.throughputRps, used / (w.toS - w.fromS)] as [number, number]);
+        })
+        .filter((p): p is [number, number] => p !== undefined);
+      if (new Set(points.map(([x]) => x)).size >= 2) tier.cpuModel = fitCpuModel(points, tier.instances);
+    }
+  }
+
   const result: Calibration = { window: span, throughputRps: throughput, tiers };
+  if (stepRates.length >= 2) result.steps = stepRates;
+  if (input.machineCores !== undefined) result.machineCores = input.machineCores;
+  if (input.generator !== undefined) result.generator = input.generator;
   if (users !== undefined) result.concurrentUsers = users;
   if (input.bytesReceived !== undefined && input.totalRequests !== undefined && input.totalRequests > 0) {
     result.bytesPerResponse = input.bytesReceived / input.totalRequests;
@@ -293,7 +333,17 @@ export function calibrate(input: CalibrationInput): Calibration | undefined {
     if (points.length >= 3) {
       try {
         const fit = input.fitUsl(points);
-        result.usl = { sigma: fit.sigma, kappa: fit.kappa, lambda: fit.lambda, nStar: fit.nStar, points };
+        result.usl = {
+          sigma: fit.sigma,
+          kappa: fit.kappa,
+          lambda: fit.lambda,
+          nStar: fit.nStar,
+          points,
+          ...(fit.intervals !== undefined ? { intervals: fit.intervals } : {}),
+          ...(fit.rSquared !== undefined ? { rSquared: fit.rSquared } : {}),
+          unit: 'users',
+          provenance: `${points.length} steps of ${input.provenance ?? 'a stepped run'}: N = concurrent users per step (the engine's active users, else X·R by Little's law), X = achieved req/s`,
+        };
       } catch {
         // too few distinct steps for a fit: the calibration stands without it
       }

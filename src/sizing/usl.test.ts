@@ -80,3 +80,53 @@ describe('USL fit', () => {
     expect(() => fitUsl([[1, 10], [2, 19]])).toThrow(/at least 3/);
   });
 });
+
+/** Deterministic normal noise: mulberry32 and Box–Muller, so the coverage test is reproducible. */
+function normalSource(seed: number): () => number {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+describe('USL fit intervals', () => {
+  const stressSteps = [25, 50, 100, 200, 400, 800, 1600];
+  const stressTruth = { sigma: 0.04, kappa: 1.5e-6, lambda: 40 };
+
+  it('gives 95 % intervals that cover the true σ, κ, λ in most of 200 noisy stepped runs (3 % noise)', () => {
+    let covered = { sigma: 0, kappa: 0, lambda: 0, nStar: 0 };
+    const runs = 200;
+    const trueNStar = uslPeak(stressTruth)!;
+    for (let seed = 1; seed <= runs; seed++) {
+      const noise = normalSource(seed);
+      const points = stressSteps.map((n) => [n, uslThroughput(n, stressTruth) * (1 + 0.03 * noise())] as [number, number]);
+      const fit = fitUsl(points);
+      const iv = fit.intervals!;
+      const inside = (value: number, low: number, high: number) => value >= low && value <= high;
+      covered = {
+        sigma: covered.sigma + (inside(stressTruth.sigma, iv.sigma.low, iv.sigma.high) ? 1 : 0),
+        kappa: covered.kappa + (inside(stressTruth.kappa, iv.kappa.low, iv.kappa.high) ? 1 : 0),
+        lambda: covered.lambda + (inside(stressTruth.lambda, iv.lambda.low, iv.lambda.high) ? 1 : 0),
+        nStar: covered.nStar + (inside(trueNStar, iv.nStar.low ?? 0, iv.nStar.high ?? Infinity) ? 1 : 0),
+      };
+    }
+    // Nominal 95 %; the covariance interval is approximate for a nonlinear fit on 7 points, so ≥ 85 %.
+    expect(covered.sigma / runs).toBeGreaterThanOrEqual(0.85);
+    expect(covered.kappa / runs).toBeGreaterThanOrEqual(0.85);
+    expect(covered.lambda / runs).toBeGreaterThanOrEqual(0.85);
+    expect(covered.nStar / runs).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('narrows to the truth on exact data and has no interval with only 3 points', () => {
+    const exact = fitUsl(stressSteps.map((n) => [n, uslThroughput(n, stressTruth)] as [number, number]));
+    expect(exact.intervals!.sigma.high - exact.intervals!.sigma.low).toBeLessThan(1e-4);
+    expect(exact.pointCount).toBe(7);
+    const three = fitUsl([[1, 10], [2, 19], [4, 35]]);
+    expect(three.intervals).toBeNull();
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { demandAtInstanceLoad, describeCpuModel, EXTRAPOLATION_LIMIT, fitCpuModel, instanceCores, proportionalModel, rateForCores, tierCores } from './cpu-model.js';
+
+const curve = (floor: number, a: number, b: number) => (x: number) => floor + a * Math.pow(x, b);
+
+describe('CPU model fit', () => {
+  it('recovers U = U0 + a·X^b from four rates and predicts 3R within 1 %', () => {
+    const truth = curve(0.3, 0.004, 0.8);
+    const points = [100, 200, 300, 400].map((x) => [x, truth(x)] as [number, number]);
+    const model = fitCpuModel(points, 3);
+    expect(model.kind).toBe('power');
+    expect(model.exponent).toBeCloseTo(0.8, 2);
+    expect(model.floorCores).toBeCloseTo(0.3, 2);
+    expect(Math.abs(tierCores(model, 1200) - truth(1200)) / truth(1200)).toBeLessThan(0.01);
+    expect(model.fitError).toBeLessThan(1e-3);
+    expect(model.heldOutError).toBeLessThan(0.01);
+  });
+
+  it('keeps the simplest form when the data are proportional', () => {
+    const model = fitCpuModel([100, 200, 300, 400].map((x) => [x, 0.001 * x] as [number, number]));
+    expect(model.kind).toBe('proportional');
+    expect(model.coefficient).toBeCloseTo(0.001, 9);
+    expect(model.floorCores).toBe(0);
+  });
+
+  it('chooses a floor for the known app data (1.15 ms at 400, 0.70 at 800, 0.41 at 1,860 req/s), which one demand cannot fit', () => {
+    const points: Array<[number, number]> = [[400, 0.46], [800, 0.56], [1860, 0.76]];
+    const model = fitCpuModel(points, 3);
+    expect(model.kind).not.toBe('proportional');
+    expect(model.floorCores).toBeGreaterThan(0.2);
+    // The proportional form, fitted on 400 and 800, misses 1,860 by far more than the chosen one.
+    const proportional = model.alternatives.find((a) => a.kind === 'proportional')!.heldOutError!;
+    expect(proportional).toBeGreaterThan(0.3);
+    expect(model.heldOutError!).toBeLessThan(proportional / 2);
+  });
+
+  it('predicts within 10 % at 3R from noisy steps at R/3, 2R/3, R (2 % noise, 50 seeds, median)', () => {
+    const truth = curve(0.35, 0.0009, 0.85);
+    const errors: number[] = [];
+    for (let seed = 1; seed <= 50; seed++) {
+      const wiggle = (i: number) => 1 + 0.02 * Math.sin(seed * 12.9898 + i * 78.233);
+      const points = [133, 267, 400].map((x, i) => [x, truth(x) * wiggle(i)] as [number, number]);
+      const model = fitCpuModel(points, 3);
+      errors.push(Math.abs(tierCores(model, 1200) - truth(1200)) / truth(1200));
+    }
+    errors.sort((a, b) => a - b);
+    expect(errors[25]!).toBeLessThan(0.1);
+  });
+
+  it('has no held-out check with one rate, and the single-rate model is U = X·D', () => {
+    const one = fitCpuModel([[400, 0.46]]);
+    expect(one.kind).toBe('proportional');
+    expect(one.heldOutError).toBeNull();
+    const single = proportionalModel(0.00115, 400, 3);
+    expect(tierCores(single, 1200)).toBeCloseTo(1.38, 9);
+    expect(() => fitCpuModel([[0, 1]])).toThrow(/positive rate/);
+  });
+
+  it('splits the floor per instance and extends the tangent beyond the trusted range', () => {
+    const model = { ...fitCpuModel([100, 200, 300, 400].map((x) => [x, curve(0.3, 0.004, 0.8)(x)] as [number, number]), 3) };
+    // Three instances measured: one instance at a third of the tier's rate carries a third of the cores.
+    expect(instanceCores(model, 100)).toBeCloseTo(tierCores(model, 300) / 3, 9);
+    const limit = (400 / 3) * EXTRAPOLATION_LIMIT;
+    const slope = (instanceCores(model, limit) - instanceCores(model, limit - 1e-3)) / 1e-3;
+    const beyond = instanceCores(model, limit * 2);
+    expect(beyond).toBeCloseTo(instanceCores(model, limit) + slope * limit, 3);
+  });
+
+  it('finds the rate for a core budget and the demand at a target load', () => {
+    const model = proportionalModel(0.001, 500);
+    expect(rateForCores((x) => tierCores(model, x), 0.7)).toBeCloseTo(700, 3);
+    expect(demandAtInstanceLoad(model, 0.7)).toBeCloseTo(0.001, 9);
+    expect(rateForCores(() => 1, 0.5)).toBe(0);
+    expect(rateForCores(() => 0.1, 0.5)).toBeNull();
+    expect(describeCpuModel({ ...model, floorCores: 0.3 })).toBe('U = 0.300 + 0.00100·X');
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * How a tier's CPU grows with throughput, fitted from several rates (the steps of a run, or
+ * several runs): U(X) = U0 + a·X^b busy cores at X req/s. One demand D (U = X·D) cannot
+ * extrapolate: per-request CPU falls as the rate rises (a fixed floor of timers, scrapes and GC,
+ * and batching in the event loop), so a prediction from one low rate overshoots.
+ *
+ * Three forms, simplest first: proportional (U = D·X), affine (U = U0 + D·X) and power
+ * (U = U0 + a·X^b). The form is chosen by a held-out check: each form is fitted without the
+ * highest-rate point and judged by how well it predicts that point, the case that matters for
+ * sizing (extrapolating upwards). The chosen form is then refitted on all points. Pure.
+ */
+
+export type CpuModelKind = 'proportional' | 'affine' | 'power';
+
+export interface CpuModel {
+  kind: CpuModelKind;
+  /** U0: cores busy at no load, for the tier as measured (all its instances). */
+  floorCores: number;
+  /** a (D for the linear forms), in cores per (req/s)^b. */
+  coefficient: number;
+  /** b: 1 for the linear forms. */
+  exponent: number;
+  /** Instances of the tier when measured: the floor is per instance. */
+  instances: number;
+  /** Lowest and highest rate of the points, req/s. */
+  rateRangeRps: [number, number];
+  /** Root mean square of the relative residuals on all points. */
+  fitError: number;
+  /** |predicted − measured| / measured at the highest rate, fitted without it; null when too few points. */
+  heldOutError: number | null;
+  /** Every form tried, with its held-out error (null: too few points for that form). */
+  alternatives: Array<{ kind: CpuModelKind; heldOutError: number | null }>;
+  /** [req/s, busy cores] the fit used. */
+  points: Array<[number, number]>;
+}
+
+/** Beyond this multiple of the highest measured rate the curve is not trusted: the tangent there is extended. */
+export const EXTRAPOLATION_LIMIT = 4;
+/** A more complex form must beat a simpler one by this much held-out error to be chosen (noise). */
+const COMPLEXITY_MARGIN = 0.02;
+const PARAMETERS: Record<CpuModelKind, number> = { proportional: 1, affine: 2, power: 3 };
+
+interface Curve {
+  floorCores: number;
+  coefficient: number;
+  exponent: number;
+}
+
+function evaluate(curve: Curve, rateRps: number): number {
+  return curve.floorCores + curve.coefficient * Math.pow(Math.max(0, rateRps), curve.exponent);
+}
+
+/**
+ * Least squares of U on (1, X^b) with relative weights (1/U²), floor and coefficient held ≥ 0.
+ * `withFloor` false forces U0 = 0.
+ */
+function linearIn(points: ReadonlyArray<readonly [number, number]>, exponent: number, withFloor: boolean): Curve & { loss: number } {
+  const weighted = points.map(([x, u]) => ({ x, z: Math.pow(x, exponent), u, w: 1 / Math.max(u * u, 1e-12) }));
+  const through = (): Curve => {
+    const num = weighted.reduce((s, p) => s + p.w * p.z * p.u, 0);
+    const den = weighted.reduce((s, p) => s + p.w * p.z * p.z, 0);
+    return { floorCores: 0, coefficient: den > 0 ? Math.max(0, num / den) : 0, exponent };
+  };
+  let curve: Curve;
+  if (!withFloor) curve = through();
+  else {
+    const sw = weighted.reduce((s, p) => s + p.w, 0);
+    const sz = weighted.reduce((s, p) => s + p.w * p.z, 0);
+    const su = weighted.reduce((s, p) => s + p.w * p.u, 0);
+    const szz = weighted.reduce((s, p) => s + p.w * p.z * p.z, 0);
+    const szu = weighted.reduce((s, p) => s + p.w * p.z * p.u, 0);
+    const det = sw * szz - sz * sz;
+    const slope = det > 0 ? (sw * szu - sz * su) / det : 0;
+    const floor = det > 0 ? (su - slope * sz) / sw : 0;
+    if (floor < 0) curve = through();
+    else if (slope < 0) curve = { floorCores: su / sw, coefficient: 0, exponent };
+    else curve = { floorCores: floor, coefficient: slope, exponent };
+  }
+  const loss = weighted.reduce((s, p) => s + p.w * (p.u - evaluate(curve, p.x)) ** 2, 0);
+  return { ...curve, loss };
+}
+
+function fitForm(kind: CpuModelKind, points: ReadonlyArray<readonly [number, number]>): Curve {
+  if (kind === 'proportional') return linearIn(points, 1, false);
+  if (kind === 'affine') return linearIn(points, 1, true);
+  // Power: the exponent by a grid search (the loss is smooth and one-dimensional), then refined.
+  let best = linearIn(points, 1, true);
+  for (let b = 0.2; b <= 1.6 + 1e-9; b += 0.01) {
+    const candidate = linearIn(points, b, true);
+    if (candidate.loss < best.loss) best = candidate;
+  }
+  for (let step = 0.005; step > 1e-5; step /= 2) {
+    for (const b of [best.exponent - step, best.exponent + step]) {
+      if (b < 0.1 || b > 2) continue;
+      const candidate = linearIn(points, b, true);
+      if (candidate.loss < best.loss) best = candidate;
+    }
+  }
+  return best;
+}
+
+function relativeError(predicted: number, measured: number): number {
+  return measured > 0 ? Math.abs(predicted - measured) / measured : predicted === 0 ? 0 : Infinity;
+}
+
+/**
+ * Fits a tier's CPU against throughput. Points are [req/s, busy cores], at least one with a
+ * positive rate; with one point the model is proportional (U = X·D) and says it was not checked.
+ */
+export function fitCpuModel(points: ReadonlyArray<readonly [number, number]>, instances = 1): CpuModel {
+  const usable = points
+    .filter(([x, u]) => Number.isFinite(x) && Number.isFinite(u) && x > 0 && u >= 0)
+    .map(([x, u]) => [x, u] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
+  if (usable.length === 0) throw new RangeError('a CPU model needs at least one point with a positive rate');
+  const highest = usable[usable.length - 1]!;
+  const training = usable.slice(0, -1);
+  const distinctTraining = new Set(training.map(([x]) => x)).size;
+  const alternatives = (Object.keys(PARAMETERS) as CpuModelKind[]).map((kind) => {
+    // Held out only when the rest has as many distinct rates as the form has parameters.
+    if (distinctTraining < PARAMETERS[kind]) return { kind, heldOutError: null };
+    return { kind, heldOutError: relativeError(evaluate(fitForm(kind, training), highest[0]), highest[1]) };
+  });
+  let chosen: { kind: CpuModelKind; heldOutError: number | null } = { kind: 'proportional', heldOutError: alternatives[0]!.heldOutError };
+  for (const alternative of alternatives) {
+    if (alternative.heldOutError === null) continue;
+    if (chosen.heldOutError === null || alternative.heldOutError < chosen.heldOutError - COMPLEXITY_MARGIN) chosen = alternative;
+  }
+  // With no held-out check possible, use the richest form the points determine.
+  if (chosen.heldOutError === null) {
+    const distinct = new Set(usable.map(([x]) => x)).size;
+    chosen = { kind: distinct >= 2 ? 'affine' : 'proportional', heldOutError: null };
+  }
+  const curve = fitForm(chosen.kind, usable);
+  const residuals = usable.map(([x, u]) => (u > 0 ? (evaluate(curve, x) - u) / u : 0));
+  return {
+    kind: chosen.kind,
+    floorCores: curve.floorCores,
+    coefficient: curve.coefficient,
+    exponent: curve.exponent,
+    instances: Math.max(1, instances),
+    rateRangeRps: [usable[0]![0], highest[0]],
+    fitError: Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / residuals.length),
+    heldOutError: chosen.heldOutError,
+    alternatives,
+    points: usable,
+  };
+}
+
+/** The single-rate model a calibration without steps implies: U = X·D. */
+export function proportionalModel(demandS: number, rateRps: number, instances = 1): CpuModel {
+  return {
+    kind: 'proportional',
+    floorCores: 0,
+    coefficient: Math.max(0, demandS),
+    exponent: 1,
+    instances: Math.max(1, instances),
+    rateRangeRps: [rateRps, rateRps],
+    fitError: 0,
+    heldOutError: null,
+    alternatives: [],
+    points: rateRps > 0 ? [[rateRps, rateRps * demandS]] : [],
+  };
+}
+
+/**
+ * Busy cores of one instance at `rateRps` through it. The tier was measured with `instances`
+ * sharing the load, so U_tier(X) = k·u(X/k): u(x) = U0/k + a·k^(b−1)·x^b. Beyond
+ * EXTRAPOLATION_LIMIT × the highest measured per-instance rate the tangent there is extended
+ * (the marginal demand stays at its last trusted value).
+ */
+export function instanceCores(model: CpuModel, rateRps: number): number {
+  const k = model.instances;
+  const perInstance = (x: number) => model.floorCores / k + model.coefficient * Math.pow(k, model.exponent - 1) * Math.pow(Math.max(0, x), model.exponent);
+  const limit = (model.rateRangeRps[1] / k) * EXTRAPOLATION_LIMIT;
+  if (!(rateRps > limit) || model.exponent === 1 || !(limit > 0)) return perInstance(rateRps);
+  const slope = model.coefficient * Math.pow(k, model.exponent - 1) * model.exponent * Math.pow(limit, model.exponent - 1);
+  return perInstance(limit) + slope * (rateRps - limit);
+}
+
+/** Busy cores of the whole tier, with as many instances as measured, at `rateRps`. */
+export function tierCores(model: CpuModel, rateRps: number): number {
+  return model.instances * instanceCores(model, rateRps / model.instances);
+}
+
+/**
+ * The rate at which `cores(rate)` reaches `budget` (cores is non-decreasing); null when it never
+ * does (no growth) and 0 when the floor alone is over the budget.
+ */
+export function rateForCores(cores: (rateRps: number) => number, budget: number): number | null {
+  if (!(budget > 0) || cores(0) >= budget) return 0;
+  let high = 1;
+  for (let guard = 0; cores(high) < budget; guard++) {
+    if (guard > 200) return null;
+    high *= 2;
+  }
+  let low = 0;
+  for (let i = 0; i < 100 && high - low > high * 1e-9; i++) {
+    const mid = (low + high) / 2;
+    if (cores(mid) < budget) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
+}
+
+/**
+ * CPU-seconds per request of one instance when it runs at `targetCores` (e.g. 0.7 of one core for a
+ * single-threaded process): the demand to size with, floor included. Null when the floor alone
+ * exceeds the target or the model has no growth.
+ */
+export function demandAtInstanceLoad(model: CpuModel, targetCores: number): number | null {
+  const rate = rateForCores((x) => instanceCores(model, x), targetCores);
+  return rate === null || !(rate > 0) ? null : targetCores / rate;
+}
+
+/** The formula, for reports: "U = 0.31 + 2.1e-4·X^0.92 cores". */
+export function describeCpuModel(model: CpuModel): string {
+  const a = model.coefficient.toPrecision(3);
+  const growth = model.exponent === 1 ? `${a}·X` : `${a}·X^${model.exponent.toFixed(2)}`;
+  return model.floorCores > 0 ? `U = ${model.floorCores.toFixed(3)} + ${growth}` : `U = ${growth}`;
+}
