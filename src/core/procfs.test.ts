@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseProcStat } from './procfs.js';
+import { countCpuList, parseMachineCpu, parseProcCgroup, parseProcStat, quotaCores, quotaCoresFromCpuMax } from './procfs.js';
 
 // Captured from a Debian box: an nginx worker, then a command name with spaces and parentheses.
 const NGINX_WORKER =
@@ -41,5 +41,35 @@ describe('parseProcStat', () => {
         parseProcStat(text);
       }),
     );
+  });
+});
+
+describe('machine-wide CPU and the limits of a process', () => {
+  it('reads busy and total ticks and the cores from /proc/stat', () => {
+    const text = ['cpu  100 5 50 800 20 3 2 1 0 0', 'cpu0 50 2 25 400 10 2 1 0 0 0', 'cpu1 50 3 25 400 10 1 1 1 0 0', 'intr 12345', 'ctxt 999'].join('\n');
+    expect(parseMachineCpu(text)).toEqual({ busyTicks: 161, totalTicks: 981, cores: 2 });
+    expect(parseMachineCpu('intr 1\n')).toBeUndefined();
+  });
+
+  it('counts a CPU list', () => {
+    expect(countCpuList('0')).toBe(1);
+    expect(countCpuList('0-1')).toBe(2);
+    expect(countCpuList('0-3,6,8-9\n')).toBe(7);
+    expect(countCpuList('')).toBeUndefined();
+    expect(countCpuList('3-1')).toBeUndefined();
+  });
+
+  it('finds the cpu controller of cgroup v1 and the v2 path', () => {
+    const v1 = ['9:name=systemd:/', '4:memory:/process_api/4e58', '2:cpuacct:/', '1:cpu:/capacity-test', '0::/'].join('\n');
+    expect(parseProcCgroup(v1)).toEqual({ v1Cpu: '/capacity-test', v2: '/' });
+    expect(parseProcCgroup('5:cpu,cpuacct:/a/b\n')).toEqual({ v1Cpu: '/a/b' });
+    expect(parseProcCgroup('0::/user.slice/run.scope\n')).toEqual({ v2: '/user.slice/run.scope' });
+  });
+
+  it('turns a quota into cores', () => {
+    expect(quotaCoresFromCpuMax('max 100000\n')).toBeUndefined();
+    expect(quotaCoresFromCpuMax('30000 100000\n')).toBe(0.3);
+    expect(quotaCores('-1', '100000')).toBeUndefined();
+    expect(quotaCores('150000', '100000')).toBe(1.5);
   });
 });

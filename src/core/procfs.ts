@@ -50,3 +50,66 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const numbers = [stat.pid, stat.ppid, stat.pgrp, stat.session, stat.utime, stat.stime, stat.cutime, stat.cstime, stat.numThreads, stat.startTime];
   return stat.state && numbers.every((n) => Number.isInteger(n) && n >= 0) ? stat : undefined;
 }
+
+/** The whole machine's CPU time from /proc/stat: busy and total clock ticks over all cores, and the core count. */
+export interface MachineCpuTimes {
+  busyTicks: number;
+  totalTicks: number;
+  cores: number;
+}
+
+/** Parses /proc/stat: its aggregate `cpu` line (busy = everything but idle and iowait) and its `cpuN` lines. */
+export function parseMachineCpu(text: string): MachineCpuTimes | undefined {
+  let aggregate: number[] | undefined;
+  let cores = 0;
+  for (const line of text.split('\n')) {
+    const [name, ...fields] = line.trim().split(/\s+/);
+    if (name === 'cpu') aggregate = fields.map(Number);
+    else if (name !== undefined && /^cpu\d+$/.test(name)) cores += 1;
+  }
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
+  if (!aggregate || aggregate.length < 4 || aggregate.slice(0, 8).some((value) => !Number.isFinite(value) || value < 0)) return undefined;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = aggregate;
+  const busyTicks = user + nice + system + irq + softirq + steal;
+  return { busyTicks, totalTicks: busyTicks + idle + iowait, cores: Math.max(1, cores) };
+}
+
+/** The number of CPUs in a list such as `0-3,6,8-9` (Cpus_allowed_list in /proc/<pid>/status); undefined when unreadable. */
+export function countCpuList(list: string): number | undefined {
+  let count = 0;
+  for (const part of list.trim().split(',')) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!match) return undefined;
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    if (to < from) return undefined;
+    count += to - from + 1;
+  }
+  return count > 0 ? count : undefined;
+}
+
+/** Where a process sits in the CPU cgroup hierarchies, from /proc/<pid>/cgroup: the v1 `cpu` controller's path and the v2 path. */
+export function parseProcCgroup(text: string): { v1Cpu?: string; v2?: string } {
+  const found: { v1Cpu?: string; v2?: string } = {};
+  for (const line of text.split('\n')) {
+    const match = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
+    if (!match) continue;
+    const [, id, controllers = '', cgroupPath = ''] = match;
+    if (id === '0' && controllers === '') found.v2 = cgroupPath;
+    else if (controllers.split(',').includes('cpu')) found.v1Cpu = cgroupPath;
+  }
+  return found;
+}
+
+/** Cores a CPU quota allows: cgroup v2 `cpu.max` ("max 100000" or "30000 100000"); undefined when unlimited. */
+export function quotaCoresFromCpuMax(text: string): number | undefined {
+  const [quota, period] = text.trim().split(/\s+/);
+  return quotaCores(quota, period);
+}
+
+/** Cores a cgroup v1 quota allows (cpu.cfs_quota_us over cpu.cfs_period_us; -1 is unlimited). */
+export function quotaCores(quota: string | undefined, period: string | undefined): number | undefined {
+  const q = Number(quota);
+  const p = Number(period);
+  return Number.isFinite(q) && Number.isFinite(p) && q > 0 && p > 0 ? q / p : undefined;
+}

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { coresUsable, judgeLimit, percentText, type LimitFigures, type LimitInterval, type LimitSample } from './limit-verdict.js';
+
+/** Per-second samples: generator cores, machine busy cores and (optionally) event-loop delay, held for `seconds`. */
+function samples(seconds: number, generatorCores: number, machineBusyCores?: number, eventLoopLagMs?: number): LimitSample[] {
+  return Array.from({ length: seconds }, (_, t) => ({
+    t: t + 1,
+    generatorCores,
+    ...(machineBusyCores === undefined ? {} : { machineBusyCores }),
+    ...(eventLoopLagMs === undefined ? {} : { eventLoopLagMs }),
+  }));
+}
+
+/** Full one-second intervals at a planned and an achieved rate, p95 moving linearly from `p95From` to `p95To`. */
+function intervals(seconds: number, plannedRps: number, achievedRps: number, p95From: number, p95To: number, extra: Partial<LimitInterval> = {}): LimitInterval[] {
+  return Array.from({ length: seconds }, (_, t) => ({
+    t,
+    durationS: 1,
+    plannedRps,
+    requests: Math.round(achievedRps),
+    p95Ms: p95From + ((p95To - p95From) * t) / Math.max(1, seconds - 1),
+    ...extra,
+  }));
+}
+
+const TWO_CORES = { machineCores: 2 };
+const K6_ON_TWO = { coresUsable: 2, coresUsableBecause: "the machine's 2 cores", ...TWO_CORES };
+const NODE_THREAD = { coresUsable: 1, coresUsableBecause: 'one thread runs the engine', ...TWO_CORES };
+
+describe("the issue's five runs, as figures, get the right verdict", () => {
+  it('k6, closed, 10,000 users, 1 s think: 197 % CPU of 2 cores, 5,557 of 8,790 req/s, p95 777 ms -> generator-bound', () => {
+    const verdict = judgeLimit({
+      model: 'closed',
+      thinkTimeS: 1,
+      ...K6_ON_TWO,
+      samples: [...samples(4, 1.2, 1.6), ...samples(16, 1.97, 2)],
+      intervals: intervals(20, 8790, 5557, 120, 777),
+    });
+    expect(verdict.verdict).toBe('generator-bound');
+    expect(verdict.reasons[0]).toContain('≥ 90 % of the 2 cores it may use');
+    expect(verdict.reasons[0]).toContain('max 1.97 cores');
+    expect(verdict.reasons.join('\n')).toContain('sent 63.2 % of the planned request rate (below 95 %)');
+  });
+
+  it('autocannon, closed, 10,000 users: 6,660 of 8,817 req/s, p95 842 ms, its one thread full and its event loop late -> generator-bound', () => {
+    const verdict = judgeLimit({
+      model: 'closed',
+      thinkTimeS: 1,
+      ...NODE_THREAD,
+      samples: samples(20, 0.99, 1.7, 240),
+      intervals: intervals(20, 8817, 6660, 300, 842),
+    });
+    expect(verdict.verdict).toBe('generator-bound');
+    expect(verdict.reasons.join('\n')).toMatch(/event loop was ≥ 50 ms late in 20 of 20 s/);
+    expect(verdict.reasons.join('\n')).toContain('75.5 % of the planned request rate');
+  });
+
+  it('k6, open, 10,000 req/s at 144 % CPU of 2 cores, both cores busy -> machine-bound, not "its own CPU was not the limit"', () => {
+    const verdict = judgeLimit({ model: 'open', ...K6_ON_TWO, samples: samples(20, 1.44, 1.98), intervals: intervals(20, 10_000, 6_100, 4, 60) });
+    expect(verdict.verdict).toBe('machine-bound');
+    expect(verdict.reasons[0]).toContain('all 2 cores of the machine were busy');
+    expect(verdict.reasons.join('\n')).not.toContain('not the limit');
+    expect(verdict.figures.machineBusyShare).toBe(1);
+  });
+
+  it('autocannon, open, 94.3 % of plan: the text says 94.3 %, below 95 %, never "95 % (< 95 %)"', () => {
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(20, 0.97, 1.6), intervals: intervals(20, 10_000, 9_430, 3, 3.5) });
+    expect(verdict.verdict).toBe('generator-bound');
+    expect(verdict.figures.achievedToPlannedRatio).toBe(0.943);
+    expect(verdict.reasons.join('\n')).toContain('sent 94.3 % of the planned request rate (below 95 %)');
+  });
+
+  it('peak with the stack (1.25 cores) and k6 (0.55) sharing 2 cores, short of plan -> machine-bound', () => {
+    const verdict = judgeLimit({ model: 'open', ...K6_ON_TWO, samples: samples(30, 0.55, 1.25 + 0.55), intervals: intervals(30, 5_000, 1_678, 40, 900) });
+    expect(verdict.verdict).toBe('machine-bound');
+    expect(verdict.summary).toContain('the machine limited the run');
+    expect(verdict.reasons[1]).toContain('the generator used 0.55 cores on average');
+  });
+});
+
+describe('judgeLimit', () => {
+  it('latency climbing while generator and machine have room -> system-bound', () => {
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.12, 0.6), intervals: [...intervals(10, 100, 90, 25, 25), ...intervals(5, 100, 70, 2_000, 2_000).map((interval) => ({ ...interval, t: interval.t + 10 }))] });
+    expect(verdict.verdict).toBe('system-bound');
+    expect(verdict.reasons[0]).toBe("the target's p95 rose from 25 ms at the start to 2000 ms at the end while the generator had headroom");
+  });
+
+  it('a plan kept with flat latency on a quiet machine -> kept up, with the figures that say so', () => {
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.2, 0.5), intervals: intervals(15, 200, 199, 4, 4) });
+    expect(verdict.verdict).toBe('kept-up');
+    expect(verdict.reasons).toContain('it sent 99.5 % of the planned request rate');
+    expect(verdict.reasons.at(-1)).toBe("the target's p95 held (4 ms at the start, 4 ms at the end)");
+  });
+
+  it('a late event loop on saturated cores waited for the machine, not for its own work', () => {
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.45, 1.99, 80), intervals: intervals(15, 500, 500, 4, 4) });
+    expect(verdict.verdict).toBe('machine-bound');
+    expect(verdict.reasons.join('\n')).toContain('its event loop was ≥ 50 ms late in 15 of 15 s');
+    const quiet = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.45, 0.6, 80), intervals: intervals(15, 500, 500, 4, 4) });
+    expect(quiet.verdict).toBe('generator-bound');
+  });
+
+  it('a busy machine that did not slow the run is no limit', () => {
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.2, 1.95), intervals: intervals(15, 200, 200, 4, 4) });
+    expect(verdict.verdict).toBe('kept-up');
+    expect(verdict.reasons.join('\n')).toContain('but the run kept its plan');
+  });
+
+  it('an open-model shortfall with no other cause is the generator pacing', () => {
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.3, 0.7), intervals: intervals(15, 1_000, 800, 3, 3) });
+    expect(verdict.verdict).toBe('generator-bound');
+    expect(verdict.summary).toContain('did not send on the planned schedule');
+  });
+
+  it('k6 dropped iterations count from 0.5 % of the planned ones', () => {
+    const base: LimitFigures = { model: 'open', ...K6_ON_TWO, samples: samples(15, 0.3, 0.7), intervals: intervals(15, 1_000, 990, 3, 3), plannedIterations: 15_000 };
+    expect(judgeLimit({ ...base, droppedIterations: 10 }).verdict).toBe('kept-up');
+    const dropped = judgeLimit({ ...base, droppedIterations: 150 });
+    expect(dropped.verdict).toBe('generator-bound');
+    expect(dropped.reasons[0]).toBe('150 iterations dropped (1.0 % of the planned ones): no free virtual user to start them on time');
+  });
+
+  it('closed model: fewer requests than users / think time is the response time, as long as users cycle on time', () => {
+    // 100 users, 1 s think, 250 ms mean response: 80 req/s is what they can send.
+    const cycle = intervals(15, 100, 80, 300, 320, { activeUsers: 100, meanMs: 250 });
+    const kept = judgeLimit({ model: 'closed', thinkTimeS: 1, ...NODE_THREAD, samples: samples(15, 0.1, 0.4), intervals: cycle });
+    expect(kept.verdict).toBe('kept-up');
+    expect(kept.figures.achievedToCycleRatio).toBe(1);
+    const late = judgeLimit({ model: 'closed', thinkTimeS: 1, ...NODE_THREAD, samples: samples(15, 0.1, 0.4), intervals: cycle.map((interval) => ({ ...interval, requests: 60 })) });
+    expect(late.verdict).toBe('generator-bound');
+    expect(late.reasons[0]).toBe('its users sent 75.0 % of what users / (think time + response time) allows');
+  });
+
+  it('leaves the start-up and tail intervals out of rate and latency', () => {
+    const run = [{ t: 0, durationS: 1, plannedRps: 100, requests: 10, p95Ms: 900, partial: 'start' as const }, ...intervals(12, 100, 100, 5, 5).map((interval) => ({ ...interval, t: interval.t + 1 }))];
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(13, 0.1, 0.3), intervals: run });
+    expect(verdict.verdict).toBe('kept-up');
+    expect(verdict.figures.achievedToPlannedRatio).toBe(1);
+  });
+
+  it('with no samples and no plan it says kept up on the figures it has', () => {
+    const verdict = judgeLimit({ model: 'closed', ...NODE_THREAD, samples: [], intervals: [] });
+    expect(verdict.verdict).toBe('kept-up');
+    expect(verdict.figures.generatorCoresMax).toBe(0);
+    expect(verdict.figures.machineBusyShare).toBeUndefined();
+  });
+});
+
+describe('percentText keeps a comparison true', () => {
+  it('rounds a figure said to be below a line down, one said to reach it up', () => {
+    expect(percentText(0.943)).toBe('94.3 %');
+    expect(percentText(0.94999)).toBe('94.9 %');
+    expect(percentText(0.9496, 'below')).toBe('94.9 %');
+    expect(percentText(0.9501, 'at-least')).toBe('95.1 %');
+    expect(percentText(1)).toBe('100.0 %');
+  });
+});
+
+describe('coresUsable', () => {
+  it('is the tightest of the machine, the affinity, the quota and the engine', () => {
+    expect(coresUsable({ machineCores: 2 })).toEqual({ cores: 2, because: "the machine's 2 cores" });
+    expect(coresUsable({ machineCores: 2, engineThreads: 1 })).toEqual({ cores: 1, because: 'one thread runs the engine' });
+    expect(coresUsable({ machineCores: 2, engineThreads: 1, affinityCores: 1, quotaCores: 0.3 })).toEqual({ cores: 0.3, because: 'cgroup CPU quota: 0.3 cores' });
+    expect(coresUsable({ machineCores: 4, affinityCores: 1 })).toEqual({ cores: 1, because: 'CPU affinity: 1 core' });
+    // A tie names the machine: nothing narrower binds.
+    expect(coresUsable({ machineCores: 2, affinityCores: 2 }).because).toBe("the machine's 2 cores");
+  });
+});

@@ -1,0 +1,283 @@
+/**
+ * What limited a run: the load generator, the system under test, or the machine they share; or
+ * nothing (the generator kept up). Pure: plain figures in (any engine's adapter can give them),
+ * a verdict with its reasons and the figures it weighed out. No clock, process or file here.
+ *
+ * The order of the checks is the point. A generator at its own CPU ceiling (or with a late event
+ * loop) measures itself, whatever else happened. Failing that, a machine whose every core was busy
+ * while the run fell short or slowed starved both sides, so neither the generator nor the target
+ * can be blamed. Failing that, latency that climbed while the generator had room is the target's.
+ * An open-model shortfall with none of these causes is still the generator's (its connection or
+ * virtual-user cap, or its pacing): an open model must send on schedule whatever the answers.
+ */
+
+export type LimitName = 'generator-bound' | 'system-bound' | 'machine-bound' | 'kept-up';
+
+/** One sample of the run, about once a second. */
+export interface LimitSample {
+  /** Seconds since the run started. */
+  t: number;
+  /** CPU of the generator's processes, in cores (1 = one core busy). */
+  generatorCores: number;
+  /** CPU of the whole machine (every process), in cores; absent when /proc/stat could not be read. */
+  machineBusyCores?: number;
+  /** Event-loop delay of an in-process engine over the sample (p99, ms). */
+  eventLoopLagMs?: number;
+}
+
+/** One reporting interval of the run, as the result holds it. */
+export interface LimitInterval {
+  t: number;
+  durationS: number;
+  plannedRps?: number;
+  requests: number;
+  /** Start-up or tail interval: left out of the rate and latency comparisons. */
+  partial?: 'start' | 'end';
+  p95Ms?: number;
+  meanMs?: number;
+  activeUsers?: number;
+}
+
+export interface LimitFigures {
+  model: 'open' | 'closed';
+  /** Closed model: the think time each user waits between requests. */
+  thinkTimeS?: number;
+  samples: readonly LimitSample[];
+  /** Cores the generator may use (see coresUsable). */
+  coresUsable: number;
+  /** Why that many: "one Node.js thread", "CPU affinity: 1 core", "cgroup quota: 0.3 cores", "the machine's 2 cores". */
+  coresUsableBecause: string;
+  /** Cores of the machine the generator ran on. */
+  machineCores: number;
+  intervals: readonly LimitInterval[];
+  /** Used when no full interval has a plan: the run's achieved over planned rate. */
+  achievedToPlannedFallback?: number;
+  droppedIterations?: number;
+  plannedIterations?: number;
+}
+
+export interface LimitVerdict {
+  verdict: LimitName;
+  /** One line for a person. */
+  summary: string;
+  /** The evidence, one line each; for kept-up, why nothing counted as a limit. */
+  reasons: string[];
+  figures: {
+    coresUsable: number;
+    coresUsableBecause: string;
+    generatorCoresMean: number;
+    generatorCoresMax: number;
+    /** Share of the samples with the generator at or above GENERATOR_BUSY_SHARE of its usable cores. */
+    generatorBusyShare: number;
+    machineCores: number;
+    machineBusyCoresMean?: number;
+    machineBusyCoresMax?: number;
+    /** Share of the samples with every core of the machine busy (MACHINE_BUSY_SHARE). */
+    machineBusyShare?: number;
+    eventLoopLagMsMedian?: number;
+    eventLoopLagMsMax?: number;
+    /** Share of the samples whose event-loop delay was at least EVENT_LOOP_LATE_MS. */
+    eventLoopLateShare?: number;
+    /** Achieved over planned requests in the full intervals. */
+    achievedToPlannedRatio?: number;
+    /** Closed model: achieved over what the users could send at their measured cycle, users / (think + response). */
+    achievedToCycleRatio?: number;
+    droppedIterations?: number;
+    /** p95 at the start (lowest of the first third of the full intervals) and at the end (median of the last third). */
+    p95EarlyMs?: number;
+    p95LateMs?: number;
+  };
+}
+
+/** The generator counts as busy at this share of the cores it may use. */
+export const GENERATOR_BUSY_SHARE = 0.9;
+/** The machine counts as busy (all cores) at this share of its cores: /proc/stat's idle time is under 15 %. */
+export const MACHINE_BUSY_SHARE = 0.85;
+/** A condition holds over a run when it held in at least this share of the samples. */
+export const TIME_SHARE = 0.25;
+/** An in-process engine's timers are late by this much: its requests leave late. */
+export const EVENT_LOOP_LATE_MS = 50;
+/** Below this share of the planned rate, the run fell short. */
+export const MIN_ACHIEVED_RATIO = 0.95;
+/** Closed model: below this share of users / (think + response), the users did not cycle on time. */
+export const MIN_CYCLE_RATIO = 0.9;
+/** Dropped iterations count from this share of the planned ones. */
+export const DROPPED_SHARE = 0.005;
+/** Latency rose when the late p95 is this many times the early one, and at least LATENCY_RISE_MS more. */
+export const LATENCY_RISE_FACTOR = 2;
+export const LATENCY_RISE_MS = 10;
+
+/**
+ * A share as a percentage that keeps a comparison true: a figure said to be below a line is
+ * rounded down (94.96 % prints 94.9 %, never 95 %), one said to be at or above it is rounded up.
+ */
+export function percentText(fraction: number, side: 'below' | 'at-least' = 'below'): string {
+  const tenths = fraction * 1000;
+  // Rounding error of the multiplication must not flip an exact figure (0.943 * 1000 = 942.99...).
+  const nearest = Math.round(tenths);
+  const value = Math.abs(tenths - nearest) < 1e-6 ? nearest : side === 'below' ? Math.floor(tenths) : Math.ceil(tenths);
+  return `${(value / 10).toFixed(1)} %`;
+}
+
+function coresText(cores: number): string {
+  const rounded = Math.round(cores * 100) / 100;
+  return `${rounded} core${rounded === 1 ? '' : 's'}`;
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/**
+ * The cores a generator may use: the fewest of what its engine can run on (one Node.js thread, a
+ * Python process), its CPU affinity, its cgroup quota, and the machine. The reason names the cap.
+ */
+export function coresUsable(input: { machineCores: number; engineThreads?: number; affinityCores?: number; quotaCores?: number }): { cores: number; because: string } {
+  const candidates: Array<{ cores: number; because: string }> = [{ cores: input.machineCores, because: `the machine's ${coresText(input.machineCores)}` }];
+  if (input.affinityCores !== undefined && input.affinityCores > 0) candidates.push({ cores: input.affinityCores, because: `CPU affinity: ${coresText(input.affinityCores)}` });
+  if (input.quotaCores !== undefined && input.quotaCores > 0) candidates.push({ cores: input.quotaCores, because: `cgroup CPU quota: ${coresText(input.quotaCores)}` });
+  if (input.engineThreads !== undefined && input.engineThreads > 0) {
+    candidates.push({ cores: input.engineThreads, because: input.engineThreads === 1 ? 'one thread runs the engine' : `the engine runs ${input.engineThreads} processes` });
+  }
+  // The first of equal caps wins, so the machine is named only when nothing else binds.
+  return candidates.reduce((best, candidate) => (candidate.cores < best.cores ? candidate : best));
+}
+
+interface RateFigures {
+  ratio?: number;
+  cycleRatio?: number;
+  p95EarlyMs?: number;
+  p95LateMs?: number;
+}
+
+function rateFigures(figures: LimitFigures): RateFigures {
+  const full = figures.intervals.filter((interval) => interval.partial === undefined);
+  const planned = full.filter((interval) => interval.plannedRps !== undefined && interval.plannedRps > 0);
+  const plannedRequests = planned.reduce((sum, interval) => sum + (interval.plannedRps ?? 0) * interval.durationS, 0);
+  const ratio = plannedRequests > 0 ? planned.reduce((sum, interval) => sum + interval.requests, 0) / plannedRequests : figures.achievedToPlannedFallback;
+  const out: RateFigures = {};
+  if (ratio !== undefined) out.ratio = ratio;
+
+  // Closed model: Little's law over each interval, X = N / (Z + R), with the interval's own users and mean response.
+  if (figures.model === 'closed' && figures.thinkTimeS !== undefined && figures.thinkTimeS > 0) {
+    let expected = 0;
+    let sent = 0;
+    for (const interval of full) {
+      if (interval.activeUsers === undefined || interval.meanMs === undefined || interval.activeUsers <= 0) continue;
+      expected += (interval.activeUsers / (figures.thinkTimeS + interval.meanMs / 1000)) * interval.durationS;
+      sent += interval.requests;
+    }
+    if (expected > 0) out.cycleRatio = sent / expected;
+  }
+
+  const withLatency = full.filter((interval) => interval.p95Ms !== undefined).map((interval) => interval.p95Ms as number);
+  if (withLatency.length >= 3) {
+    const third = Math.max(1, Math.floor(withLatency.length / 3));
+    out.p95EarlyMs = Math.min(...withLatency.slice(0, third));
+    out.p95LateMs = median(withLatency.slice(-third));
+  }
+  return out;
+}
+
+/** The verdict on what limited a run, with its reasons. */
+export function judgeLimit(figures: LimitFigures): LimitVerdict {
+  const { samples, coresUsable: usable } = figures;
+  const generatorCores = samples.map((sample) => sample.generatorCores);
+  const busyLine = GENERATOR_BUSY_SHARE * usable;
+  const generatorBusy = generatorCores.filter((cores) => cores >= busyLine).length;
+  const generatorBusyShare = samples.length > 0 ? generatorBusy / samples.length : 0;
+
+  const machine = samples.filter((sample) => sample.machineBusyCores !== undefined).map((sample) => sample.machineBusyCores as number);
+  const machineBusy = machine.filter((cores) => cores >= MACHINE_BUSY_SHARE * figures.machineCores).length;
+  const machineBusyShare = machine.length > 0 ? machineBusy / machine.length : undefined;
+
+  const lags = samples.filter((sample) => sample.eventLoopLagMs !== undefined).map((sample) => sample.eventLoopLagMs as number);
+  const lateLags = lags.filter((lag) => lag >= EVENT_LOOP_LATE_MS).length;
+  const eventLoopLateShare = lags.length > 0 ? lateLags / lags.length : undefined;
+
+  const rates = rateFigures(figures);
+  const dropped = figures.droppedIterations ?? 0;
+  const droppedCounts = dropped > 0 && (figures.plannedIterations === undefined || dropped >= DROPPED_SHARE * figures.plannedIterations);
+
+  const result: LimitVerdict['figures'] = {
+    coresUsable: round(usable, 3),
+    coresUsableBecause: figures.coresUsableBecause,
+    generatorCoresMean: round(mean(generatorCores), 3),
+    generatorCoresMax: round(generatorCores.length > 0 ? Math.max(...generatorCores) : 0, 3),
+    generatorBusyShare: round(generatorBusyShare, 3),
+    machineCores: figures.machineCores,
+    ...(machine.length > 0 ? { machineBusyCoresMean: round(mean(machine), 3), machineBusyCoresMax: round(Math.max(...machine), 3), machineBusyShare: round(machineBusyShare ?? 0, 3) } : {}),
+    ...(lags.length > 0 ? { eventLoopLagMsMedian: round(median(lags), 1), eventLoopLagMsMax: round(Math.max(...lags), 1), eventLoopLateShare: round(eventLoopLateShare ?? 0, 3) } : {}),
+    ...(rates.ratio === undefined ? {} : { achievedToPlannedRatio: round(rates.ratio, 4) }),
+    ...(rates.cycleRatio === undefined ? {} : { achievedToCycleRatio: round(rates.cycleRatio, 4) }),
+    ...(figures.droppedIterations === undefined ? {} : { droppedIterations: figures.droppedIterations }),
+    ...(rates.p95EarlyMs === undefined ? {} : { p95EarlyMs: round(rates.p95EarlyMs, 1), p95LateMs: round(rates.p95LateMs ?? 0, 1) }),
+  };
+
+  const n = samples.length;
+  const generatorLine = `the generator used ${coresText(result.generatorCoresMean)} on average, at most ${coresText(result.generatorCoresMax)}, of the ${coresText(usable)} it may use (${figures.coresUsableBecause})`;
+  const cpuAtLimit = n > 0 && generatorBusyShare >= TIME_SHARE;
+  const loopLate = eventLoopLateShare !== undefined && eventLoopLateShare >= TIME_SHARE;
+  const machineFull = machineBusyShare !== undefined && machineBusyShare >= TIME_SHARE;
+  const shortOfPlan = rates.ratio !== undefined && rates.ratio < MIN_ACHIEVED_RATIO;
+  const behindCycle = rates.cycleRatio !== undefined && rates.cycleRatio < MIN_CYCLE_RATIO;
+  const latencyRose =
+    rates.p95EarlyMs !== undefined && rates.p95LateMs !== undefined && rates.p95LateMs >= LATENCY_RISE_FACTOR * rates.p95EarlyMs && rates.p95LateMs - rates.p95EarlyMs >= LATENCY_RISE_MS;
+
+  const rateLine = rates.ratio === undefined ? undefined : shortOfPlan ? `it sent ${percentText(rates.ratio, 'below')} of the planned request rate (below ${MIN_ACHIEVED_RATIO * 100} %)` : `it sent ${percentText(rates.ratio, 'at-least')} of the planned request rate`;
+  const droppedLine = droppedCounts ? `${dropped.toLocaleString('en-US')} iterations dropped${figures.plannedIterations ? ` (${percentText(dropped / figures.plannedIterations, 'at-least')} of the planned ones)` : ''}: no free virtual user to start them on time` : undefined;
+  const latencyLine = latencyRose ? `the target's p95 rose from ${result.p95EarlyMs} ms at the start to ${result.p95LateMs} ms at the end` : undefined;
+  const machineLine =
+    machineBusyShare === undefined
+      ? undefined
+      : `all ${coresText(figures.machineCores)} of the machine were busy (≥ ${MACHINE_BUSY_SHARE * 100} %) in ${machineBusy} of ${machine.length} s (mean ${coresText(result.machineBusyCoresMean ?? 0)} busy)`;
+
+  const reasons: string[] = [];
+  const push = (...lines: Array<string | undefined>) => reasons.push(...lines.filter((line): line is string => line !== undefined));
+
+  // A late event loop on saturated cores waited for the machine, not for its own work.
+  const loopLine = `its event loop was ≥ ${EVENT_LOOP_LATE_MS} ms late in ${lateLags} of ${lags.length} s (median ${result.eventLoopLagMsMedian} ms, max ${result.eventLoopLagMsMax} ms): requests left later than planned`;
+  if (cpuAtLimit || (loopLate && !machineFull)) {
+    if (cpuAtLimit) push(`the generator's CPU was at ≥ ${GENERATOR_BUSY_SHARE * 100} % of the ${coresText(usable)} it may use (${figures.coresUsableBecause}) in ${generatorBusy} of ${n} s (mean ${coresText(result.generatorCoresMean)}, max ${coresText(result.generatorCoresMax)})`);
+    if (loopLate) push(loopLine);
+    if (shortOfPlan) push(rateLine);
+    if (behindCycle) push(`its users sent ${percentText(rates.cycleRatio ?? 0, 'below')} of what users / (think time + response time) allows`);
+    push(droppedLine, latencyLine && `${latencyLine}, measured by a busy generator`);
+    return { verdict: 'generator-bound', summary: 'the load generator limited the run: its figures measure the generator, not the system', reasons, figures: result };
+  }
+  if (machineFull && (shortOfPlan || behindCycle || droppedCounts || latencyRose || loopLate)) {
+    push(machineLine, `${generatorLine}: the generator and the processes beside it (the target, when it runs here) shared saturated cores`);
+    if (loopLate) push(loopLine);
+    if (shortOfPlan) push(rateLine);
+    push(droppedLine, latencyLine);
+    return { verdict: 'machine-bound', summary: 'the machine limited the run: every core was busy, so neither the generator nor the system alone set the pace', reasons, figures: result };
+  }
+  if (latencyRose) {
+    push(`${latencyLine} while the generator had headroom`, generatorLine);
+    if (shortOfPlan) push(rateLine);
+    push(droppedLine);
+    return { verdict: 'system-bound', summary: 'the system under test limited the run: its latency rose while the generator had headroom', reasons, figures: result };
+  }
+  if ((figures.model === 'open' && (shortOfPlan || droppedCounts)) || behindCycle) {
+    if (behindCycle) push(`its users sent ${percentText(rates.cycleRatio ?? 0, 'below')} of what users / (think time + response time) allows`);
+    push(shortOfPlan ? rateLine : undefined, droppedLine);
+    push(`${generatorLine}, the machine was not saturated and the target's latency did not rise: the generator's own pacing, or its connection or virtual-user cap, fell behind the plan`);
+    return { verdict: 'generator-bound', summary: 'the load generator limited the run: it did not send on the planned schedule', reasons, figures: result };
+  }
+  push(rateLine, generatorLine);
+  if (figures.model === 'closed' && shortOfPlan) push('a closed model sends less than users / think time as response time adds to each cycle: its users kept their cycle');
+  if (machineLine) push(machineFull ? `${machineLine}, but the run kept its plan` : `the machine was not saturated: every core busy in ${machineBusy} of ${machine.length} s (mean ${coresText(result.machineBusyCoresMean ?? 0)} of ${coresText(figures.machineCores)} busy)`);
+  if (rates.p95EarlyMs !== undefined) push(`the target's p95 held (${result.p95EarlyMs} ms at the start, ${result.p95LateMs} ms at the end)`);
+  return { verdict: 'kept-up', summary: 'the generator kept up: nothing limited the run', reasons, figures: result };
+}
