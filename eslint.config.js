@@ -4,7 +4,7 @@ import globals from 'globals';
 import capacity from './scripts/lint/layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', '**/dist/', 'node_modules/', '.tools/', '.capacity/', 'results/', 'coverage/'] },
+  { ignores: ['dist/', '**/dist/', 'node_modules/', '.tools/', '.capacity/', 'results/', 'coverage/', '.venv-locust/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CommandOptions } from './command.js';
 import { parseDuration } from '../scenarios/duration.js';
 import type { ScenarioOverrides } from '../scenarios/plan.js';
-import { addStateDirOption, collect, positiveNumber } from './options.js';
+import { addStateDirOption, collect, integer, positiveNumber } from './options.js';
+import { badInput } from '../core/errors.js';
 
 /** Options shared by `capacity run` and `capacity plan`. Cheap to import: commander only. */
 
@@ -12,7 +13,7 @@ function duration(value: string): number {
   return seconds;
 }
 
-export const ENGINE_CHOICES = ['k6', 'autocannon', 'artillery', 'all'] as const;
+export const ENGINE_CHOICES = ['k6', 'autocannon', 'artillery', 'locust', 'all'] as const;
 
 export function addScenarioOptions(command: Command, engineHelp: string): void {
   command
@@ -40,4 +41,29 @@ export const VERBOSE_HELP = "also print the engine's notes: what it adapted to f
 
 export function addVerboseOption(command: Command): void {
   command.option('-v, --verbose', VERBOSE_HELP);
+}
+
+/** `run` only: Locust's workers, on this machine or (with --master-bind) on other hosts. */
+export function addWorkerOptions(command: Command): void {
+  command
+    .option('--workers <n>', 'Locust: workers the master runs with; started here, or awaited from other hosts with --master-bind (default 1)', integer('--workers', 1, 256))
+    .option('--master-bind <host:port>', "Locust: the master listens here for workers on other hosts (`capacity worker --master host:port`); none are started here", hostPort('--master-bind'));
+}
+
+export function hostPort(flag: string) {
+  return (value: string): { host: string; port: number } => {
+    const match = /^(.+):(\d{1,5})$/.exec(value);
+    const port = match ? Number(match[2]) : Number.NaN;
+    if (!match || port < 1 || port > 65_535) throw new InvalidArgumentError(`${flag} must be host:port, e.g. 10.0.0.5:5557 (got ${value})`);
+    return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+  };
+}
+
+/** The distributed options of `run`, refused (exit 2) with an engine that has no workers. */
+export function distributedFrom(options: CommandOptions): { workers: number; masterBind?: { host: string; port: number } } | undefined {
+  const workers = options.workers as number | undefined;
+  const masterBind = options.masterBind as { host: string; port: number } | undefined;
+  if (workers === undefined && masterBind === undefined) return undefined;
+  if (options.engine !== 'locust') throw badInput('--workers and --master-bind are for the Locust engine', [], 'add --engine locust');
+  return { workers: workers ?? 1, ...(masterBind ? { masterBind } : {}) };
 }

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { findBinary, findNodeModuleBin, findPostgresBinDir, nodePackageVersion } from '../core/binaries.js';
+import { locateLocust } from '../engines/locust/adapter.js';
 
 export const K6_INSTALL_HINT =
   'k6 is not bundled (it is AGPL-3.0): install it from Grafana\'s packages (https://grafana.com/docs/k6/latest/set-up/install-k6/, e.g. the k6 apt repository), then check with `capacity doctor`';
@@ -196,6 +197,21 @@ async function checkCompose(lookup: DoctorLookup, env: Record<string, string>): 
   return { ...base, found: true, path: v1Path, ...(version ? { version } : {}), ...(note ? { note } : {}) };
 }
 
+/** Locust in the project's own Python environment (scripts/setup.sh creates it). Optional: the
+ * other engines run without it; it is the engine for runs over several generator hosts. */
+function checkLocust(lookup: DoctorLookup): CheckResult {
+  const found = locateLocust(lookup.projectRoot);
+  const base = {
+    name: 'locust',
+    kind: 'engine' as const,
+    required: false,
+    purpose: 'load engine for distributed runs (master and workers, HDR histograms merged exactly); MIT, in .venv-locust/',
+    hint: found.hint,
+  };
+  if (!found.available || !found.path) return { ...base, found: false };
+  return { ...base, found: true, path: found.path, ...(found.version && found.version !== 'unknown' ? { version: found.version } : { note: 'version not recognised' }) };
+}
+
 /** Runs every check (binaries probed concurrently); order is the table's order. */
 export async function checkAll(lookup: DoctorLookup): Promise<CheckResult[]> {
   const env: Record<string, string> = lookup.path ? { PATH: lookup.path } : {};
@@ -203,7 +219,8 @@ export async function checkAll(lookup: DoctorLookup): Promise<CheckResult[]> {
   const compose = await checkCompose(lookup, env);
   const autocannon = checkNodePackage(lookup, 'autocannon', 'autocannon', 'load engine (in-process, HDR histograms)');
   const artillery = checkNodePackage(lookup, 'artillery', 'artillery', 'load engine (scenario flows, child process)');
-  return [k6!, autocannon, artillery, ...services, compose];
+  const locust = checkLocust(lookup);
+  return [k6!, autocannon, artillery, locust, ...services, compose];
 }
 
 /** True when every required check passed. */

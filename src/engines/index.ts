@@ -4,12 +4,14 @@ import type { Engine } from './types.js';
 import { autocannonEngine } from './autocannon/adapter.js';
 import { k6Engine } from './k6/adapter.js';
 import { artilleryEngine } from './artillery/adapter.js';
+import { locustEngine } from './locust/adapter.js';
 
 /** Engines by name. Each adapter module is cheap to import (no engine starts on import). */
 const ENGINES: Record<EngineInfo['name'], Engine> = {
   k6: k6Engine,
   autocannon: autocannonEngine,
   artillery: artilleryEngine,
+  locust: locustEngine,
 };
 
 export function listEngines(): EngineInfo['name'][] {

@@ -24,6 +24,7 @@ describe('estimateGeneratorMemory', () => {
       k6: { bytesPerUser: 2 * MiB, baseBytes: 100 * MiB },
       autocannon: { bytesPerUser: 64 * 1024, baseBytes: 128 * MiB },
       artillery: { bytesPerUser: 64 * 1024, baseBytes: 256 * MiB },
+      locust: { bytesPerUser: 128 * 1024, baseBytes: 160 * MiB },
     });
     const peak = { model: 'open' as const, maxUsers: 10_000, peakTarget: 10_000 };
     expect(estimateGeneratorMemory(peak, 'k6')).toEqual({ engine: 'k6', users: 10_000, bytesPerUser: 2 * MiB, baseBytes: 100 * MiB, totalBytes: 100 * MiB + 10_000 * 2 * MiB });

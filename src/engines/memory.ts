@@ -38,6 +38,10 @@ export const ENGINE_MEMORY: Readonly<Record<EngineName, EngineMemoryCost>> = {
   // connection. Measured here (Artillery 2.0.21): ~240 MiB for the process tree at rest, +75 MiB
   // with 2,000 VUs in flight (~38 KiB each); 64 KiB per VU, 256 MiB base.
   artillery: { bytesPerUser: 64 * KiB, baseBytes: 256 * MiB },
+  // Locust: a user is a greenlet with its own FastHttp connection pool, of the order of an
+  // Artillery VU; 128 KiB leaves room for Python's larger objects. Base: the master and one
+  // worker, two Python processes with gevent, zmq and the plan (~60 MiB each at 10-20 users, measured here with Locust 2.47).
+  locust: { bytesPerUser: 128 * KiB, baseBytes: 160 * MiB },
 };
 
 /** What the estimate needs from a plan. */

@@ -79,9 +79,9 @@ describe('docs/cli.md and the command modules', () => {
     }
   });
 
-  it('every command that prints something a program reads takes -f, --format and --json; down and run print none', () => {
+  it('every command that prints something a program reads takes -f, --format and --json; down, run and worker print none', () => {
     const withFormat = commandModules.filter((module) => optionsOf(module.name).some((option) => option.long === '--format')).map((module) => module.name);
-    expect(withFormat.sort()).toEqual(commandModules.map((module) => module.name).filter((name) => name !== 'down' && name !== 'run').sort());
+    expect(withFormat.sort()).toEqual(commandModules.map((module) => module.name).filter((name) => name !== 'down' && name !== 'run' && name !== 'worker').sort());
     for (const module of commandModules) {
       const options = optionsOf(module.name);
       const format = options.find((option) => option.long === '--format');

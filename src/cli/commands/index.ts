@@ -12,6 +12,7 @@ import { command as report } from './report.js';
 import { command as compare } from './compare.js';
 import { command as gate } from './gate.js';
 import { command as cloudwatch } from './cloudwatch.js';
+import { command as worker } from './worker.js';
 
 /** Every command, in the order --help lists them. Modules are cheap to import (see command.ts). */
-export const commandModules: CommandModule[] = [up, status, down, doctor, run, plan, scenarios, size, prices, report, compare, gate, cloudwatch];
+export const commandModules: CommandModule[] = [up, status, down, doctor, run, plan, scenarios, size, prices, report, compare, gate, cloudwatch, worker];

@@ -32,7 +32,7 @@ export const command: CommandModule = {
     const plan = planFromScenario(prepared.effective, baseUrl);
 
     let engine: string;
-    const engineChoice = (options.engine as 'k6' | 'autocannon' | 'artillery' | 'all' | undefined) ?? 'auto';
+    const engineChoice = (options.engine as 'k6' | 'autocannon' | 'artillery' | 'locust' | 'all' | undefined) ?? 'auto';
     const { getEngine, listEngines } = await import('../../engines/index.js');
     // Without the engine installed, the estimate is for the one asked for (auto falls back to autocannon).
     let engineNames = engineChoice === 'all' ? listEngines() : [engineChoice === 'auto' ? 'autocannon' : engineChoice];

@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { badInput, ExitCode, interrupted } from '../../core/errors.js';
 import { isInteractive } from '../../core/context.js';
-import { addScenarioOptions, addVerboseOption, overridesFrom } from '../run-options.js';
+import { addScenarioOptions, addVerboseOption, addWorkerOptions, distributedFrom, overridesFrom } from '../run-options.js';
 import { collect, fraction, integer, stackFlags, withStackFlags } from '../options.js';
 import type { RunObserver } from '../../run/observer.js';
 
@@ -39,9 +39,9 @@ function repeatingFlags(observer: RunObserver, flags: string): RunObserver {
 
 export const command: CommandModule = {
   name: 'run',
-  summary: 'run a scenario with k6, autocannon or Artillery against the local stack or a URL; exit 1 when an SLO fails',
+  summary: 'run a scenario with k6, autocannon, Artillery or Locust against the local stack or a URL; exit 1 when an SLO fails',
   configure(command) {
-    addScenarioOptions(command, 'load generator: k6, autocannon, artillery, or all one after another (default: k6 when installed, else autocannon)');
+    addScenarioOptions(command, 'load generator: k6, autocannon, artillery, locust, or all one after another (default: k6 when installed, else autocannon)');
     command
       .option('--keep', 'leave the stack running afterwards when this run started it')
       .option('--results-dir <dir>', 'where results/<id>/ folders go', 'results')
@@ -54,6 +54,7 @@ export const command: CommandModule = {
       .option('--baseline <path>', 'gate the run against this baseline (file, result, or folder): exit 1 on a p95/p99/error-rate/throughput regression')
       .option('--update-baseline <path>', 'write a baseline from this run (atomic; skipped when it regressed)')
       .addOption(new Option('--tolerance <fraction>', 'gate tolerance for p95, p99 and throughput (0.1 or 10%)').argParser(fraction('--tolerance')).default(0.1, '10%'));
+    addWorkerOptions(command);
     addVerboseOption(command);
   },
   async action({ options, ctx }) {
@@ -84,16 +85,18 @@ export const command: CommandModule = {
     const live = !options.quiet && isInteractive(ctx) ? (await import('../ui/index.js')).createLiveObserver(ctx, { mode: 'live' }) : undefined;
     const observer = repeatingFlags(live ?? plainObserver((line) => void ctx.stderr.write(`${line}\n`), { quiet: Boolean(options.quiet) }), stackFlags(options));
     const apps = options.apps as number | undefined;
+    const distributed = distributedFrom(options);
     const outcome = await executeRun(
       {
         scenario: options.scenario as string,
-        engine: (options.engine as 'k6' | 'autocannon' | 'artillery' | 'all' | undefined) ?? 'auto',
+        engine: (options.engine as 'k6' | 'autocannon' | 'artillery' | 'locust' | 'all' | undefined) ?? 'auto',
         ...(options.target === undefined ? {} : { targetUrl: options.target as string }),
         overrides: overridesFrom(options),
         keep: Boolean(options.keep),
         resultsDir,
         stateDir,
         ...(apps === undefined ? {} : { apps }),
+        ...(distributed === undefined ? {} : { distributed }),
       },
       {
         env: ctx.env,
@@ -112,6 +115,8 @@ export const command: CommandModule = {
         calibrator: metricsCalibrator,
         instanceController: (dir, signal) => instanceController(dir, { signal }),
         freeMemoryBytes: () => os.freemem(),
+        // Engine children and a stack this run starts die with it, even on SIGKILL (watchdog, stale sweep).
+        guard: async (dir, say) => (await import('../../stack/local/guard-run.js')).guardRun(dir, ctx.now(), say),
       },
     );
 
