@@ -24,6 +24,9 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)                    # independen
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose) # offline check of infra/compose
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)          # HTML report test
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)                  # live-view test in a real terminal
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)                # network namespaces of the distributed Locust test
+# Locust's venv: python3.11 where it is installed (pyenv), else Debian's python3 with its venv module
+command -v python3.11 >/dev/null 2>&1 || have_pkg python3-venv || missing+=(python3-venv)
 # canvas (PNG charts) builds from source against these
 for pkg in build-essential libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev; do
   have_pkg "$pkg" || missing+=("$pkg")
@@ -58,6 +61,32 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 else
   step "npm dependencies: up to date"
+fi
+
+# --- Locust (MIT) in a project-local Python environment ----------------------------------------
+# Pinned, from PyPI with pip, into .venv-locust/ (gitignored): the fourth engine and the one for
+# runs over several generator hosts. hdrhistogram records each worker's latencies.
+LOCUST_VERSION=2.47.0
+HDRHISTOGRAM_VERSION=0.10.8
+locust_ok() {
+  .venv-locust/bin/python - "$LOCUST_VERSION" "$HDRHISTOGRAM_VERSION" 2>/dev/null <<'PY'
+import sys
+from importlib.metadata import version
+sys.exit(0 if (version("locust"), version("hdrhistogram")) == (sys.argv[1], sys.argv[2]) else 1)
+PY
+}
+if [ -x .venv-locust/bin/locust ] && locust_ok; then
+  step "Locust $LOCUST_VERSION: up to date in .venv-locust/"
+else
+  python_bin="$(command -v python3.11 || command -v python3 || true)"
+  if [ -z "$python_bin" ]; then
+    echo "warning: no python3 found: the Locust engine is off ('capacity doctor' says how to install it)." >&2
+  else
+    step "installing Locust $LOCUST_VERSION and hdrhistogram $HDRHISTOGRAM_VERSION into .venv-locust/ (PyPI)"
+    [ -x .venv-locust/bin/python ] || "$python_bin" -m venv .venv-locust
+    .venv-locust/bin/python -m pip install --quiet --disable-pip-version-check \
+      "locust==$LOCUST_VERSION" "hdrhistogram==$HDRHISTOGRAM_VERSION"
+  fi
 fi
 
 # --- k6 (not installed here) -----------------------------------------------------------------

@@ -12,6 +12,15 @@ describe('the set-up and CI entry', () => {
     expect(text).not.toMatch(/\b(curl|wget)\b/);
   });
 
+  it('setup.sh installs Locust pinned, from PyPI with pip, into the project-local .venv-locust/ (gitignored)', () => {
+    const text = read('scripts/setup.sh');
+    expect(text).toMatch(/LOCUST_VERSION=\d+\.\d+\.\d+\n/);
+    expect(text).toMatch(/HDRHISTOGRAM_VERSION=\d+\.\d+\.\d+\n/);
+    expect(text).toMatch(/-m venv \.venv-locust/);
+    expect(text).toMatch(/\.venv-locust\/bin\/python -m pip install [^\n]*\\\n\s*"locust==\$LOCUST_VERSION" "hdrhistogram==\$HDRHISTOGRAM_VERSION"/);
+    expect(read('.gitignore').split('\n')).toContain('.venv-locust/');
+  });
+
   it('setup.sh only looks k6 up on PATH', () => {
     expect(read('scripts/setup.sh')).toMatch(/command -v k6/);
   });
