@@ -9,6 +9,7 @@ import { impliedArtilleryLoad, translateArtillery } from './artillery/config.js'
 import { TIMER_PRECISE_RATE } from './artillery/phases.js';
 import { impliedAutocannonLoad, stepInstances, translateAutocannon } from './autocannon/steps.js';
 import { impliedK6Load, translateK6 } from './k6/translate.js';
+import { impliedLocustLoad, locustConfigProblem, translateLocust } from './locust/translate.js';
 import { plannedLoad } from './mix.js';
 import type { ImpliedLoad, Translation } from './translation.js';
 
@@ -237,6 +238,12 @@ describe(`engine conformance (${RUNS} generated plans per engine, seed ${SEED})`
       plannedLoad(plan).stages.some((stage) => stage.durationS < 1 && stage.requests !== undefined && stage.requests / stage.durationS >= TIMER_PRECISE_RATE);
     const tally = conforms('artillery', translateArtillery, impliedArtilleryLoad, (config) => artilleryProblem(config.script), (plan) => (plan.model === 'closed' && plan.thinkTimeS <= 0) || tooFastForTimer(plan));
     expect(tally.refused).toBeLessThan(tally.plans);
+  }, 60_000);
+
+  it("Locust: the locustfile's configuration is runnable (mix, whole users, a pool for the open model) and implies the plan's load", () => {
+    // The open model's schedule inverts the plan's own area (arrival n at area n + 0.5), so it
+    // follows the stages' lines; the closed model runs whole users, like k6.
+    conforms('locust', translateLocust, impliedLocustLoad, locustConfigProblem, () => false);
   }, 60_000);
 
   it('builds most plans through the override paths (--rps, --users, --duration, --set)', () => {
