@@ -108,6 +108,7 @@ export function mergeCatalog(base: Catalog, override: Catalog): Catalog {
     managedPostgres: mergeByType(base.managedPostgres, override.managedPostgres),
     managedCaches: mergeByType(base.managedCaches, override.managedCaches, (c) => `${c.type}/${c.engine}`),
     loadBalancers: mergeByType(base.loadBalancers, override.loadBalancers),
+    perServer: override.perServer.length ? override.perServer : base.perServer,
     storage: { ...base.storage, ...override.storage },
     transfer: override.transfer.tiers.length || override.transfer.overage ? override.transfer : base.transfer,
     monitoring: override.monitoring ?? base.monitoring,

@@ -88,7 +88,8 @@ export function inRegion(catalog: Catalog, region: string): Catalog {
     managedPostgres: catalog.managedPostgres.filter(here),
     managedCaches: catalog.managedCaches.filter(here),
     loadBalancers: catalog.loadBalancers.filter(here),
-    storage: { block: price(catalog.storage.block), database: price(catalog.storage.database), databaseHa: price(catalog.storage.databaseHa) },
+    perServer: catalog.perServer.filter(here),
+    storage: { ...catalog.storage, block: price(catalog.storage.block), database: price(catalog.storage.database), databaseHa: price(catalog.storage.databaseHa) },
     transfer: { ...catalog.transfer, tiers: catalog.transfer.tiers.filter(here), overage: price(catalog.transfer.overage) },
     monitoring: price(catalog.monitoring),
   };

@@ -54,6 +54,19 @@ export const ManagedDatabaseOffer = z.object({
   price: Price,
   /** Price of the highly available deployment (primary + standby), when the provider prices it so. */
   haPrice: Price.optional(),
+  /** Standby nodes the plan can take (absent: no limit stated); a plan that cannot take the standbys asked for is not offered. */
+  maxStandbys: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * A sourced rule or allowance that is not a price (a free tier, a pooling rule, a minimum): its
+ * amount where it has one, the source id and the date read, like a price.
+ */
+export const Rule = z.object({
+  amount: z.number().nonnegative().optional(),
+  source: z.string().min(1),
+  date: isoDate,
+  note: z.string().optional(),
 });
 
 export const ManagedCacheOffer = z.object({
@@ -99,18 +112,46 @@ export const Catalog = z
     managedPostgresHa: z.enum(['deployment', 'per-node']).default('per-node'),
     managedCaches: z.array(ManagedCacheOffer).default([]),
     loadBalancers: z.array(LoadBalancerOffer).default([]),
+    /** Charges every server carries besides its own price (Hetzner's primary IPv4), on each server line. */
+    perServer: z.array(z.object({ item: z.string().min(1), price: Price })).default([]),
     storage: z
-      .object({ block: Price.optional(), database: Price.optional(), databaseHa: Price.optional() })
+      .object({
+        block: Price.optional(),
+        database: Price.optional(),
+        databaseHa: Price.optional(),
+        /** Smallest managed-database volume per instance (RDS: 20 GiB), in GB; each partition pays at least this. */
+        databaseMinimumGB: Rule.optional(),
+      })
       .default({}),
     transfer: z
       .object({
         includedPerServer: z.boolean().default(false),
-        tiers: z.array(z.object({ upToTB: z.number().positive(), price: Price })).default([]),
+        /**
+         * The servers' included transfer is pooled across the account, and traffic leaving through
+         * the provider's load balancer counts against that pool (DigitalOcean): credited against egress.
+         * Absent: allowances are shown, not credited.
+         */
+        pooledAllowance: Rule.optional(),
+        /** Free outbound transfer per month before the first tier (AWS: 100 GB, aggregated across services), in GB. */
+        freeGB: Rule.optional(),
+        /** Tiers in order; the last may omit upToTB (no upper bound). */
+        tiers: z.array(z.object({ upToTB: z.number().positive().optional(), price: Price })).default([]),
         overage: Price.optional(),
       })
       .default({ includedPerServer: false, tiers: [] }),
-    monitoring: z.object({ metric: Price, alarm: Price, dashboard: Price }).optional(),
-    exchange: z.object({ eurUsd: z.number().positive(), source: z.string().min(1), date: isoDate }).optional(),
+    monitoring: z
+      .object({
+        metric: Price,
+        alarm: Price,
+        dashboard: Price,
+        /** Free tier per month: metrics, alarms and dashboards not billed (CloudWatch: 10, 10, 3). */
+        freeTier: z
+          .object({ metrics: z.number().int().nonnegative(), alarms: z.number().int().nonnegative(), dashboards: z.number().int().nonnegative(), source: z.string().min(1), date: isoDate })
+          .optional(),
+      })
+      .optional(),
+    /** EUR→USD: the rate, its source id and date, and how long it may be used before it is flagged stale. */
+    exchange: z.object({ eurUsd: z.number().positive(), source: z.string().min(1), date: isoDate, freshnessDays: z.number().int().positive() }).optional(),
     gaps: z.array(z.string()).default([]),
   })
   .superRefine((catalog, ctx) => {
@@ -119,6 +160,11 @@ export const Catalog = z
     const visit = (value: unknown, path: Array<string | number>): void => {
       if (value && typeof value === 'object') {
         const record = value as Record<string, unknown>;
+        // A sourced fact that is not a price (a rule, an allowance, the exchange rate) names a declared source too.
+        if (typeof record.source === 'string' && typeof record.date === 'string' && record.figure === undefined) {
+          if (!ids.has(record.source as string)) ctx.addIssue({ code: 'custom', path: [...path, 'source'], message: `unknown source "${String(record.source)}" (declare it under sources)` });
+          return;
+        }
         if (typeof record.figure === 'number' && typeof record.unit === 'string' && typeof record.source === 'string') {
           if (!ids.has(record.source)) {
             ctx.addIssue({ code: 'custom', path: [...path, 'source'], message: `unknown source "${record.source}" (declare it under sources)` });
@@ -139,6 +185,7 @@ export const Catalog = z
   });
 
 export type Price = z.infer<typeof Price>;
+export type Rule = z.infer<typeof Rule>;
 export type Source = z.infer<typeof Source>;
 export type ServerOffer = z.infer<typeof ServerOffer>;
 export type ManagedDatabaseOffer = z.infer<typeof ManagedDatabaseOffer>;

@@ -19,6 +19,11 @@ export interface PlanOptions {
   dedicatedCpuOnly: boolean;
   /** 'prefer': managed database and cache where the catalog has them; 'never': self-host everything. */
   managed: 'prefer' | 'never';
+  /**
+   * Let burstable (CPU-credit) offers carry the peak-sized tiers. Unset: the assumption
+   * burstableForPeak decides (0 by default: left out, with the reason in the notes).
+   */
+  includeBurstable?: boolean;
 }
 
 export interface ProviderPlan {
@@ -34,6 +39,12 @@ interface Candidate {
   monthly: number;
   line: BomLine;
   extraLines?: BomLine[];
+  /** Database partitions (shards) the candidate needs; 1 when one instance class holds the tier. */
+  partitions?: number;
+  /** App tier split into independent clusters (cells); absent when one cluster carries the peak. */
+  appCells?: number;
+  /** True when no single cluster of this type can reach the peak before the USL's N*. */
+  pastAppLimit?: boolean;
 }
 
 /** A candidate offer: its line and the lines it brings along (storage), priced together. */
@@ -63,60 +74,135 @@ function priceFlags(price: Price, catalog: Catalog): string[] {
   return flags;
 }
 
+/** Whether an offer of this CPU kind may carry a peak-sized tier under the options. */
+function cpuAllowed(cpu: ServerOffer['cpu'], options: PlanOptions): boolean {
+  if (options.dedicatedCpuOnly) return cpu === 'dedicated';
+  return cpu !== 'burstable' || options.includeBurstable === true;
+}
+
 function eligibleServers(catalog: Catalog, options: PlanOptions): ServerOffer[] {
-  return catalog.servers.filter((s) => !options.dedicatedCpuOnly || s.cpu === 'dedicated');
+  return catalog.servers.filter((s) => cpuAllowed(s.cpu, options));
 }
 
 function fmtGiB(bytes: number): string {
   return `${(bytes / GiB).toFixed(bytes < 10 * GiB ? 2 : 0)} GiB`;
 }
 
-function planApp(catalog: Catalog, needs: Needs, workload: Workload, a: Assumptions, options: PlanOptions): { best: Candidate; runnersUp: Candidate[]; notes: string[] } {
-  const notes: string[] = [];
-  const { app } = needs;
-  const budgetS = (a.sloP95Ms / 1000) * a.appP95Share;
-  const candidates: Candidate[] = [];
-  for (const server of eligibleServers(catalog, options)) {
-    // One app process per vCPU (Node.js is single-threaded); each needs its measured memory.
-    const memoryNeed = server.vcpu * app.memoryBytesPerProcess + a.nodeOverheadGiB * GiB;
-    if (memoryNeed > server.memoryGiB * GiB) continue;
-    let nodes = unitsForCapacity(app.coresAtTarget / server.vcpu, app.usl);
-    if (nodes === null) continue;
-    nodes = Math.max(nodes, 1);
-    // Raise the count until the M/M/c p95 of the CPU queue fits the app's share of the objective.
-    let p95 = Infinity;
-    for (let guard = 0; guard < 10_000; guard++) {
-      const efficiency = uslEfficiency(nodes, app.usl);
-      p95 = workload.peakRps > 0 && app.serviceDemandS > 0
-        ? mmcResponsePercentile({ servers: nodes * server.vcpu, arrivalRate: workload.peakRps, serviceTimeS: app.serviceDemandS / efficiency }, 0.95)
-        : 0;
-      if (p95 <= budgetS) break;
-      nodes += 1;
+/**
+ * Nodes per cell that carry a unit of capacity with the fewest nodes, spare included: the n in
+ * 1..N* minimizing (n + spare) / (n · efficiency(n)). Null when more nodes never cost more
+ * (no contention): one cluster of any size.
+ */
+function bestCellSize(usl: Needs['app']['usl'], spare: number): number | null {
+  if (usl.sigma <= 0 && usl.kappa <= 0) return null;
+  const ceiling = usl.nStar === null ? 10_000 : Math.max(1, Math.floor(usl.nStar));
+  let best = 1;
+  let bestCost = Infinity;
+  for (let n = 1; n <= ceiling; n++) {
+    const cost = (n + spare) / (n * uslEfficiency(n, usl));
+    if (cost < bestCost - 1e-12) {
+      best = n;
+      bestCost = cost;
     }
-    if (!(p95 <= budgetS)) continue;
-    const total = Math.max(nodes + a.appSpareNodes, a.appMinNodes);
-    const efficiency = uslEfficiency(total, app.usl);
-    const utilizationAtPeak = total > 0 ? (app.busyCores / efficiency) / (total * server.vcpu) : 0;
-    const unit = monthly(server.price, catalog.hoursPerMonth);
-    candidates.push(candidate(server.type, line(catalog, options, {
-      tier: 'app',
-      item: 'app servers',
-      type: server.type,
-      count: total,
-      unitMonthly: unit,
-      monthly: unit * total,
-      utilizationAtPeak,
-      detail: `${server.vcpu} vCPU / ${server.memoryGiB} GiB; ${nodes} to carry the peak (USL efficiency ${(uslEfficiency(nodes, app.usl) * 100).toFixed(1)} %) + ${total - nodes} spare; M/M/c p95 of the CPU queue ${(p95 * 1000).toFixed(2)} ms ≤ ${(budgetS * 1000).toFixed(0)} ms`,
-      sources: [server.price.source],
-      flags: [...priceFlags(server.price, catalog), ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : [])],
-    })));
   }
-  const ranked = rank(candidates);
-  if (ranked.length === 0) throw new RangeError(`${catalog.provider}: no server type can carry the app tier at ${integer.format(workload.peakRps)} req/s (${needs.app.coresAtTarget.toFixed(1)} cores at target; USL N* = ${app.usl.nStar === null ? '∞' : app.usl.nStar.toFixed(0)} nodes caps the tier; or the memory per process or the p95 budget rules every type out)`);
-  return { best: ranked[0]!, runnersUp: ranked.slice(1, 4), notes };
+  return best;
 }
 
-function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: PlanOptions): { best: Candidate; runnersUp: Candidate[]; notes: string[] } {
+/**
+ * App servers of one type for the peak: nodes from the cores at target and the USL efficiency,
+ * raised until the M/M/c p95 of the CPU queue fits the app's share of the objective. Past the
+ * scalability limit (one cluster of this type cannot reach the capacity before its N*) the tier
+ * is split into independent cells, each within N* (each cell with its own share of Redis and
+ * PostgreSQL behind it), and flagged: the plan that still works rather than no plan.
+ */
+function appCandidate(catalog: Catalog, server: ServerOffer, needs: Needs, workload: Workload, a: Assumptions, options: PlanOptions): Candidate | undefined {
+  const { app } = needs;
+  const budgetS = (a.sloP95Ms / 1000) * a.appP95Share;
+  // One app process per vCPU (Node.js is single-threaded); each needs its measured memory.
+  const memoryNeed = server.vcpu * app.memoryBytesPerProcess + a.nodeOverheadGiB * GiB;
+  if (memoryNeed > server.memoryGiB * GiB) return undefined;
+  const required = app.coresAtTarget / server.vcpu;
+  // Cells: independent clusters that share no contention. Past the size where a node of capacity
+  // costs least (spare included) the tier grows by whole cells of that size plus one remainder
+  // cell, so the node count never falls as the load rises; past N* it is the plan that still works.
+  const pastLimit = unitsForCapacity(required, app.usl) === null;
+  const cellSize = bestCellSize(app.usl, a.appSpareNodes);
+  const cellCapacity = cellSize === null ? Infinity : cellSize * uslEfficiency(cellSize, app.usl);
+  const fullCells = required > cellCapacity ? Math.floor(required / cellCapacity) : 0;
+  const remainder = required - fullCells * cellCapacity;
+  const p95Fits = (nodeCount: number, rateRps: number): number => {
+    if (!(rateRps > 0) || !(app.serviceDemandS > 0)) return 0;
+    return mmcResponsePercentile({ servers: nodeCount * server.vcpu, arrivalRate: rateRps, serviceTimeS: app.serviceDemandS / uslEfficiency(nodeCount, app.usl) }, 0.95);
+  };
+  // Raise a cell's nodes until the M/M/c p95 of its CPU queue fits the app's share of the objective.
+  const sized = (units: number, rateRps: number): { nodes: number; p95: number } | undefined => {
+    let nodes = Math.max(1, unitsForCapacity(units, app.usl) ?? cellSize ?? 1);
+    let p95 = p95Fits(nodes, rateRps);
+    for (let guard = 0; guard < 10_000 && p95 > budgetS; guard++) p95 = p95Fits(++nodes, rateRps);
+    return p95 <= budgetS ? { nodes, p95 } : undefined;
+  };
+  const full = fullCells > 0 ? sized(cellCapacity, (workload.peakRps * cellCapacity) / required) : undefined;
+  const rest = remainder > 1e-9 || fullCells === 0 ? sized(remainder, required > 0 ? (workload.peakRps * remainder) / required : 0) : undefined;
+  if ((fullCells > 0 && !full) || ((remainder > 1e-9 || fullCells === 0) && !rest)) return undefined;
+  const cells = fullCells + (rest ? 1 : 0);
+  const nodes = full?.nodes ?? rest!.nodes;
+  const p95 = Math.max(full?.p95 ?? 0, rest?.p95 ?? 0);
+  const cellRps = fullCells > 0 ? (workload.peakRps * cellCapacity) / required : workload.peakRps;
+  const perCell = cells === 1 ? Math.max(nodes + a.appSpareNodes, a.appMinNodes) : nodes + a.appSpareNodes;
+  const total = cells === 1 ? perCell : fullCells * (full!.nodes + a.appSpareNodes) + (rest ? rest.nodes + a.appSpareNodes : 0);
+  const efficiency = uslEfficiency(perCell, app.usl);
+  const utilizationAtPeak = total > 0 ? (app.busyCores / efficiency) / (total * server.vcpu) : 0;
+  const unit = monthly(server.price, catalog.hoursPerMonth);
+  const nStar = app.usl.nStar === null ? '∞' : app.usl.nStar.toFixed(0);
+  const why = pastLimit ? `past the USL limit N* = ${nStar} nodes` : 'fewer nodes than one cluster under USL contention';
+  const layout = `${fullCells} of ${full ? full.nodes + a.appSpareNodes : 0}${rest ? ` + 1 of ${rest.nodes + a.appSpareNodes}` : ''}`;
+  const cellText = cells > 1 ? `${cells} independent cells, ${layout} nodes (${why}; ${nodes} carry a full cell's ${integer.format(cellRps)} req/s` : `${nodes} to carry the peak (`;
+  const found = candidate(server.type, line(catalog, options, {
+    tier: 'app',
+    item: 'app servers',
+    type: server.type,
+    count: total,
+    unitMonthly: unit,
+    monthly: unit * total,
+    utilizationAtPeak,
+    detail: `${server.vcpu} vCPU / ${server.memoryGiB} GiB; ${cellText}, USL efficiency ${(uslEfficiency(nodes, app.usl) * 100).toFixed(1)} %) + ${perCell - nodes} spare${cells > 1 ? ' per cell' : ''}; M/M/c p95 of the CPU queue ${(p95 * 1000).toFixed(2)} ms ≤ ${(budgetS * 1000).toFixed(0)} ms`,
+    sources: [server.price.source],
+    flags: [
+      ...priceFlags(server.price, catalog),
+      ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : []),
+      ...(pastLimit ? [`past the scalability limit: ${cells} independent cells`] : cells > 1 ? [`${cells} independent cells (cheaper than one cluster)`] : []),
+    ],
+  }));
+  return cells > 1 ? { ...found, appCells: cells, pastAppLimit: pastLimit } : found;
+}
+
+function planApp(catalog: Catalog, needs: Needs, workload: Workload, a: Assumptions, options: PlanOptions): { best: Candidate; runnersUp: Candidate[]; notes: string[] } {
+  const notes: string[] = [];
+  const candidates = eligibleServers(catalog, options)
+    .map((server) => appCandidate(catalog, server, needs, workload, a, options))
+    .filter((c): c is Candidate => c !== undefined);
+  const ranked = rank(candidates);
+  if (ranked.length === 0) throw new RangeError(`${catalog.provider}: no server type can carry the app tier at ${integer.format(workload.peakRps)} req/s (${needs.app.coresAtTarget.toFixed(1)} cores at target): the memory per process or the p95 budget rules every type out`);
+  const best = ranked[0]!;
+  if (ranked.every((c) => c.pastAppLimit === true)) {
+    const usl = needs.app.usl;
+    const fewest = ranked.reduce((x, y) => ((y.appCells ?? 1) < (x.appCells ?? 1) ? y : x));
+    notes.push(
+      `past the scalability limit: one cluster of app servers stops gaining throughput at N* = ${usl.nStar?.toFixed(0) ?? '∞'} nodes (USL σ = ${usl.sigma.toPrecision(3)}, κ = ${usl.kappa.toPrecision(3)}, ${usl.origin === 'calibration' ? 'measured' : 'assumed'}) and no server type carries the peak in one cluster: the plan splits the tier into independent cells, each with its own share of users (cells of ${best.type} here; the biggest instances need the fewest: ${fewest.appCells} cells of ${fewest.type})`,
+    );
+  }
+  return { best, runnersUp: ranked.slice(1, 4), notes };
+}
+
+interface TierPlan {
+  best: Candidate;
+  runnersUp: Candidate[];
+  notes: string[];
+  /** Every candidate that meets the need, cheapest first on its own price. */
+  all: Candidate[];
+}
+
+function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: PlanOptions): TierPlan {
   const notes: string[] = [];
   const { redis } = needs;
   const copies = 1 + a.redisReplicas;
@@ -126,7 +212,7 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
   const managed = options.managed === 'prefer' && catalog.managedCaches.length > 0;
   if (managed) {
     for (const offer of catalog.managedCaches) {
-      if (options.dedicatedCpuOnly && offer.cpu !== 'dedicated') continue;
+      if (!cpuAllowed(offer.cpu, options)) continue;
       const shards = Math.max(shardsForCpu, Math.ceil(redis.memoryBytes / (offer.memoryGiB * GiB)));
       const nodes = shards * copies;
       const unit = monthly(offer.price, catalog.hoursPerMonth);
@@ -141,7 +227,7 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
     }
   }
   if (candidates.length === 0) {
-    if (options.managed === 'prefer') notes.push(managed ? 'no managed Redis/Valkey offer passes the filters (--dedicated-cpu): Redis is self-hosted on servers (flagged)' : 'no sourced managed Redis/Valkey price: Redis is self-hosted on servers (flagged)');
+    if (options.managed === 'prefer') notes.push(managed ? 'no managed Redis/Valkey offer passes the CPU filters (--dedicated-cpu, burstable offers left out): Redis is self-hosted on servers (flagged)' : 'no sourced managed Redis/Valkey price: Redis is self-hosted on servers (flagged)');
     for (const server of eligibleServers(catalog, options)) {
       const usable = (server.memoryGiB - a.nodeOverheadGiB) * GiB;
       if (usable <= 0) continue;
@@ -159,18 +245,35 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
   }
   const ranked = rank(candidates);
   if (ranked.length === 0) throw new RangeError(`${catalog.provider}: no offer can hold the Redis tier`);
-  return { best: ranked[0]!, runnersUp: ranked.slice(1, 4), notes };
+  return { best: ranked[0]!, runnersUp: ranked.slice(1, 4), notes, all: ranked };
 }
 
-function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: PlanOptions): { best: Candidate; runnersUp: Candidate[]; notes: string[] } {
+/**
+ * The partition flag says why a database is split: no single class is large enough, or (when one
+ * is) that the split costs less than the smallest class that holds it alone, which is named.
+ */
+function flagPartitions(candidates: Candidate[], currency: string): void {
+  const single = rank(candidates.filter((c) => (c.partitions ?? 1) === 1))[0];
+  for (const c of candidates) {
+    if ((c.partitions ?? 1) <= 1) continue;
+    c.line.flags.push(single
+      ? `partitioned: ${c.partitions} partitions cost less than one ${single.type} (${single.count} node(s), ${currency} ${single.monthly.toFixed(2)}), which would hold it unsplit`
+      : 'partitioned: no single sourced class is large enough');
+  }
+}
+
+function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: PlanOptions): TierPlan {
   const notes: string[] = [];
   const { postgres } = needs;
   const candidates: Candidate[] = [];
   const storageGB = postgres.storageBytes / GB;
   const managed = options.managed === 'prefer' && catalog.managedPostgres.length > 0;
   if (managed) {
+    const noStandby: string[] = [];
     for (const offer of catalog.managedPostgres) {
-      if (options.dedicatedCpuOnly && offer.cpu !== 'dedicated') continue;
+      if (!cpuAllowed(offer.cpu, options)) continue;
+      // A plan that cannot take the standbys asked for cannot be bought that way.
+      if (offer.maxStandbys !== undefined && a.dbStandby > offer.maxStandbys) { noStandby.push(offer.type); continue; }
       const partitions = Math.max(1, Math.ceil(postgres.coresAtTarget / offer.vcpu), Math.ceil(postgres.ramBytes / (offer.memoryGiB * GiB)));
       const single = monthly(offer.price, catalog.hoursPerMonth);
       let primaryAndStandby: number;
@@ -187,26 +290,33 @@ function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: P
       const storagePrice = a.dbStandby > 0 ? (catalog.storage.databaseHa ?? catalog.storage.database) : catalog.storage.database;
       const extra: BomLine[] = [];
       if (storagePrice) {
-        const replicasStorage = storageGB * a.dbReadReplicas * (catalog.storage.database?.figure ?? storagePrice.figure);
-        const cost = storageGB * storagePrice.figure + replicasStorage;
+        // Each partition is its own instance with its own volume, at least the provider's minimum.
+        const minimum = catalog.storage.databaseMinimumGB?.amount ?? 0;
+        const perPartitionGB = Math.max(minimum, storageGB / partitions);
+        const gb = perPartitionGB * partitions;
+        const replicaPrice = catalog.storage.database?.figure ?? storagePrice.figure;
+        const cost = gb * storagePrice.figure + gb * a.dbReadReplicas * replicaPrice;
+        const atMinimum = minimum > 0 && perPartitionGB === minimum;
         extra.push(line(catalog, options, {
-          tier: 'storage', item: 'database storage', type: storagePrice.note ?? 'database storage', count: Math.ceil(storageGB), unitMonthly: storagePrice.figure, monthly: cost, utilizationAtPeak: null,
-          detail: `${storageGB.toFixed(0)} GB (data ${fmtGiB(postgres.dataBytes)} with indexes, WAL ${a.walGiB} GiB, filled to ${(a.storageMaxFill * 100).toFixed(0)} %)`,
-          sources: [storagePrice.source], flags: priceFlags(storagePrice, catalog),
+          tier: 'storage', item: 'database storage', type: storagePrice.note ?? 'database storage', count: Math.ceil(gb * (1 + a.dbReadReplicas)), unitMonthly: storagePrice.figure, monthly: cost, utilizationAtPeak: null,
+          detail: `${partitions} partition(s) × ${perPartitionGB.toFixed(1)} GB${atMinimum ? ` (the ${minimum} GB minimum per instance)` : ''}${a.dbReadReplicas ? `, + ${a.dbReadReplicas} replica copy(ies)` : ''}; need ${storageGB.toFixed(1)} GB (data ${fmtGiB(postgres.dataBytes)} with indexes, WAL ${a.walGiB} GiB, filled to ${(a.storageMaxFill * 100).toFixed(0)} %)`,
+          sources: [...new Set([storagePrice.source, ...(atMinimum && catalog.storage.databaseMinimumGB ? [catalog.storage.databaseMinimumGB.source] : [])])], flags: priceFlags(storagePrice, catalog),
         }));
       }
-      candidates.push(candidate(offer.type, line(catalog, options, {
+      const c = candidate(offer.type, line(catalog, options, {
         tier: 'postgres', item: 'managed PostgreSQL', type: offer.type, count: nodes, unitMonthly: single, monthly: perPartition * partitions,
         utilizationAtPeak: postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * offer.vcpu) : null,
         detail: `${offer.vcpu} vCPU / ${offer.memoryGiB} GiB; ${partitions} primary(ies) + ${a.dbStandby} standby each${a.dbReadReplicas ? ` + ${a.dbReadReplicas} replica(s)` : ''}; hot set ${fmtGiB(postgres.hotBytes)} needs ${fmtGiB(postgres.ramBytes)} RAM`,
         sources: [...new Set([offer.price.source, ...(offer.haPrice ? [offer.haPrice.source] : [])])],
-        flags: [...flags, ...(offer.cpu !== 'dedicated' ? [`${offer.cpu} vCPU`] : []), ...(partitions > 1 ? ['partitioned: no single sourced class is large enough'] : [])],
-      }), extra));
+        flags: [...flags, ...(offer.cpu !== 'dedicated' ? [`${offer.cpu} vCPU`] : [])],
+      }), extra);
+      candidates.push({ ...c, partitions });
     }
+    if (noStandby.length > 0) notes.push(`managed PostgreSQL ${noStandby.join(', ')} left out: the plan takes no ${a.dbStandby > 1 ? `${a.dbStandby} standbys` : 'standby node'} (dbStandby = ${a.dbStandby})`);
     if (candidates.length > 0 && !storageOf(catalog)) notes.push('managed PostgreSQL storage beyond the plan is not in the catalog (not priced)');
   }
   if (candidates.length === 0) {
-    if (options.managed === 'prefer') notes.push(managed ? 'no managed PostgreSQL offer passes the filters (--dedicated-cpu) or has the HA price it needs: PostgreSQL is self-hosted on servers (flagged)' : 'no managed PostgreSQL in the catalog: PostgreSQL is self-hosted on servers (flagged)');
+    if (options.managed === 'prefer') notes.push(managed ? 'no managed PostgreSQL offer passes the CPU filters (--dedicated-cpu, burstable offers left out), takes the standbys asked for, or has the HA price it needs: PostgreSQL is self-hosted on servers (flagged)' : 'no managed PostgreSQL in the catalog: PostgreSQL is self-hosted on servers (flagged)');
     for (const server of eligibleServers(catalog, options)) {
       const usableRam = (server.memoryGiB - a.nodeOverheadGiB) * GiB;
       if (usableRam <= 0) continue;
@@ -224,18 +334,20 @@ function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: P
           sources: [block.source], flags: priceFlags(block, catalog),
         }));
       }
-      candidates.push(candidate(server.type, line(catalog, options, {
+      const c = candidate(server.type, line(catalog, options, {
         tier: 'postgres', item: 'self-hosted PostgreSQL', type: server.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
         utilizationAtPeak: postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * server.vcpu) : null,
         detail: `${server.vcpu} vCPU / ${server.memoryGiB} GiB; ${partitions} primary(ies) + ${a.dbStandby} standby each${a.dbReadReplicas ? ` + ${a.dbReadReplicas} replica(s)` : ''}; hot set ${fmtGiB(postgres.hotBytes)} needs ${fmtGiB(postgres.ramBytes)} RAM${block ? '' : '; data on the local disk (volumes not in the catalog)'}`,
         sources: [server.price.source],
-        flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : []), ...(partitions > 1 ? ['partitioned'] : [])],
-      }), extra));
+        flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : [])],
+      }), extra);
+      candidates.push({ ...c, partitions });
     }
   }
+  flagPartitions(candidates, catalog.currency);
   const ranked = rank(candidates);
   if (ranked.length === 0) throw new RangeError(`${catalog.provider}: no offer can hold the PostgreSQL tier`);
-  return { best: ranked[0]!, runnersUp: ranked.slice(1, 4), notes };
+  return { best: ranked[0]!, runnersUp: ranked.slice(1, 4), notes, all: ranked };
 }
 
 function storageOf(catalog: Catalog): Price | undefined {
@@ -302,11 +414,19 @@ function planLoadBalancer(catalog: Catalog, needs: Needs, workload: Workload, a:
   };
 }
 
+function bytesPerUnit(unit: string): number {
+  const period = unit.split('/')[1];
+  return period === 'TB' ? TB : period === 'GiB' ? GiB : GB;
+}
+
 function planEgress(catalog: Catalog, needs: Needs, includedTB: number, options: PlanOptions): { lines: BomLine[]; notes: string[] } {
   const notes: string[] = [];
   const bytes = needs.egress.monthlyBytes;
   const { transfer } = catalog;
   if (transfer.tiers.length > 0) {
+    // Tiers follow the whole month's volume; the free allowance (AWS: 100 GB, aggregated across
+    // services) comes off the first tier's charge.
+    const freeGB = Math.min(transfer.freeGB?.amount ?? 0, bytes / GB);
     let remainingGB = bytes / GB;
     let previousTB = 0;
     let cost = 0;
@@ -314,15 +434,17 @@ function planEgress(catalog: Catalog, needs: Needs, includedTB: number, options:
     const sources = new Set<string>();
     let last: Price | undefined;
     for (const tierPrice of transfer.tiers) {
-      const sizeGB = (tierPrice.upToTB - previousTB) * (TB / GB);
+      const sizeGB = tierPrice.upToTB === undefined ? Infinity : (tierPrice.upToTB - previousTB) * (TB / GB);
       const used = Math.min(remainingGB, sizeGB);
       if (used > 0) {
-        cost += used * tierPrice.price.figure;
-        parts.push(`${(used / 1000).toFixed(1)} TB × ${tierPrice.price.figure}`);
+        const free = previousTB === 0 ? Math.min(freeGB, used) : 0;
+        cost += (used - free) * tierPrice.price.figure;
+        parts.push(`${((used - free) / 1000).toFixed(1)} TB × ${tierPrice.price.figure}${free > 0 ? ` (after ${integer.format(free)} GB free)` : ''}`);
         sources.add(tierPrice.price.source);
+        if (free > 0 && transfer.freeGB) sources.add(transfer.freeGB.source);
       }
       remainingGB -= used;
-      previousTB = tierPrice.upToTB;
+      previousTB = tierPrice.upToTB ?? Infinity;
       last = tierPrice.price;
     }
     const flags: string[] = [];
@@ -341,22 +463,25 @@ function planEgress(catalog: Catalog, needs: Needs, includedTB: number, options:
     };
   }
   if (transfer.overage) {
-    const period = transfer.overage.unit.split('/')[1];
-    const perUnitBytes = period === 'TB' ? TB : period === 'GiB' ? GiB : GB;
-    // Responses leave through the load balancer, whose own allowance is not in the catalog, so the
-    // servers' allowances are shown but not credited: an upper bound that cannot fall when a tier
-    // picks a different server type.
-    const billable = bytes;
+    const perUnitBytes = bytesPerUnit(transfer.overage.unit);
+    const pooled = transfer.includedPerServer ? transfer.pooledAllowance : undefined;
+    // Where the catalog says the servers' allowances are pooled and the load balancer's traffic
+    // counts against the pool, the pool is credited; otherwise it is shown, not credited (an upper bound).
+    const creditBytes = pooled ? Math.min(bytes, includedTB * TB) : 0;
+    const billable = bytes - creditBytes;
     const cost = (billable / perUnitBytes) * transfer.overage.figure;
-    if (transfer.includedPerServer && includedTB > 0) {
-      notes.push(`egress is priced without the servers' transfer allowance (${includedTB.toFixed(1)} TB in this plan): responses leave through the load balancer, whose allowance is not in the catalog; crediting it would lower the egress line`);
+    if (transfer.includedPerServer && !pooled && includedTB > 0) {
+      notes.push(`egress is priced without the servers' transfer allowance (${includedTB.toFixed(1)} TB in this plan): responses leave through the load balancer, and the catalog has no sourced rule that the servers' allowance covers them`);
     }
+    const detail = pooled
+      ? `${(bytes / TB).toFixed(1)} TB/month against the account's pooled allowance of ${includedTB.toFixed(1)} TB (load balancer traffic counts against it): ${(billable / TB).toFixed(1)} TB billable × ${transfer.overage.figure} ${transfer.overage.unit}`
+      : `${(bytes / TB).toFixed(1)} TB/month × ${transfer.overage.figure} ${transfer.overage.unit}${transfer.includedPerServer ? ` (servers' allowance of ${includedTB.toFixed(1)} TB not credited)` : ''}`;
     return {
       notes,
       lines: [line(catalog, options, {
         tier: 'egress', item: 'data transfer out', type: 'internet egress', count: Math.round(bytes / GB), unitMonthly: null, monthly: cost, utilizationAtPeak: null,
-        detail: `${(bytes / TB).toFixed(1)} TB/month × ${transfer.overage.figure} ${transfer.overage.unit} (servers' allowance of ${includedTB.toFixed(1)} TB not credited)`,
-        sources: [transfer.overage.source], flags: priceFlags(transfer.overage, catalog),
+        detail,
+        sources: [...new Set([transfer.overage.source, ...(pooled ? [pooled.source] : [])])], flags: priceFlags(transfer.overage, catalog),
       })],
     };
   }
@@ -369,41 +494,175 @@ function planMonitoring(catalog: Catalog, servers: number, a: Assumptions, optio
   if (!m) return [];
   const metrics = servers * a.cwMetricsPerServer;
   const alarms = servers * a.cwAlarmsPerServer;
-  const cost = metrics * m.metric.figure + alarms * m.alarm.figure + a.cwDashboards * m.dashboard.figure;
+  const free = m.freeTier ?? { metrics: 0, alarms: 0, dashboards: 0 };
+  const billed = { metrics: Math.max(0, metrics - free.metrics), alarms: Math.max(0, alarms - free.alarms), dashboards: Math.max(0, a.cwDashboards - free.dashboards) };
+  const cost = billed.metrics * m.metric.figure + billed.alarms * m.alarm.figure + billed.dashboards * m.dashboard.figure;
   return [line(catalog, options, {
     tier: 'monitoring', item: 'monitoring', type: 'CloudWatch', count: metrics, unitMonthly: m.metric.figure, monthly: cost, utilizationAtPeak: null,
-    detail: `${metrics} custom metrics, ${alarms} alarms, ${a.cwDashboards} dashboard(s) for ${servers} servers`,
-    sources: [...new Set([m.metric.source, m.alarm.source, m.dashboard.source])], flags: [],
+    detail: `${metrics} custom metrics, ${alarms} alarms, ${a.cwDashboards} dashboard(s) for ${servers} servers${m.freeTier ? `; free tier ${free.metrics} metrics, ${free.alarms} alarms, ${free.dashboards} dashboards: ${billed.metrics} metrics, ${billed.alarms} alarms, ${billed.dashboards} dashboard(s) billed` : ''}`,
+    sources: [...new Set([m.metric.source, m.alarm.source, m.dashboard.source, ...(m.freeTier ? [m.freeTier.source] : [])])], flags: [],
   })];
 }
 
-/** The bill of materials of one provider: per tier the cheapest offer that meets the need. */
-export function planProvider(catalog: Catalog, needs: Needs, workload: Workload, a: Assumptions, options: PlanOptions): ProviderPlan {
-  const app = planApp(catalog, needs, workload, a, options);
-  const redis = planRedis(catalog, needs, a, options);
-  const postgres = planPostgres(catalog, needs, a, options);
-  const lb = planLoadBalancer(catalog, needs, workload, a, options);
-  const chosen = [app.best, redis.best, postgres.best];
-  const serverLines = chosen.map((c) => c.line).filter((l) => l.item.startsWith('app') || l.item.startsWith('self-hosted'));
+function isServerLine(l: BomLine): boolean {
+  return l.tier === 'app' || l.item.startsWith('self-hosted');
+}
+
+/** Every server carries the catalog's per-server charges (Hetzner's primary IPv4): added to its line. */
+function withPerServerCharges(catalog: Catalog, options: PlanOptions, c: Candidate): Candidate {
+  if (catalog.perServer.length === 0 || !isServerLine(c.line)) return c;
+  const each = catalog.perServer.reduce((sum, charge) => sum + monthly(charge.price, catalog.hoursPerMonth), 0);
+  const main = c.line;
+  const charged = line(catalog, options, {
+    ...main,
+    unitMonthly: (main.unitMonthly ?? 0) + each,
+    monthly: main.monthly + each * main.count,
+    detail: `${main.detail}; each server incl. ${catalog.perServer.map((charge) => `${charge.item} ${charge.price.figure} ${charge.price.unit}`).join(', ')}`,
+    sources: [...new Set([...main.sources, ...catalog.perServer.map((charge) => charge.price.source)])],
+  });
+  return { ...c, line: charged, monthly: c.monthly + each * main.count };
+}
+
+/**
+ * The app tier's candidates: planApp's choice and runners-up, and every other server type it can
+ * carry the tier on (planApp asked one type at a time), so the bill can choose among all of them.
+ */
+function appCandidates(catalog: Catalog, needs: Needs, workload: Workload, a: Assumptions, options: PlanOptions): TierPlan {
+  const whole = planApp(catalog, needs, workload, a, options);
+  const all = [whole.best, ...whole.runnersUp];
+  for (const server of eligibleServers(catalog, options)) {
+    if (all.some((c) => c.type === server.type)) continue;
+    try {
+      all.push(planApp({ ...catalog, servers: [server] }, needs, workload, a, options).best);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
+  }
+  return { ...whole, all: rank(all) };
+}
+
+interface Bill {
+  lines: BomLine[];
+  notes: string[];
+  total: number;
+}
+
+/** The whole bill for one choice per tier: the tiers, the load balancer, egress after allowances, monitoring. */
+function billFor(catalog: Catalog, needs: Needs, a: Assumptions, options: PlanOptions, picked: readonly Candidate[], lb: { lines: BomLine[] }): Bill {
   const serverByType = new Map(catalog.servers.map((s) => [s.type, s]));
-  const includedTB = serverLines.reduce((sum, l) => sum + l.count * (serverByType.get(l.type)?.includedTransferTB ?? 0), 0);
+  let chosen = [...picked];
+  const serverLines = chosen.map((c) => c.line).filter(isServerLine);
+  let includedTB = serverLines.reduce((sum, l) => sum + l.count * (serverByType.get(l.type)?.includedTransferTB ?? 0), 0);
+  const spare = transferServers(catalog, needs, chosen[0]!, includedTB, options);
+  if (spare) {
+    chosen = [spare.app, ...chosen.slice(1)];
+    includedTB += spare.addedTB;
+  }
   const egress = planEgress(catalog, needs, includedTB, options);
-  const servers = serverLines.reduce((sum, l) => sum + l.count, 0);
-  const lines = [
-    ...chosen.flatMap((c) => [c.line, ...(c.extraLines ?? [])]),
-    ...lb.lines,
-    ...egress.lines,
-    ...planMonitoring(catalog, servers, a, options),
-  ];
-  const notes = [...app.notes, ...redis.notes, ...postgres.notes, ...lb.notes, ...egress.notes];
-  const connections = app.best.count * (serverByType.get(app.best.type)?.vcpu ?? 1) * a.dbPoolPerProcess;
+  const servers = chosen.map((c) => c.line).filter(isServerLine).reduce((sum, l) => sum + l.count, 0) + (spare?.extraLine?.count ?? 0);
+  const lines = [...chosen.flatMap((c) => [c.line, ...(c.extraLines ?? [])]), ...lb.lines, ...(spare?.extraLine ? [spare.extraLine] : []), ...egress.lines, ...planMonitoring(catalog, servers, a, options)];
+  return { lines, notes: egress.notes, total: lines.reduce((s, l) => s + l.monthly, 0) };
+}
+
+/**
+ * Where the servers' transfer allowances are pooled and a server costs less than the overage its
+ * allowance saves, servers are the cheaper way to carry the traffic: the plan buys the fewest
+ * dollars of them (more app servers when the app type is among the cheapest per TB, else a line of
+ * the cheapest droplets, flagged). Without this the bill would fall each time a tier happened to
+ * need one more server, so a larger audience could cost less.
+ */
+function transferServers(catalog: Catalog, needs: Needs, app: Candidate, includedTB: number, options: PlanOptions): { app: Candidate; extraLine?: BomLine; addedTB: number } | undefined {
+  const { transfer } = catalog;
+  if (!transfer.includedPerServer || !transfer.pooledAllowance || !transfer.overage) return undefined;
+  const deficitTB = needs.egress.monthlyBytes / TB - includedTB;
+  if (deficitTB <= 0) return undefined;
+  const overagePerTB = transfer.overage.figure * (TB / bytesPerUnit(transfer.overage.unit));
+  const perServerCharge = catalog.perServer.reduce((sum, charge) => sum + monthly(charge.price, catalog.hoursPerMonth), 0);
+  const perTB = (s: ServerOffer) => (monthly(s.price, catalog.hoursPerMonth) + perServerCharge) / (s.includedTransferTB ?? 0);
+  const fillers = eligibleServers(catalog, options).filter((s) => (s.includedTransferTB ?? 0) > 0).sort((x, y) => perTB(x) - perTB(y) || x.type.localeCompare(y.type));
+  const cheapest = fillers[0];
+  if (!cheapest || perTB(cheapest) >= overagePerTB) return undefined;
+  const appOffer = fillers.find((s) => s.type === app.line.type);
+  const filler = appOffer && perTB(appOffer) <= perTB(cheapest) + 1e-9 ? appOffer : cheapest;
+  const allowanceTB = filler.includedTransferTB!;
+  const unit = monthly(filler.price, catalog.hoursPerMonth) + perServerCharge;
+  let extra = Math.floor(deficitTB / allowanceTB);
+  if ((deficitTB - extra * allowanceTB) * overagePerTB > unit) extra += 1;
+  if (extra === 0) return undefined;
+  const why = `${allowanceTB} TB of pooled transfer each, which costs less than the ${transfer.overage.figure} ${transfer.overage.unit} overage it saves`;
+  if (filler === appOffer) {
+    const main = app.line;
+    const count = main.count + extra;
+    const grown = line(catalog, options, {
+      ...main,
+      count,
+      monthly: (main.unitMonthly ?? unit) * count,
+      utilizationAtPeak: main.utilizationAtPeak === null ? null : (main.utilizationAtPeak * main.count) / count,
+      detail: `${main.detail}; + ${extra} more for their transfer (${why})`,
+    });
+    return { app: { ...app, count, line: grown, monthly: app.monthly + unit * extra }, addedTB: extra * allowanceTB };
+  }
+  const extraLine = line(catalog, options, {
+    tier: 'egress', item: 'servers for transfer', type: filler.type, count: extra, unitMonthly: unit, monthly: unit * extra, utilizationAtPeak: null,
+    detail: `${extra} × ${filler.type} bought for their ${why}; they can run more app processes`,
+    sources: [...new Set([filler.price.source, transfer.pooledAllowance.source])],
+    flags: ['bought for transfer'],
+  });
+  return { app, extraLine, addedTB: extra * allowanceTB };
+}
+
+/**
+ * The bill of materials of one provider. Each tier's offer is chosen by the total it makes the
+ * bill, not by its own price: per-server charges, storage minimums, transfer allowances and
+ * per-server monitoring move with the choice. One tier at a time, the others held, until no
+ * choice changes (a few rounds; each round can only lower the total).
+ */
+export function planProvider(catalog: Catalog, needs: Needs, workload: Workload, a: Assumptions, options: PlanOptions, withRunnersUp = true): ProviderPlan {
+  const effective: PlanOptions = { ...options, includeBurstable: options.includeBurstable ?? a.burstableForPeak >= 1 };
+  const tiers = [
+    appCandidates(catalog, needs, workload, a, effective),
+    planRedis(catalog, needs, a, effective),
+    planPostgres(catalog, needs, a, effective),
+  ].map((tier) => ({ ...tier, all: tier.all.map((c) => withPerServerCharges(catalog, effective, c)) }));
+  const lb = planLoadBalancer(catalog, needs, workload, a, effective);
+  const chosen = tiers.map((tier) => tier.all[0]!);
+  let bill = billFor(catalog, needs, a, effective, chosen, lb);
+  for (let round = 0; round < 5; round++) {
+    let changed = false;
+    tiers.forEach((tier, index) => {
+      for (const option of tier.all) {
+        if (option === chosen[index]) continue;
+        const trial = chosen.map((c, i) => (i === index ? option : c));
+        const trialBill = billFor(catalog, needs, a, effective, trial, lb);
+        if (trialBill.total < bill.total - 1e-9) {
+          chosen[index] = option;
+          bill = trialBill;
+          changed = true;
+        }
+      }
+    });
+    if (!changed) break;
+  }
+  const notes = [...tiers.flatMap((tier) => tier.notes), ...lb.notes, ...bill.notes];
+  const burstable = [...catalog.servers, ...catalog.managedCaches, ...catalog.managedPostgres].filter((offer) => offer.cpu === 'burstable').map((offer) => offer.type);
+  if (!effective.includeBurstable && !effective.dedicatedCpuOnly && burstable.length > 0) {
+    notes.push(`burstable offers left out of peak sizing (${[...new Set(burstable)].join(', ')}): sized for the peak at ${(a.targetUtilization * 100).toFixed(0)} % they would run above their CPU-credit baseline through the busy hours, and the catalog has neither baselines nor surplus-credit prices to price that; --set burstableForPeak=1 includes them (credit charges not priced)`);
+  }
+  const serverByType = new Map(catalog.servers.map((s) => [s.type, s]));
+  const app = chosen[0]!;
+  const connections = app.count * (serverByType.get(app.type)?.vcpu ?? 1) * a.dbPoolPerProcess;
   if (connections > a.dbMaxConnections) {
     notes.push(`${connections} app connections (processes × pool ${a.dbPoolPerProcess}) exceed max_connections ${a.dbMaxConnections}: put a pooler (PgBouncer, transaction mode) in front of PostgreSQL`);
   }
-  const runnersUp: RunnerUp[] = [
-    ...app.runnersUp.map((c) => ({ tier: 'app', c })),
-    ...redis.runnersUp.map((c) => ({ tier: 'redis', c })),
-    ...postgres.runnersUp.map((c) => ({ tier: 'postgres', c })),
-  ].map(({ tier, c }) => ({ tier, type: c.type, count: c.count, monthly: c.monthly, monthlyUsd: usd(catalog, c.monthly, options) }));
-  return { lines, runnersUp, totalMonthly: lines.reduce((s, l) => s + l.monthly, 0), notes };
+  // Runners-up: per tier, the next offers by the bill they would make, the others held.
+  const tierNames = ['app', 'redis', 'postgres'];
+  const runnersUp: RunnerUp[] = !withRunnersUp ? [] : tiers.flatMap((tier, index) =>
+    tier.all
+      .filter((c) => c !== chosen[index])
+      .map((c) => ({ c, total: billFor(catalog, needs, a, effective, chosen.map((x, i) => (i === index ? c : x)), lb).total }))
+      .sort((x, y) => x.total - y.total || x.c.monthly - y.c.monthly)
+      .slice(0, 3)
+      .map(({ c, total }) => ({ tier: tierNames[index]!, type: c.type, count: c.count, monthly: c.monthly, monthlyUsd: usd(catalog, c.monthly, effective), billMonthlyUsd: usd(catalog, total, effective) })),
+  );
+  return { lines: bill.lines, runnersUp, totalMonthly: bill.total, notes };
 }

@@ -1,4 +1,5 @@
 import { escapeHtml, REPORT_STYLE } from '../core/html.js';
+import { modelLines } from './models-report.js';
 import type { ProviderReport, SizeReport } from './report-schema.js';
 
 /** Renderers of a SizeReport: terminal table, Markdown, JSON and self-contained HTML (inline SVG). */
@@ -27,13 +28,20 @@ function bytes(value: number): string {
   return `${dec(v < 10 ? 1 : 0).format(v)} ${units[i]}`;
 }
 
+/** The rate's age against its freshness, flagged like a stale price catalog. */
+function exchangeAge(r: SizeReport): string {
+  const e = r.exchange;
+  if (e.ageDays === null || e.freshnessDays === null) return '';
+  return e.stale ? ` — STALE: ${e.ageDays} d old, fresh for ${e.freshnessDays} d` : ` — ${e.ageDays} d old`;
+}
+
 function headline(r: SizeReport): string[] {
   const w = r.workload;
   const c = r.calibration;
   return [
     `${int.format(w.totalUsers)} users → ${int.format(w.concurrentUsers)} concurrent at the peak, ${int.format(w.peakRps)} req/s at the peak, ${int.format(w.averageRps)} req/s on average (${dec(2).format(w.averageToPeak)} of peak), ${dec(1).format(w.requestsPerMonth / 1e9)} billion requests/month`,
     `calibration: ${c.kind === 'default' ? 'shipped default' : c.description}${c.provisional ? ' — PROVISIONAL' : ''}${c.scenario ? `, scenario ${c.scenario}` : ''}${c.machine ? `, ${c.machine}` : ''}${c.measuredAt ? `, ${c.measuredAt}` : ''}`,
-    `exchange: 1 EUR = ${r.exchange.eurUsd} USD (${r.exchange.source}${r.exchange.date ? `, ${r.exchange.date}` : ''})`,
+    `exchange: 1 EUR = ${r.exchange.eurUsd} USD (${r.exchange.source}${r.exchange.date ? `, ${r.exchange.date}` : ''})${exchangeAge(r)}`,
   ];
 }
 
@@ -69,14 +77,14 @@ export function renderTerminal(r: SizeReport): string {
     out.push(...table(BOM_HEADER, bomRows(p), [3, 4, 5]));
     out.push(...sourceKey(p).map((key) => `  ${key}`));
     out.push(`  total ${bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd)}`);
-    if (p.runnersUp.length) out.push(`  runners-up: ${p.runnersUp.map((u) => `${u.tier} ${u.count}×${u.type} ${bothCurrencies(p, u.monthly, u.monthlyUsd)}`).join(' · ')}`);
+    if (p.runnersUp.length) out.push(`  runners-up (own price; whole bill if chosen): ${p.runnersUp.map((u) => `${u.tier} ${u.count}×${u.type} ${bothCurrencies(p, u.monthly, u.monthlyUsd)} (bill ${money(u.billMonthlyUsd, 'USD')})`).join(' · ')}`);
     for (const n of p.notes) out.push(`  note: ${n}`);
     // What the catalog lacks: it is why a tier is partitioned, self-hosted or left unpriced.
     for (const g of p.gaps) out.push(`  gap: ${g}`);
   }
   out.push('', 'Notes');
   for (const n of r.notes) out.push(`  - ${n}`);
-  out.push('', `USL: σ=${r.usl.sigma} κ=${r.usl.kappa} N*=${r.usl.nStar === null ? '∞' : dec(0).format(r.usl.nStar)} (${r.usl.origin})`);
+  out.push('', 'Models (measured or assumed)', ...modelLines(r.models).map((l) => `  ${l}`));
   out.push('', 'Cost versus users (USD/month)');
   const providers = r.providers.map((p) => p.provider);
   out.push(...table(['users', ...providers], r.costCurve.map((c) => [int.format(c.users), ...providers.map((p) => (c.totalsUsd[p] === undefined ? '—' : money(c.totalsUsd[p]!, 'USD')))]), [0, 1, 2, 3]));
@@ -95,13 +103,14 @@ export function renderMarkdown(r: SizeReport): string {
   out.push('## Monthly totals', '', ...mdTable(['provider', 'region', 'total', 'prices'], r.providers.map((p) => [p.name, p.region, bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd), `${p.catalog.stale ? '**stale** — ' : ''}oldest ${p.catalog.oldestPriceDate} (${p.catalog.ageDays} days)`])), '');
   for (const p of r.providers) {
     out.push(`## ${p.name}`, '', ...mdTable([...BOM_HEADER, 'detail'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail])), '', ...p.sources.map((source, i) => `${i === 0 ? 'Sources: ' : ''}**${source.id}** [${source.title}](${source.url}), ${source.undated ? `undated, read ${source.date}` : source.date}${i < p.sources.length - 1 ? ';' : ''}`), '', `**Total: ${bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd)}**`, '');
-    if (p.runnersUp.length) out.push('Runners-up:', '', ...mdTable(['tier', 'type', 'count', 'monthly'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd)])), '');
+    if (p.runnersUp.length) out.push('Runners-up:', '', ...mdTable(['tier', 'type', 'count', 'monthly', 'whole bill if chosen'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd), money(u.billMonthlyUsd, 'USD')])), '');
     for (const n of p.notes) out.push(`- ${n}`);
     for (const g of p.gaps) out.push(`- gap: ${g}`);
     out.push('');
   }
   out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   out.push('## Universal Scalability Law', '', `σ = ${r.usl.sigma}, κ = ${r.usl.kappa}, N* = ${r.usl.nStar === null ? '∞' : dec(1).format(r.usl.nStar)} (${r.usl.origin})`, '');
+  out.push('## Models (measured or assumed)', '', ...modelLines(r.models).map((l) => (l.startsWith('  ') ? `  - ${l.trim()}` : `- ${l}`)), '');
   const providers = r.providers.map((p) => p.provider);
   out.push('## Cost versus users (USD/month)', '', ...mdTable(['users', ...providers], r.costCurve.map((c) => [int.format(c.users), ...providers.map((p) => (c.totalsUsd[p] === undefined ? '—' : money(c.totalsUsd[p]!, 'USD')))])), '');
   out.push('## Assumptions', '', ...mdTable(['name', 'value', 'unit', 'default', 'origin', 'reason'], r.assumptions.map((a) => [a.name, String(a.value), a.unit, String(a.default), a.origin, a.reason])), '');
@@ -187,10 +196,11 @@ export function renderHtml(r: SizeReport): string {
   for (const p of r.providers) {
     body.push(`<h2>${escapeHtml(p.name)} <span class="badge pass">${escapeHtml(bothCurrencies(p, p.totalMonthly, p.totalMonthlyUsd))} / month</span></h2>`, htmlTable([...BOM_HEADER, 'detail'], p.lines.map((l, i) => [...bomRows(p)[i]!, l.detail])));
     body.push(`<p class="meta">${p.sources.map((source) => `<strong>${escapeHtml(source.id)}</strong>: <a href="${escapeHtml(source.url)}">${escapeHtml(source.title)}</a> (${escapeHtml(source.undated ? `undated, read ${source.date}` : source.date)})`).join('<br>')}</p>`);
-    if (p.runnersUp.length) body.push('<p class="meta">Runners-up:</p>', htmlTable(['tier', 'type', 'count', 'monthly'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd)])));
+    if (p.runnersUp.length) body.push('<p class="meta">Runners-up:</p>', htmlTable(['tier', 'type', 'count', 'monthly', 'whole bill if chosen'], p.runnersUp.map((u) => [u.tier, u.type, String(u.count), bothCurrencies(p, u.monthly, u.monthlyUsd), money(u.billMonthlyUsd, 'USD')])));
     body.push(list([...p.notes, ...p.gaps.map((g) => `gap: ${g}`)]));
   }
   body.push('<h2>Universal Scalability Law</h2>', `<p class="meta">σ = ${r.usl.sigma}, κ = ${r.usl.kappa}, N* = ${r.usl.nStar === null ? '∞' : dec(1).format(r.usl.nStar)} (${r.usl.origin})</p>`, `<figure>${usl}</figure>`);
+  body.push('<h2>Models (measured or assumed)</h2>', list(modelLines(r.models)));
   body.push('<h2>Notes</h2>', list(r.notes));
   body.push('<h2>Assumptions</h2>', htmlTable(['name', 'value', 'unit', 'default', 'origin', 'reason'], r.assumptions.map((a) => [a.name, String(a.value), a.unit, String(a.default), a.origin, a.reason])));
   body.push(`<footer>Rendered by capacity size from the calibration and the price catalogs named above; ${escapeHtml(r.generatedAt)}.</footer>`);

@@ -2,6 +2,7 @@ import type { Calibration } from '../results/schema.js';
 import { assumptionTable, type AssumptionName, type AssumptionValue, type Assumptions } from './assumptions.js';
 import { calibrationWarnings, type CalibrationSource } from './calibration.js';
 import type { Catalog, ProviderId } from './catalog-schema.js';
+import { buildModelsSection } from './models-report.js';
 import { computeNeeds } from './needs.js';
 import { planProvider, type PlanOptions } from './plan.js';
 import { pricesIn, SIZE_REPORT_SCHEMA_VERSION } from './catalog-price.js';
@@ -41,11 +42,25 @@ function citedSources(catalog: Catalog, lines: readonly BomLine[]): ProviderRepo
   return catalog.sources.filter((source) => cited.has(source.id)).map((source) => ({ id: source.id, title: source.title, url: source.url, date: source.date, undated: source.undated ?? false }));
 }
 
-export function eurUsdFor(input: Pick<SizeInput, 'catalogs' | 'eurUsd'>): SizeReport['exchange'] {
-  const stated = input.catalogs.map((c) => c.catalog.exchange).find((e) => e !== undefined);
-  if (input.eurUsd !== undefined) return { eurUsd: input.eurUsd, source: '--eur-usd', date: null, origin: 'option' };
-  if (stated) return { eurUsd: stated.eurUsd, source: stated.source, date: stated.date, origin: 'catalog' };
-  return { eurUsd: 1, source: 'no EUR catalog', date: null, origin: 'catalog' };
+/** The EUR→USD rate to use: --eur-usd, else the EUR catalog's sourced rate, aged and flagged stale like a price. */
+export function eurUsdFor(input: Pick<SizeInput, 'catalogs' | 'eurUsd'> & { now?: Date }): SizeReport['exchange'] {
+  const owner = input.catalogs.map((c) => c.catalog).find((catalog) => catalog.exchange !== undefined);
+  if (input.eurUsd !== undefined) return { eurUsd: input.eurUsd, source: '--eur-usd', date: null, origin: 'option', ageDays: null, freshnessDays: null, stale: false };
+  if (owner?.exchange) {
+    const stated = owner.exchange;
+    const source = owner.sources.find((s) => s.id === stated.source);
+    const ageDays = input.now ? Math.floor((input.now.getTime() - Date.parse(`${stated.date}T00:00:00Z`)) / DAY_MS) : null;
+    return {
+      eurUsd: stated.eurUsd,
+      source: source ? `[${source.id}] ${source.title}` : stated.source,
+      date: stated.date,
+      origin: 'catalog',
+      ageDays,
+      freshnessDays: stated.freshnessDays,
+      stale: ageDays !== null && ageDays > stated.freshnessDays,
+    };
+  }
+  return { eurUsd: 1, source: 'no EUR catalog', date: null, origin: 'catalog', ageDays: null, freshnessDays: null, stale: false };
 }
 
 /**
@@ -58,7 +73,8 @@ export function totalsFor(users: number, input: SizeInput, eurUsd: number, failu
   const totals: Record<string, number> = {};
   for (const { catalog } of input.catalogs) {
     try {
-      const plan = planProvider(catalog, needs, workload, input.assumptions, { ...input.plan, eurUsd });
+      // The curve needs totals only: no runners-up.
+      const plan = planProvider(catalog, needs, workload, input.assumptions, { ...input.plan, eurUsd }, false);
       totals[catalog.provider] = plan.lines.reduce((s, l) => s + l.monthlyUsd, 0);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
@@ -70,6 +86,7 @@ export function totalsFor(users: number, input: SizeInput, eurUsd: number, failu
 
 export function buildSizeReport(input: SizeInput): SizeReport {
   const exchange = eurUsdFor(input);
+  const exchangeNote = exchange.stale ? [`the EUR→USD rate ${exchange.eurUsd} is older than ${exchange.freshnessDays} days (${exchange.date}, ${exchange.ageDays} d): STALE; give today's rate with --eur-usd`] : [];
   const workload = buildWorkload(input.workload, input.assumptions);
   const needs = computeNeeds(workload, input.calibration, input.assumptions);
   const providers: ProviderReport[] = input.catalogs.map(({ catalog, file }) => {
@@ -97,6 +114,7 @@ export function buildSizeReport(input: SizeInput): SizeReport {
   const curveFailures: string[] = [];
   const costCurve = curveUsers.map((users) => ({ users, totalsUsd: totalsFor(users, input, exchange.eurUsd, curveFailures) }));
   if (input.calibrationSource.provisional) notes.unshift('the calibration is PROVISIONAL (not a measured run of the reference stack): treat the app, Redis and PostgreSQL CPU figures as placeholders');
+  notes.push(...exchangeNote);
   for (const p of providers) if (p.catalog.stale) notes.push(`${p.provider} prices are older than ${p.catalog.freshnessDays} days (oldest ${p.catalog.oldestPriceDate}): run capacity prices refresh`);
   return {
     schemaVersion: SIZE_REPORT_SCHEMA_VERSION,
@@ -117,6 +135,7 @@ export function buildSizeReport(input: SizeInput): SizeReport {
     providers,
     costCurve,
     notes: [...notes, ...curveFailures.map((f) => `cost curve: ${f}`)],
+    models: buildModelsSection(needs, input.calibration, providers),
   };
 }
 

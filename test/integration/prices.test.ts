@@ -88,6 +88,8 @@ describe('capacity prices', () => {
     const later = await capacity({}, new Date('2027-12-01T00:00:00Z'), 'prices');
     expect(later.code).toBe(0);
     expect(later.stdout.match(/— STALE/g)?.length).toBe(3);
+    // the EUR→USD rate ages like a price
+    expect(later.stdout).toMatch(/exchange: 1 EUR = [\d.]+ USD, \d{4}-\d{2}-\d{2}, \d+ days old \(freshness \d+ days\) \(STALE/);
     expect(later.stdout).toMatch(/hint: capacity prices refresh/);
   });
 

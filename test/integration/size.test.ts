@@ -116,10 +116,10 @@ describe('capacity size', () => {
   it('rejects bad input with exit 2 and lists every problem', async () => {
     const zero = await capacity('size', '--users', '0');
     expect(zero.code).toBe(2);
-    expect(zero.stderr).toMatch(/--users: must be a number > 0, got (0|-5)/);
+    expect(zero.stderr).toMatch(/--users: must be at least 1 user, got 0/);
     const negative = await capacity('size', '--users', '-5', '--concurrency-ratio', '1.5', '--provider', 'aws,gcp', '--format', 'pdf');
     expect(negative.code).toBe(2);
-    expect(negative.stderr).toMatch(/--users: must be a number > 0, got (0|-5)/);
+    expect(negative.stderr).toMatch(/--users: must be at least 1 user, got -5/);
     expect(negative.stderr).toMatch(/concurrencyRatio.*must be ≤ 1/);
     expect(negative.stderr).toMatch(/unknown provider "gcp"/);
     expect(negative.stderr).toMatch(/--format: unknown format "pdf"/);
@@ -129,6 +129,21 @@ describe('capacity size', () => {
     const unknown = await capacity('size', '--users', '10', '--set', 'nonsense=3');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown assumption "nonsense"/);
+  });
+
+  it('says what is wrong with each bad user count, exit 2', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['abc', /--users: "abc" is not a number/],
+      ['1e400', /--users: 1e400 is too large: it is beyond any finite number/],
+      ['0x10', /--users: "0x10" is written in hexadecimal, octal or binary; give the number of users in decimal/],
+      ['2.5', /--users: must be a whole number of users, got 2\.5/],
+    ];
+    for (const [value, message] of cases) {
+      const run = await capacity('size', '--users', value);
+      expect(run.code, value).toBe(2);
+      expect(run.stderr, value).toMatch(message);
+      expect(run.stderr, value).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    }
   });
 
   it('a malformed --prices catalog exits 2 naming the file, line and field', async () => {
@@ -151,7 +166,7 @@ describe('capacity size', () => {
       'provider: hetzner', 'name: Hetzner Cloud', 'currency: EUR', 'region: test', 'readAt: "2026-11-20"', 'freshnessDays: 90', 'hoursPerMonth: 730',
       'sources:', '  - { id: T, title: a quote for this test, url: "https://example.invalid/t", date: "2026-11-20" }',
       'servers:', '  - { type: test-small, vcpu: 2, memoryGiB: 4, cpu: shared, price: { figure: 1, unit: EUR/month, source: T, date: "2026-11-20" } }',
-      'exchange: { eurUsd: 1.1, source: test, date: "2026-11-20" }', '',
+      'exchange: { eurUsd: 1.1, source: T, date: "2026-11-20", freshnessDays: 30 }', '',
     ].join('\n'));
     const run = await capacity('size', '--users', '100000', '--provider', 'hetzner', '--prices', 'extra.yaml', '--format', 'json');
     expect(run.code).toBe(0);
@@ -224,10 +239,15 @@ describe('capacity size', () => {
     expect(json.calibration.generator).toEqual({ saturated: true, reasons: ['the generator used 98 % of a core'] });
   });
 
-  it('the text report keys its source letters and lists the gaps behind a partitioned tier', async () => {
+  it('the text report keys its source letters and lists the gaps behind a self-hosted tier', async () => {
     const run = await capacity('size', '--users', '1000000', '--provider', 'aws');
-    expect(run.stdout).toMatch(/^postgres\s+managed PostgreSQL\s+db\.t4g\.medium\s+4\s+\d+ %\s+\$\d+\s+R\s+.*partitioned/m);
-    expect(run.stdout).toMatch(/^ {2}source R: a 2026 RDS pricing article .*\(undated, read \d{4}-\d{2}-\d{2}\)$/m);
-    expect(run.stdout).toMatch(/^ {2}gap: RDS for PostgreSQL db\.m7g\.large.*\(partitioned\) and flagged$/m);
+    // burstable RDS classes are left out of peak sizing by default, so PostgreSQL is self-hosted on EC2
+    expect(run.stdout).toMatch(/^postgres\s+self-hosted PostgreSQL\s+\S+\s+\d+\s+\d+ %\s+\$\d+\s+K\s+self-hosted/m);
+    expect(run.stdout).toMatch(/^ {2}source K: aws\/karpenter-provider-aws .*\(\d{4}-\d{2}-\d{2}\)$/m);
+    expect(run.stdout).toMatch(/^ {2}gap: RDS for PostgreSQL db\.m7g\.large.*self-hosted on EC2$/m);
+    expect(run.stdout).toMatch(/^ {2}note: burstable offers left out of peak sizing/m);
+    // with burstable offers allowed, the 1 GB-class RDS instances come back
+    const burstable = await capacity('size', '--users', '1000000', '--provider', 'aws', '--set', 'burstableForPeak=1');
+    expect(burstable.stdout).toMatch(/^postgres\s+managed PostgreSQL\s+db\.t/m);
   });
 });

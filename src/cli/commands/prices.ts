@@ -65,7 +65,7 @@ async function list(options: CommandOptions, ctx: ProcessContext): Promise<ExitC
   const json = formatOf(options, ['text', 'json']) === 'json';
   const providers = parseProviders(options.provider);
   const { loadCatalogs } = await import('../../sizing/catalog-load.js');
-  const { catalogStatus } = await import('../../sizing/size.js');
+  const { catalogStatus, eurUsdFor } = await import('../../sizing/size.js');
   const dir = await catalogDir(options, ctx);
   const overrides = ((options.prices as string[] | undefined) ?? []).map((p) => path.resolve(ctx.cwd, p));
   const loaded = await loadCatalogs({ providers, overrides, dir });
@@ -74,7 +74,9 @@ async function list(options: CommandOptions, ctx: ProcessContext): Promise<ExitC
   const rows = catalogs.map((catalog) => {
     const status = catalogStatus(catalog, path.join(dir, `${catalog.provider}.yaml`), ctx.now());
     const priced = catalog.servers.length + catalog.managedPostgres.length + catalog.managedCaches.length + catalog.loadBalancers.length;
-    return { provider: catalog.provider, name: catalog.name, currency: catalog.currency, region: catalog.region, offers: priced, ...status, gaps: catalog.gaps, sources: catalog.sources };
+    // The exchange rate is checked for freshness like a price.
+    const exchange = catalog.exchange ? eurUsdFor({ catalogs: [{ catalog, file: status.file }], now: ctx.now() }) : null;
+    return { provider: catalog.provider, name: catalog.name, currency: catalog.currency, region: catalog.region, offers: priced, ...status, exchange, gaps: catalog.gaps, sources: catalog.sources };
   });
   if (json) {
     ctx.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -83,6 +85,7 @@ async function list(options: CommandOptions, ctx: ProcessContext): Promise<ExitC
   for (const r of rows) {
     ctx.stdout.write(`${r.name} (${r.provider}, ${r.region}, ${r.currency}) — ${r.stale ? 'STALE' : 'fresh'}${r.undatedSources.length ? ` (${r.undatedSources.length} undated source(s): ${r.undatedSources.join(', ')})` : ''}\n`);
     ctx.stdout.write(`  file ${r.file}\n  catalog read ${r.readAt}; oldest price ${r.oldestPriceDate}, ${r.ageDays} days old (freshness ${r.freshnessDays} days)\n  ${r.offers} priced offers; sources: ${r.sources.map((s) => `${s.id}${s.undated ? ' (undated)' : ''} ${s.date}`).join(', ')}\n`);
+    if (r.exchange) ctx.stdout.write(`  exchange: 1 EUR = ${r.exchange.eurUsd} USD, ${r.exchange.date}, ${r.exchange.ageDays} days old (freshness ${r.exchange.freshnessDays} days)${r.exchange.stale ? ' (STALE: give today\'s rate with capacity size --eur-usd)' : ''}\n`);
     for (const gap of r.gaps) ctx.stdout.write(`  gap: ${gap}\n`);
     if (r.stale) ctx.stdout.write('  hint: capacity prices refresh (needs the provider\'s API token), or edit the catalog with sourced figures\n');
     ctx.stdout.write('\n');

@@ -37,6 +37,29 @@ function positiveOf(raw: unknown, name: string, problems: string[]): number | un
   return value;
 }
 
+/** More users than people alive: a typo, not a plan. */
+export const MAX_USERS = 1e10;
+
+/**
+ * `--users` as a whole number of users from 1 to MAX_USERS, written in decimal (digits, an
+ * optional fraction that is zero, an optional exponent: 1000000, 1e6, 2.5e6); else the problem,
+ * said precisely: hexadecimal, a fraction of a user, zero or negative, too large, or no number.
+ */
+export function parseUserCount(raw: string): { users: number } | { problem: string } {
+  const text = raw.trim();
+  const say = (what: string) => ({ problem: `--users: ${what}` });
+  if (text === '') return say('empty: give a whole number of users, e.g. 1000000 or 1e6');
+  if (/^[+-]?0[xob]/i.test(text)) return say(`"${text}" is written in hexadecimal, octal or binary; give the number of users in decimal`);
+  if (/^[+-]?(infinity|inf)$/i.test(text)) return say(`"${text}" is infinite; give a whole number of users from 1 to ${MAX_USERS.toExponential()}`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return say(`"${text}" is not a number; give a whole number of users, e.g. 1000000 or 1e6`);
+  const value = Number(text);
+  if (!Number.isFinite(value)) return say(`${text} is too large: it is beyond any finite number; give at most ${MAX_USERS.toExponential()} users`);
+  if (value <= 0) return say(`must be at least 1 user, got ${text}`);
+  if (!Number.isInteger(value)) return say(`must be a whole number of users, got ${text}`);
+  if (value > MAX_USERS) return say(`${text} is more users than people alive; give at most ${MAX_USERS.toExponential()}`);
+  return { users: value };
+}
+
 const SIZE_FORMATS = ['text', 'markdown', 'json', 'html'] as const;
 
 export const command: CommandModule = {
@@ -141,7 +164,12 @@ async function parseOptions(options: CommandOptions): Promise<ParsedSizeOptions>
   const isFraction = (name: string) => ASSUMPTIONS.some((spec) => spec.name === name && spec.unit.startsWith('fraction'));
   const problems: string[] = [];
   if (options.users === undefined) problems.push('--users: required (total users to size for)');
-  const users = positiveOf(options.users, '--users', problems);
+  let users: number | undefined;
+  if (options.users !== undefined) {
+    const parsed = parseUserCount(String(options.users));
+    if ('problem' in parsed) problems.push(parsed.problem);
+    else users = parsed.users;
+  }
   const concurrent = positiveOf(options.concurrent, '--concurrent', problems);
   if (concurrent !== undefined && users !== undefined && concurrent > users) problems.push(`--concurrent: ${concurrent} is more than --users ${users}`);
   if (concurrent !== undefined && options.concurrencyRatio !== undefined) problems.push('--concurrent and --concurrency-ratio: give one, not both');
