@@ -1,17 +1,38 @@
 import type { Calibration, TierCalibration } from '../results/schema.js';
-import type { Assumptions } from './assumptions.js';
+import { defaultAssumptions, type Assumptions } from './assumptions.js';
+import { demandAtInstanceLoad, describeCpuModel, tierCores, type CpuModel } from './cpu-model.js';
+import { modelOf } from './headroom.js';
 import { coresAtTargetUtilization, utilization } from './laws.js';
 import { uslPeak, type UslParameters } from './usl.js';
 import type { Workload } from './workload.js';
 
 const GiB = 1024 ** 3;
 
+/** Where a tier's CPU figure came from: a model fitted over several rates, or one rate's D. */
+export interface CpuBasis {
+  tier: string;
+  /** 'model': fitted from several rates; 'single rate': U = X·D from one, assumed to scale linearly. */
+  origin: 'model' | 'single rate';
+  formula: string;
+  kind: CpuModel['kind'];
+  rateRangeRps: [number, number];
+  fitError: number;
+  heldOutError: number | null;
+  /** CPU-seconds per request used for sizing (at the target load of one instance, or at the peak). */
+  demandUsedS: number;
+}
+
 export interface AppNeed {
   serviceDemandS: number;
   busyCores: number;
   coresAtTarget: number;
   memoryBytesPerProcess: number;
-  usl: UslParameters & { nStar: number | null; origin: 'calibration' | 'assumption' };
+  usl: UslParameters & {
+    nStar: number | null;
+    origin: 'calibration' | 'assumption';
+    intervals?: NonNullable<Calibration['usl']>['intervals'];
+    provenance?: string;
+  };
 }
 
 export interface RedisNeed {
@@ -55,6 +76,10 @@ export interface Needs {
   postgres: PostgresNeed;
   lb: LoadBalancerNeed;
   egress: EgressNeed;
+  /** The CPU figure behind each sized tier. */
+  cpu: CpuBasis[];
+  /** Session bytes per active user and where they came from. */
+  session: { bytesPerUser: number; origin: 'input' | 'assumption' };
   notes: string[];
 }
 
@@ -73,23 +98,30 @@ export function computeNeeds(workload: Workload, calibration: Calibration, a: As
 
   const app = tier(calibration, 'app');
   if (!app) throw new RangeError('the calibration has no "app" tier: the app tier cannot be sized');
-  const appDemand = app.cpuSecondsPerRequest.value;
+  const cpu: CpuBasis[] = [];
   const processes = Math.max(1, app.instances);
+  // App and Redis processes use one core each: size with the demand of one process run at the
+  // target utilization, its share of the idle floor included.
+  const appDemand = perProcessDemand(calibration, app, u, cpu);
   const usl = calibration.usl
-    ? { sigma: calibration.usl.sigma, kappa: calibration.usl.kappa, lambda: calibration.usl.lambda, nStar: calibration.usl.nStar, origin: 'calibration' as const }
+    ? { sigma: calibration.usl.sigma, kappa: calibration.usl.kappa, lambda: calibration.usl.lambda, nStar: calibration.usl.nStar, origin: 'calibration' as const, ...(calibration.usl.intervals ? { intervals: calibration.usl.intervals } : {}), ...(calibration.usl.provenance ? { provenance: calibration.usl.provenance } : {}) }
     : { sigma: a.uslSigma, kappa: a.uslKappa, lambda: 1 / Math.max(appDemand, 1e-12), nStar: uslPeak({ sigma: a.uslSigma, kappa: a.uslKappa }), origin: 'assumption' as const };
-  if (!calibration.usl) notes.push('USL σ and κ are assumptions (no stepped-run fit in the calibration)');
+  if (!calibration.usl) notes.push('USL σ and κ are assumed (uslSigma, uslKappa): the calibration has no stepped-run fit; a stress run measures them');
+  else notes.push(`USL σ and κ measured (${calibration.usl.unit === 'users' ? 'N = concurrent users of the calibration stack, applied to app nodes' : 'stepped run'}); λ is the one-process throughput`);
 
   const redisTier = tier(calibration, 'redis');
-  const sessionBytesEach = redisTier?.memoryBytesPerUser ?? a.sessionBytes;
+  // Sessions come from the named input, not from the calibration's memory growth: that growth
+  // follows the generator's connections and the cache filling, not the users' sessions.
+  const sessionBytesEach = a.sessionBytes;
   const sessionBytes = workload.usersAtHorizon * a.dailyActiveRatio * sessionBytesEach;
   const cacheBytes = workload.usersAtHorizon * a.cacheBytesPerUser;
   const redisData = sessionBytes + cacheBytes;
-  const redisDemand = redisTier?.cpuSecondsPerRequest.value ?? 0;
+  const redisDemand = redisTier ? perProcessDemand(calibration, redisTier, u, cpu) : 0;
   if (!redisTier) notes.push('the calibration has no "redis" tier: Redis CPU is not sized (memory only)');
 
   const pgTier = tier(calibration, 'postgres');
-  const pgDemand = pgTier?.cpuSecondsPerRequest.value ?? 0;
+  // PostgreSQL scales over the cores of its server: its tier model at the peak rate (tangent past the trusted range).
+  const pgDemand = pgTier ? peakDemand(calibration, pgTier, X, cpu) : 0;
   if (!pgTier) notes.push('the calibration has no "postgres" tier: PostgreSQL CPU is not sized (memory and storage only)');
   const rows = workload.usersAtHorizon * (a.rowsPerUser + a.rowsPerUserPerMonth * a.horizonMonths * a.dailyActiveRatio);
   const dataBytes = rows * a.bytesPerRow * (1 + a.indexOverhead);
@@ -136,6 +168,40 @@ export function computeNeeds(workload: Workload, calibration: Calibration, a: As
       monthlyBytes: workload.requestsPerMonth * bytesPerResponse,
       peakBytesPerSecond: X * bytesPerResponse,
     },
+    cpu,
+    session: { bytesPerUser: sessionBytesEach, origin: a.sessionBytes === defaultAssumptions().sessionBytes ? 'assumption' : 'input' },
     notes,
   };
+}
+
+function basis(tier: TierCalibration, model: CpuModel, demandUsedS: number): CpuBasis {
+  return {
+    tier: tier.tier,
+    origin: tier.cpuModel ? 'model' : 'single rate',
+    formula: describeCpuModel(model),
+    kind: model.kind,
+    rateRangeRps: model.rateRangeRps,
+    fitError: model.fitError,
+    heldOutError: model.heldOutError,
+    demandUsedS,
+  };
+}
+
+/**
+ * D for one single-threaded process run at the target utilization: u / (the rate at which the
+ * process's CPU model reaches u). With one rate (U = X·D) it is that D.
+ */
+function perProcessDemand(calibration: Calibration, tier: TierCalibration, targetUtilization: number, out: CpuBasis[]): number {
+  const model = modelOf(tier, calibration.throughputRps);
+  const demand = tier.cpuModel ? (demandAtInstanceLoad(model, targetUtilization) ?? tier.cpuSecondsPerRequest.value) : tier.cpuSecondsPerRequest.value;
+  out.push(basis(tier, model, demand));
+  return demand;
+}
+
+/** D at the peak rate for a tier that spreads over its server's cores: U(X)/X from its model. */
+function peakDemand(calibration: Calibration, tier: TierCalibration, peakRps: number, out: CpuBasis[]): number {
+  const model = modelOf(tier, calibration.throughputRps);
+  const demand = tier.cpuModel && peakRps > 0 ? tierCores(model, peakRps) / peakRps : tier.cpuSecondsPerRequest.value;
+  out.push(basis(tier, model, demand));
+  return demand;
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { Calibration, TierCalibration } from '../results/schema.js';
+import { fitCpuModel } from './cpu-model.js';
+import { computeHeadroom } from './headroom.js';
+
+function tier(name: string, instances: number, demandS: number, cpuModel?: TierCalibration['cpuModel']): TierCalibration {
+  return { tier: name, instances, cpuSecondsPerRequest: { value: demandS, min: demandS, max: demandS, stdev: 0 }, coresBusy: 0, memoryBytesPerInstance: 0, ...(cpuModel ? { cpuModel } : {}) };
+}
+
+describe('bottleneck and headroom', () => {
+  it('finds each tier’s saturation rate from its single-rate demand and names the first limit', () => {
+    // Redis: one single-threaded process at 0.1 ms/req saturates at 10,000 req/s; the app (2 processes, 1 ms) at 2,000.
+    const calibration: Calibration = { window: { fromS: 0, toS: 60 }, throughputRps: 500, tiers: [tier('app', 2, 0.001), tier('redis', 1, 0.0001), tier('postgres', 1, 0.0002)], machineCores: 4 };
+    const headroom = computeHeadroom(calibration);
+    const byTier = Object.fromEntries(headroom.tiers.map((t) => [t.tier, t]));
+    expect(byTier.app!.coreLimit).toBe(2);
+    expect(byTier.app!.saturationRps).toBeCloseTo(2000, 3);
+    expect(byTier.app!.headroom).toBeCloseTo(4, 6);
+    expect(byTier.redis!.saturationRps).toBeCloseTo(10000, 2);
+    // PostgreSQL may use every core: 4 / 0.0002 = 20,000.
+    expect(byTier.postgres!.coreLimit).toBe(4);
+    expect(byTier.postgres!.saturationRps).toBeCloseTo(20000, 1);
+    // Machine: 1.3 ms of CPU per request on 4 cores = 3,077 req/s; the app's 2 cores run out first.
+    expect(headroom.machine!.saturationRps).toBeCloseTo(4 / 0.0013, 1);
+    expect(headroom.bottleneck).toEqual({ limit: 'app', rateRps: expect.closeTo(2000, 3) });
+  });
+
+  it('uses the fitted CPU model and the generator’s share on a shared machine', () => {
+    const appModel = fitCpuModel([[100, 0.3 + 0.001 * 100], [200, 0.3 + 0.001 * 200], [300, 0.3 + 0.001 * 300]], 3);
+    const calibration: Calibration = {
+      window: { fromS: 0, toS: 60 },
+      throughputRps: 300,
+      tiers: [tier('app', 3, 0.002, appModel), tier('lb', 1, 0.0002)],
+      machineCores: 2,
+      generator: { coresBusy: 0.15, throughputRps: 300 },
+    };
+    const headroom = computeHeadroom(calibration);
+    // Machine: 0.3 + (0.001 + 0.0002 + 0.0005)·X = 2 → X = 1,000 req/s; the app alone would reach its 2 cores at 1,700.
+    expect(headroom.tiers.find((t) => t.tier === 'app')!.saturationRps).toBeCloseTo(1700, 0);
+    expect(headroom.tiers.find((t) => t.tier === 'app')!.basis).toBe('model');
+    expect(headroom.machine!.saturationRps).toBeCloseTo(1000, 0);
+    expect(headroom.machine!.includesGenerator).toBe(true);
+    expect(headroom.machine!.busiestTierAtLimit).toBe('app');
+    expect(headroom.bottleneck!.limit).toBe('machine');
+  });
+
+  it('has no machine limit when the calibration does not know its cores', () => {
+    const headroom = computeHeadroom({ window: { fromS: 0, toS: 60 }, throughputRps: 100, tiers: [tier('postgres', 1, 0.001)] });
+    expect(headroom.machine).toBeNull();
+    expect(headroom.tiers[0]!.saturationRps).toBeNull();
+    expect(headroom.bottleneck).toBeNull();
+  });
+});

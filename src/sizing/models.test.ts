@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { Calibration } from '../results/schema.js';
+import { defaultAssumptions } from './assumptions.js';
+import { loadDefaultCalibration } from './calibration.js';
+import { builtInCatalogPath, loadCatalogs } from './catalog-load.js';
+import { fitCpuModel, instanceCores } from './cpu-model.js';
+import { computeNeeds } from './needs.js';
+import { buildSizeReport } from './size.js';
+import { buildWorkload } from './workload.js';
+
+const NOW = new Date('2026-12-01T12:00:00Z');
+
+function calibrationWithModel(): Calibration {
+  // The known app data: busy cores 0.46, 0.56, 0.76 at 400, 800, 1,860 req/s over 3 processes.
+  const appModel = fitCpuModel([[400, 0.46], [800, 0.56], [1860, 0.76]], 3);
+  const spread = (value: number) => ({ value, min: value, max: value, stdev: 0 });
+  return {
+    window: { fromS: 10, toS: 70 },
+    throughputRps: 1860,
+    machineCores: 2,
+    tiers: [
+      { tier: 'app', instances: 3, cpuSecondsPerRequest: spread(0.76 / 1860), coresBusy: 0.76, memoryBytesPerInstance: 120e6, memoryBytesPerUser: 1e6, cpuModel: appModel },
+      { tier: 'redis', instances: 1, cpuSecondsPerRequest: spread(5e-5), coresBusy: 0.09, memoryBytesPerInstance: 13e6, memoryBytesPerUser: 7952 },
+    ],
+    usl: { sigma: 0.02, kappa: 1e-5, lambda: 500, nStar: Math.sqrt(0.98 / 1e-5), points: [[25, 1000], [50, 1800], [100, 2900]], intervals: null, unit: 'users', provenance: '3 steps of scenario stress' },
+  };
+}
+
+describe('sizing with the measured models', () => {
+  it('sizes the app with the demand of one process at the target load, floor included, not the single-rate D', () => {
+    const a = defaultAssumptions();
+    const calibration = calibrationWithModel();
+    const needs = computeNeeds(buildWorkload({ totalUsers: 1_000_000 }, a), calibration, a);
+    const model = calibration.tiers[0]!.cpuModel!;
+    const demand = needs.app.serviceDemandS;
+    // One process at the demand's rate is at the target utilization.
+    expect(instanceCores(model, a.targetUtilization / demand)).toBeCloseTo(a.targetUtilization, 6);
+    const appBasis = needs.cpu.find((c) => c.tier === 'app')!;
+    expect(appBasis.origin).toBe('model');
+    expect(needs.cpu.find((c) => c.tier === 'redis')!.origin).toBe('single rate');
+    expect(needs.app.usl.origin).toBe('calibration');
+    expect(needs.app.usl.provenance).toMatch(/stress/);
+  });
+
+  it('takes session bytes from the named input, never from the calibration’s memory growth', () => {
+    const a = defaultAssumptions();
+    const workload = buildWorkload({ totalUsers: 1_000_000 }, a);
+    const assumed = computeNeeds(workload, calibrationWithModel(), a);
+    expect(assumed.session).toEqual({ bytesPerUser: a.sessionBytes, origin: 'assumption' });
+    expect(assumed.redis.sessionBytes).toBeCloseTo(workload.usersAtHorizon * a.dailyActiveRatio * a.sessionBytes, 3);
+    const given = computeNeeds(workload, calibrationWithModel(), { ...a, sessionBytes: 300 });
+    expect(given.session).toEqual({ bytesPerUser: 300, origin: 'input' });
+  });
+
+  it('answers 100,000,000 users with a plan past the scalability limit, flagged, instead of failing', async () => {
+    const { calibration, source } = await loadDefaultCalibration();
+    const catalogs = (await loadCatalogs()).map((catalog) => ({ catalog, file: builtInCatalogPath(catalog.provider) }));
+    const report = buildSizeReport({
+      workload: { totalUsers: 100_000_000 },
+      assumptions: defaultAssumptions(),
+      origins: {},
+      calibration,
+      calibrationSource: source,
+      catalogs,
+      plan: { dedicatedCpuOnly: false, managed: 'prefer' },
+      now: NOW,
+    });
+    expect(report.models.scalabilityLimit.exceeded).toBe(true);
+    expect(report.models.scalabilityLimit.providers.length).toBeGreaterThan(0);
+    const aws = report.providers.find((p) => p.provider === 'aws')!;
+    const app = aws.lines.find((l) => l.tier === 'app')!;
+    expect(app.flags.some((f) => f.startsWith('past the scalability limit'))).toBe(true);
+    expect(aws.notes.some((n) => /past the scalability limit/.test(n))).toBe(true);
+    expect(report.models.assumed).toContain('USL σ (uslSigma)');
+  });
+});
