@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { countCpuList, parseMachineCpu, parseProcCgroup, parseProcStat, quotaCores, quotaCoresFromCpuMax } from './procfs.js';
+import { countCpuList, parseMachineCpu, parseProcCgroup, parseProcStat, parseSchedstat, quotaCores, quotaCoresFromCpuMax } from './procfs.js';
 
 // Captured from a Debian box: an nginx worker, then a command name with spaces and parentheses.
 const NGINX_WORKER =
@@ -71,5 +71,13 @@ describe('machine-wide CPU and the limits of a process', () => {
     expect(quotaCoresFromCpuMax('30000 100000\n')).toBe(0.3);
     expect(quotaCores('-1', '100000')).toBeUndefined();
     expect(quotaCores('150000', '100000')).toBe(1.5);
+  });
+});
+
+describe('parseSchedstat', () => {
+  it('reads the time on a CPU and the time waiting for one', () => {
+    expect(parseSchedstat('545236072 577862578 228\n')).toEqual({ runNs: 545236072, waitNs: 577862578 });
+    expect(parseSchedstat('')).toBeUndefined();
+    expect(parseSchedstat('x y z')).toBeUndefined();
   });
 });

@@ -113,3 +113,9 @@ export function quotaCores(quota: string | undefined, period: string | undefined
   const p = Number(period);
   return Number.isFinite(q) && Number.isFinite(p) && q > 0 && p > 0 ? q / p : undefined;
 }
+
+/** /proc/<pid>/task/<tid>/schedstat: nanoseconds on a CPU, nanoseconds runnable but waiting for one, and timeslices. */
+export function parseSchedstat(text: string): { runNs: number; waitNs: number } | undefined {
+  const [run, wait] = text.trim().split(/\s+/).map(Number);
+  return run !== undefined && wait !== undefined && Number.isFinite(run) && Number.isFinite(wait) && run >= 0 && wait >= 0 ? { runNs: run, waitNs: wait } : undefined;
+}

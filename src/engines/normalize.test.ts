@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../scenarios/types.js';
-import { RunAggregator, endpointShapesOf, judgeGenerator } from './normalize.js';
+import { RunAggregator, endpointShapesOf, judgeGenerator, type CpuSample } from './normalize.js';
 
 const plan: Plan = {
   scenario: 't',
@@ -67,11 +67,17 @@ describe('RunAggregator', () => {
 });
 
 describe('judgeGenerator', () => {
-  const samples = (values: number[]) => values.map((cpuPercent, t) => ({ t, cpuPercent, rssBytes: 1000 + t }));
+  const samples = (values: number[], extra: Partial<CpuSample> = {}): CpuSample[] => values.map((cpuPercent, t) => ({ t, cpuPercent, rssBytes: 1000 + t, ...extra }));
 
-  it('passes a generator with spare CPU that kept the rate', () => {
-    const load = judgeGenerator({ samples: samples([20, 30, 25]), coreLimit: 1, model: 'open', plannedRps: 100, achievedRps: 99 });
-    expect(load).toEqual({ cpuPercentMean: 25, cpuPercentMax: 30, rssBytesMax: 1002, achievedToPlannedRatio: 0.99, saturated: false, reasons: [] });
+  it('passes a generator with spare CPU that kept the rate, with the figures and the CPU series in the result', () => {
+    const load = judgeGenerator({ samples: samples([20, 30, 25], { machineBusyCores: 0.5, machineCores: 2 }), coreLimit: 1, model: 'open', plannedRps: 100, achievedRps: 99 });
+    expect(load).toMatchObject({ cpuPercentMean: 25, cpuPercentMax: 30, rssBytesMax: 1002, achievedToPlannedRatio: 0.99, saturated: false, reasons: [] });
+    expect(load.limit).toMatchObject({ verdict: 'kept-up', coresUsable: 1, coresUsableBecause: 'one thread runs the engine', machineCores: 2, machineBusyCoresMean: 0.5 });
+    expect(load.cpu).toEqual([
+      { t: 0, generatorCores: 0.2, machineBusyCores: 0.5 },
+      { t: 1, generatorCores: 0.3, machineBusyCores: 0.5 },
+      { t: 2, generatorCores: 0.25, machineBusyCores: 0.5 },
+    ]);
   });
 
   it('judges the rate over the full intervals, not the start-up or the tail past the plan (was "93.4 % of planned" at 20 req/s)', () => {
@@ -88,26 +94,34 @@ describe('judgeGenerator', () => {
   it('flags a single-threaded generator pinned near one core', () => {
     const load = judgeGenerator({ samples: samples([95, 99, 98, 40]), coreLimit: 1, model: 'open', plannedRps: 100, achievedRps: 100 });
     expect(load.saturated).toBe(true);
-    expect(load.reasons[0]).toMatch(/3 of 4 s/);
+    expect(load.limit?.verdict).toBe('generator-bound');
+    expect(load.reasons[0]).toMatch(/in 3 of 4 s/);
   });
 
-  it('judges a multi-core generator against all its cores', () => {
-    expect(judgeGenerator({ samples: samples([99, 99]), coreLimit: 2, model: 'open', achievedRps: 1 }).saturated).toBe(false);
-    expect(judgeGenerator({ samples: samples([190, 195]), coreLimit: 2, model: 'open', achievedRps: 1 }).saturated).toBe(true);
+  it('judges a multi-core generator against all its cores, narrowed by its affinity and quota', () => {
+    expect(judgeGenerator({ samples: samples([99, 99], { machineCores: 2 }), coreLimit: 2, model: 'open', achievedRps: 1 }).saturated).toBe(false);
+    expect(judgeGenerator({ samples: samples([190, 195], { machineCores: 2 }), coreLimit: 2, model: 'open', achievedRps: 1 }).saturated).toBe(true);
+    const pinned = judgeGenerator({ samples: samples([28, 29, 30], { machineCores: 2, affinityCores: 1, quotaCores: 0.3 }), coreLimit: 2, model: 'open', achievedRps: 1 });
+    expect(pinned.limit).toMatchObject({ verdict: 'generator-bound', coresUsable: 0.3, coresUsableBecause: 'cgroup CPU quota: 0.3 cores' });
   });
 
-  it('flags a rate below 95 % of the plan and dropped iterations', () => {
-    const slow = judgeGenerator({ samples: [], coreLimit: 1, model: 'open', plannedRps: 1000, achievedRps: 900 });
-    expect(slow.reasons).toEqual(['achieved 90 % of the planned request rate (< 95 %)']);
-    const slowTarget = judgeGenerator({ samples: samples([10, 12]), coreLimit: 1, model: 'open', plannedRps: 1000, achievedRps: 500 });
-    expect(slowTarget.reasons[0]).toMatch(/own CPU was not the limit/);
+  it('flags a rate below 95 % of the plan, rounded so the sentence is true, and dropped iterations', () => {
+    const slow = judgeGenerator({ samples: [], coreLimit: 1, model: 'open', plannedRps: 1000, achievedRps: 949.6 });
+    expect(slow.reasons[0]).toBe('it sent 94.9 % of the planned request rate (below 95 %)');
     const dropped = judgeGenerator({ samples: [], coreLimit: 4, model: 'open', plannedRps: 100, achievedRps: 100, droppedIterations: 50, plannedIterations: 1000 });
-    expect(dropped.reasons).toEqual(['50 iterations dropped (no free virtual user to start them)']);
+    expect(dropped.reasons[0]).toBe('50 iterations dropped (5.0 % of the planned ones): no free virtual user to start them on time');
     const fewDropped = judgeGenerator({ samples: [], coreLimit: 4, model: 'open', plannedRps: 100, achievedRps: 100, droppedIterations: 1, plannedIterations: 1000 });
     expect(fewDropped.saturated).toBe(false);
   });
 
-  it('does not compare rates in the closed model', () => {
+  it('calls a shortfall on saturated machine cores machine-bound, never "its own CPU was not the limit"', () => {
+    const shared = judgeGenerator({ samples: samples([144, 144, 144], { machineBusyCores: 1.98, machineCores: 2 }), coreLimit: 2, model: 'open', plannedRps: 10_000, achievedRps: 6_000 });
+    expect(shared.limit?.verdict).toBe('machine-bound');
+    expect(shared.saturated).toBe(true);
+    expect(shared.reasons.join(' ')).not.toContain('not the limit');
+  });
+
+  it('does not hold a closed model to users / think time', () => {
     expect(judgeGenerator({ samples: [], coreLimit: 1, model: 'closed', plannedRps: 1000, achievedRps: 10 }).saturated).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import type { Plan } from '../scenarios/types.js';
 import type { EndpointFigures, GeneratorLoad, Interval, SetupFigures, Totals } from '../results/schema.js';
 import { markPartialIntervals } from '../results/intervals.js';
+import { coresUsable, judgeLimit } from '../results/limit-verdict.js';
 import type { EngineTick } from './types.js';
 import { createLatencyHistogram, mergeHistogram, recordLatencyMs, summarizeHistogram, type LatencyHistogram } from './histogram.js';
 import { plannedRps, plannedRpsBetween } from './mix.js';
@@ -247,13 +248,27 @@ export interface CpuSample {
   /** 100 = one core busy. */
   cpuPercent: number;
   rssBytes: number;
+  /** The whole machine's busy cores over the same second (/proc/stat), and its core count. */
+  machineBusyCores?: number;
+  machineCores?: number;
+  /** The generator's CPU affinity and cgroup quota, in cores, when they narrow what it may use. */
+  affinityCores?: number;
+  quotaCores?: number;
+  /** An in-process engine's event-loop delay over the second (p99, ms). */
+  eventLoopLagMs?: number;
+  /** Seconds per second the generator's threads were runnable but waited for a CPU (schedstat). */
+  runQueueWaitCores?: number;
 }
 
+/** What an adapter hands over for the verdict on what limited the run: figures any engine can give. */
 export interface SaturationInput {
   samples: readonly CpuSample[];
-  /** How many cores the generator can use at most (1 for a single Node thread). */
+  /** The most cores the engine itself can keep busy: 1 for one Node.js or Python process, the
+   * machine's cores for k6; CPU affinity and cgroup quota narrow it further (from the samples). */
   coreLimit: number;
   model: Plan['model'];
+  /** Closed model: the plan's think time (to check the users kept their cycle). */
+  thinkTimeS?: number;
   /** Mean planned request rate over the plan (open model). */
   plannedRps?: number;
   /** Requests sent during the run proper, divided by how long it really took. */
@@ -265,54 +280,81 @@ export interface SaturationInput {
   droppedIterations?: number;
   /** Iterations the plan asked for (to weigh dropped iterations). */
   plannedIterations?: number;
+  /** Cores of this machine when the samples could not read /proc/stat (os.cpus().length). */
+  machineCores?: number;
 }
 
-/** CPU at or above this share of the generator's usable cores counts as busy. */
-const BUSY_SHARE = 0.9;
-/** Saturated when busy in at least this share of the sampled seconds. */
-const BUSY_TIME_SHARE = 0.25;
-const MIN_ACHIEVED_RATIO = 0.95;
-
-/** Requests over planned requests in the full intervals; undefined when there is none with a plan. */
-function achievedToPlanned(intervals: readonly Interval[]): number | undefined {
-  const full = intervals.filter((interval) => interval.partial === undefined && interval.plannedRps !== undefined && interval.plannedRps > 0);
-  const planned = full.reduce((sum, interval) => sum + (interval.plannedRps ?? 0) * interval.durationS, 0);
-  return planned > 0 ? full.reduce((sum, interval) => sum + interval.requests, 0) / planned : undefined;
+function smallest(values: ReadonlyArray<number | undefined>): number | undefined {
+  const known = values.filter((value): value is number => value !== undefined && value > 0);
+  return known.length > 0 ? Math.min(...known) : undefined;
 }
 
-/** Whether the load generator, rather than the system under test, set the pace. */
+/** The generator's load and the verdict on what limited the run (src/results/limit-verdict.ts). */
 export function judgeGenerator(input: SaturationInput): GeneratorLoad {
   const { samples } = input;
   const cpu = samples.map((sample) => sample.cpuPercent);
   const mean = cpu.length > 0 ? cpu.reduce((a, b) => a + b, 0) / cpu.length : 0;
   const max = cpu.length > 0 ? Math.max(...cpu) : 0;
   const rss = samples.length > 0 ? Math.max(...samples.map((sample) => sample.rssBytes)) : 0;
-  const reasons: string[] = [];
-  const busyLine = BUSY_SHARE * 100 * input.coreLimit;
-  const busy = cpu.filter((value) => value >= busyLine).length;
-  if (cpu.length > 0 && busy / cpu.length >= BUSY_TIME_SHARE) {
-    reasons.push(`generator CPU at >= ${Math.round(busyLine)} % (${input.coreLimit} core${input.coreLimit === 1 ? '' : 's'} usable) for ${busy} of ${cpu.length} s`);
-  }
-  let ratio: number | undefined;
-  if (input.model === 'open' && input.plannedRps !== undefined && input.plannedRps > 0) {
-    ratio = round(achievedToPlanned(input.intervals ?? []) ?? input.achievedRps / input.plannedRps, 4);
-    if (ratio < MIN_ACHIEVED_RATIO) {
-      // Short of the rate with CPU to spare: the target's response time against the engine's
-      // connection or virtual-user cap, or a machine shared with the target, set the pace.
-      const cause = busy === 0 && cpu.length > 0 ? ' while its own CPU was not the limit' : '';
-      reasons.push(`achieved ${Math.round(ratio * 1000) / 10} % of the planned request rate (< ${MIN_ACHIEVED_RATIO * 100} %)${cause}`);
-    }
-  }
-  const dropped = input.droppedIterations ?? 0;
-  if (dropped > 0 && (input.plannedIterations === undefined || dropped >= 0.005 * input.plannedIterations)) {
-    reasons.push(`${dropped} iterations dropped (no free virtual user to start them)`);
-  }
+  // From /proc/stat when the samples have it; else what the adapter says, else the engine's own limit.
+  const sampledCores = Math.max(0, ...samples.map((sample) => sample.machineCores ?? 0));
+  const machineCores = Math.max(1, sampledCores > 0 ? sampledCores : (input.machineCores ?? input.coreLimit));
+  const usable = coresUsable({
+    machineCores,
+    engineThreads: input.coreLimit,
+    ...optional('affinityCores', smallest(samples.map((sample) => sample.affinityCores))),
+    ...optional('quotaCores', smallest(samples.map((sample) => sample.quotaCores))),
+  });
+  const fallback = input.model === 'open' && input.plannedRps !== undefined && input.plannedRps > 0 ? input.achievedRps / input.plannedRps : undefined;
+  const limit = judgeLimit({
+    model: input.model,
+    ...optional('thinkTimeS', input.thinkTimeS),
+    samples: samples.map((sample) => ({
+      t: sample.t,
+      generatorCores: sample.cpuPercent / 100,
+      ...optional('machineBusyCores', sample.machineBusyCores),
+      ...optional('eventLoopLagMs', sample.eventLoopLagMs),
+      ...optional('generatorWaitCores', sample.runQueueWaitCores),
+    })),
+    coresUsable: usable.cores,
+    coresUsableBecause: usable.because,
+    machineCores,
+    intervals: (input.intervals ?? []).map((interval) => ({
+      t: interval.t,
+      durationS: interval.durationS,
+      requests: interval.requests,
+      ...optional('plannedRps', interval.plannedRps),
+      ...optional('partial', interval.partial),
+      ...optional('p95Ms', interval.latencyMs?.p95),
+      ...optional('meanMs', interval.latencyMs?.mean),
+      ...optional('activeUsers', interval.activeUsers),
+    })),
+    ...optional('achievedToPlannedFallback', fallback),
+    ...optional('droppedIterations', input.droppedIterations),
+    ...optional('plannedIterations', input.plannedIterations),
+  });
+  // The open model's rate ratio as before; the closed model's is in limit (users / think time is an upper bound).
+  const ratio = input.model === 'open' ? limit.figures.achievedToPlannedRatio : undefined;
+  const saturated = limit.verdict === 'generator-bound' || limit.verdict === 'machine-bound';
   return {
     cpuPercentMean: round(mean, 1),
     cpuPercentMax: round(max, 1),
     rssBytesMax: rss,
     ...(ratio === undefined ? {} : { achievedToPlannedRatio: ratio }),
-    saturated: reasons.length > 0,
-    reasons,
+    saturated,
+    reasons: saturated ? limit.reasons : [],
+    limit: { verdict: limit.verdict, summary: limit.summary, reasons: limit.reasons, ...limit.figures },
+    cpu: samples.map((sample) => ({
+      t: sample.t,
+      generatorCores: round(sample.cpuPercent / 100, 3),
+      ...optional('machineBusyCores', sample.machineBusyCores),
+      ...optional('eventLoopLagMs', sample.eventLoopLagMs),
+      ...optional('waitCores', sample.runQueueWaitCores),
+    })),
   };
+}
+
+/** `{ key: value }` when the value is known, else nothing (exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -1,10 +1,16 @@
 import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CpuSample } from './normalize.js';
-import { parseProcStat } from '../core/procfs.js';
+import { countCpuList, type MachineCpuTimes, parseMachineCpu, parseProcCgroup, parseProcStat, parseSchedstat, quotaCores, quotaCoresFromCpuMax } from '../core/procfs.js';
 
 /**
  * Samples the load generator's CPU and resident memory from /proc once a second: the given
- * processes and, optionally, all their descendants (Artillery's workers, k6 has none).
+ * processes and, optionally, all their descendants (Artillery's workers, k6 has none). Beside
+ * them, at the same instants: the whole machine's busy cores (/proc/stat), the CPU affinity and
+ * cgroup quota of the generator (the cores it may use), the time its threads waited for a CPU
+ * (schedstat: how much a busy machine held it back), and, for an engine running inside this
+ * process, this event loop's delay. The limit verdict (src/results/limit-verdict.ts) weighs them.
  */
 
 /** USER_HZ: /proc reports CPU time in clock ticks of 1/100 s on every Linux build we run on. */
@@ -13,6 +19,17 @@ const CLOCK_TICKS_PER_SECOND = 100;
 interface ProcTimes {
   ticks: number;
   rssBytes: number;
+}
+
+/** Nanoseconds the threads of a process spent runnable but waiting for a CPU (undefined without schedstat). */
+async function runQueueWaitNs(pid: number): Promise<number | undefined> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  let total: number | undefined;
+  for (const tid of tasks) {
+    const stat = parseSchedstat((await readText(`/proc/${pid}/task/${tid}/schedstat`)) ?? '');
+    if (stat) total = (total ?? 0) + stat.waitNs;
+  }
+  return total;
 }
 
 async function readProc(pid: number): Promise<ProcTimes | undefined> {
@@ -57,10 +74,73 @@ export async function descendantsOf(root: number): Promise<number[]> {
   return found;
 }
 
+/** Machine-wide busy cores between two readings of /proc/stat. */
+function busyCores(before: { busyTicks: number; totalTicks: number }, after: { busyTicks: number; totalTicks: number; cores: number }): number | undefined {
+  const total = after.totalTicks - before.totalTicks;
+  return total > 0 ? Math.max(0, ((after.busyTicks - before.busyTicks) / total) * after.cores) : undefined;
+}
+
+async function readMachineCpu(): Promise<ReturnType<typeof parseMachineCpu>> {
+  try {
+    return parseMachineCpu(await readFile('/proc/stat', 'utf8'));
+  } catch {
+    return undefined; // not Linux, or /proc hidden: the verdict goes on without the machine
+  }
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tightest quota of a cgroup and its ancestors under one mount point. */
+async function quotaUnder(root: string, cgroupPath: string, read: (dir: string) => Promise<number | undefined>): Promise<number | undefined> {
+  let tightest: number | undefined;
+  for (let dir = cgroupPath; ; dir = path.posix.dirname(dir)) {
+    const cores = await read(path.join(root, dir));
+    if (cores !== undefined && (tightest === undefined || cores < tightest)) tightest = cores;
+    if (dir === '/' || dir === '.' || dir === '') break;
+  }
+  return tightest;
+}
+
+const V1_CPU_ROOTS = ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpu,cpuacct'];
+const V2_ROOTS = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'];
+
+/** The CPU affinity (cores) and cgroup CPU quota (cores) of a process; each undefined when unknown or unlimited. */
+export async function cpuAllowance(pid: number): Promise<{ affinityCores?: number; quotaCores?: number }> {
+  const status = await readText(`/proc/${pid}/status`);
+  const list = status === undefined ? undefined : /Cpus_allowed_list:\s*(\S+)/.exec(status)?.[1];
+  const affinity = list === undefined ? undefined : countCpuList(list);
+  const cgroups = parseProcCgroup((await readText(`/proc/${pid}/cgroup`)) ?? '');
+  const quotas: number[] = [];
+  if (cgroups.v1Cpu !== undefined) {
+    for (const root of V1_CPU_ROOTS) {
+      const found = await quotaUnder(root, cgroups.v1Cpu, async (dir) => quotaCores(await readText(path.join(dir, 'cpu.cfs_quota_us')), await readText(path.join(dir, 'cpu.cfs_period_us'))));
+      if (found !== undefined) quotas.push(found);
+    }
+  }
+  if (cgroups.v2 !== undefined) {
+    for (const root of V2_ROOTS) {
+      const found = await quotaUnder(root, cgroups.v2, async (dir) => {
+        const text = await readText(path.join(dir, 'cpu.max'));
+        return text === undefined ? undefined : quotaCoresFromCpuMax(text);
+      });
+      if (found !== undefined) quotas.push(found);
+    }
+  }
+  return { ...(affinity === undefined ? {} : { affinityCores: affinity }), ...(quotas.length === 0 ? {} : { quotaCores: Math.min(...quotas) }) };
+}
+
 export interface ProcSamplerOptions {
   /** Processes to sample; re-evaluated each tick (a child may start after the sampler). */
   pids: () => number[];
   includeDescendants: boolean;
+  /** The engine runs inside this process (autocannon): record this event loop's delay, which delays its requests. */
+  eventLoop?: boolean;
   /** Run start (ms since the epoch) that sample times are relative to. */
   startedAtMs: number;
   now?: () => number;
@@ -75,11 +155,15 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
   const now = options.now ?? Date.now;
   const samples: CpuSample[] = [];
   const previous = new Map<number, number>();
+  const previousWait = new Map<number, number>();
   let previousAt = now();
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   /** Whether a process it samples was ever seen running. */
   let seenRunning = false;
+  let previousMachine: MachineCpuTimes | undefined;
+  const loopDelay = options.eventLoop ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
+  loopDelay?.enable();
 
   const sample = async (): Promise<void> => {
     const roots = options.pids();
@@ -87,9 +171,17 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
     if (options.includeDescendants) {
       for (const root of roots) for (const pid of await descendantsOf(root)) all.add(pid);
     }
-    const at = now();
-    const elapsedS = (at - previousAt) / 1000;
+    const machine = await readMachineCpu();
+    const machineBusy = machine && previousMachine ? busyCores(previousMachine, machine) : undefined;
+    previousMachine = machine;
+    const firstRoot = roots[0];
+    const allowance = firstRoot === undefined ? {} : await cpuAllowance(firstRoot);
+    // p99 over the second just past, in ms (the histogram counts nanoseconds).
+    const lagMs = loopDelay && loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : undefined;
+    loopDelay?.reset();
+
     let deltaTicks = 0;
+    let deltaWaitNs: number | undefined;
     let rssBytes = 0;
     let rootsRunning = 0;
     for (const pid of all) {
@@ -100,13 +192,28 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
       // A process first seen now: its CPU so far counts from the previous sample.
       deltaTicks += before === undefined ? 0 : times.ticks - before;
       previous.set(pid, times.ticks);
+      const waitNs = await runQueueWaitNs(pid);
+      if (waitNs !== undefined) {
+        const waitedBefore = previousWait.get(pid);
+        // Threads that ended since the last sample take their wait with them: never below zero.
+        if (waitedBefore !== undefined) deltaWaitNs = (deltaWaitNs ?? 0) + Math.max(0, waitNs - waitedBefore);
+        previousWait.set(pid, waitNs);
+      }
       rssBytes += times.rssBytes;
     }
+    // The clock is read after the counters: a throttled generator may wait between the two, and
+    // that wait belongs to this sample's span, not the next one's.
+    const at = now();
+    const elapsedS = (at - previousAt) / 1000;
     if (elapsedS > 0 && previous.size > 0) {
       samples.push({
         t: Math.round(((at - options.startedAtMs) / 1000) * 1000) / 1000,
         cpuPercent: Math.round(((deltaTicks / CLOCK_TICKS_PER_SECOND / elapsedS) * 100) * 10) / 10,
         rssBytes,
+        ...(machineBusy === undefined || !machine ? {} : { machineBusyCores: Math.round(machineBusy * 1000) / 1000, machineCores: machine.cores }),
+        ...allowance,
+        ...(lagMs === undefined ? {} : { eventLoopLagMs: Math.round(lagMs * 10) / 10 }),
+        ...(deltaWaitNs === undefined ? {} : { runQueueWaitCores: Math.round((deltaWaitNs / 1e9 / elapsedS) * 1000) / 1000 }),
       });
     }
     previousAt = at;
@@ -118,6 +225,7 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
   const stopTimer = (): void => {
     clearInterval(timer);
     timer = undefined;
+    loopDelay?.disable();
   };
 
   // Prime the per-process counters so the first sample covers one full second.

@@ -1,17 +1,18 @@
 /**
  * One self-contained HTML file: styles, data and Chart.js are inlined, so it opens from disk
  * with no network. Charts: latency percentiles, achieved vs planned throughput, errors, server
- * CPU per tier, runs side by side, the USL curve; tables: totals, SLO verdicts, endpoints.
+ * CPU per tier, the generator's and the machine's CPU, runs side by side, the USL curve; tables:
+ * totals, what limited the run, SLO verdicts, endpoints.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { RunResult } from '../results/schema.js';
+import type { RunLimit, RunResult } from '../results/schema.js';
 import { missingDependency } from '../core/errors.js';
 import type { Reporter } from './types.js';
 import { reportCharts, type ChartSpec } from './charts/specs.js';
 import { escapeHtml, REPORT_STYLE } from '../core/html.js';
-import { count, generatorWarnings, ms, percent, rate, resultLabel, sloObserved, sloThreshold, WHOLE_RUN } from './summary.js';
+import { count, generatorWarnings, LIMIT_LABELS, ms, percent, rate, resultLabel, sloObserved, sloThreshold, WHOLE_RUN } from './summary.js';
 
 export { escapeHtml };
 
@@ -44,6 +45,34 @@ function table(head: string[], rows: string[][]): string {
   return `<table><thead><tr>${head.map((cell) => `<th>${cell}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
+const BADGE_OF_LIMIT: Readonly<Record<RunLimit['verdict'], string>> = { 'kept-up': 'pass', 'system-bound': '', 'generator-bound': 'fail', 'machine-bound': 'fail' };
+
+/** The verdict on what limited the run, its reasons and the figures it weighed (the CPU chart is with the others). */
+function limitSection(result: RunResult): string[] {
+  const limit = result.generator?.limit;
+  if (!limit) return [];
+  const share = (value: number | undefined, of: string) => (value === undefined ? '–' : `${(value * 100).toFixed(0)} % of ${of}`);
+  const cores = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(2));
+  const rows: [string, string][] = [
+    ['generator CPU (cores)', `${cores(limit.generatorCoresMean)} mean, ${cores(limit.generatorCoresMax)} max`],
+    ['cores the generator may use', `${cores(limit.coresUsable)} (${limit.coresUsableBecause})`],
+    ['generator at ≥ 90 % of them', share(limit.generatorBusyShare, 'the seconds')],
+    ['machine CPU, every process (cores)', limit.machineBusyCoresMean === undefined ? 'not measured' : `${cores(limit.machineBusyCoresMean)} mean, ${cores(limit.machineBusyCoresMax)} max, of ${limit.machineCores}`],
+    ['every core busy (≥ 85 %)', share(limit.machineBusyShare, 'the seconds')],
+  ];
+  if (limit.eventLoopLagMsMedian !== undefined) rows.push(['event-loop delay, p99 per second', `${limit.eventLoopLagMsMedian} ms median, ${limit.eventLoopLagMsMax} ms max`]);
+  if (limit.achievedToPlannedRatio !== undefined) rows.push(['achieved / planned requests', `${(limit.achievedToPlannedRatio * 100).toFixed(1)} %`]);
+  if (limit.achievedToCycleRatio !== undefined) rows.push(['achieved / users ÷ (think + response)', `${(limit.achievedToCycleRatio * 100).toFixed(1)} %`]);
+  if (limit.droppedIterations !== undefined) rows.push(['dropped iterations', count(limit.droppedIterations)]);
+  if (limit.p95EarlyMs !== undefined) rows.push(['p95 at the start → at the end', `${ms(limit.p95EarlyMs)} → ${ms(limit.p95LateMs)}`]);
+  return [
+    '<h2>What limited the run</h2>',
+    `<p><span class="badge ${BADGE_OF_LIMIT[limit.verdict]}">${escapeHtml(LIMIT_LABELS[limit.verdict])}</span> ${escapeHtml(limit.summary)}</p>`,
+    `<ul>${limit.reasons.map((reason) => `<li>${escapeHtml(reason)}</li>`).join('')}</ul>`,
+    table(['figure', 'value'], rows.map(([label, value]) => [escapeHtml(label), escapeHtml(value)])),
+  ];
+}
+
 function runSection(result: RunResult, charts: ChartSpec[], heading: boolean): string {
   const latency = result.totals.latencyMs;
   const cards: [string, string][] = [
@@ -60,6 +89,7 @@ function runSection(result: RunResult, charts: ChartSpec[], heading: boolean): s
   if (heading) parts.push(`<h2>${escapeHtml(resultLabel(result))} <span class="badge ${result.verdict}">${result.verdict.toUpperCase()}</span></h2>`);
   parts.push(`<div class="cards">${cards.map(([label, value]) => `<div class="card"><div class="label">${label}</div><div class="value">${escapeHtml(value)}</div></div>`).join('')}</div>`);
   for (const warning of generatorWarnings(result)) parts.push(`<div class="warn">⚠ ${escapeHtml(warning)}</div>`);
+  parts.push(...limitSection(result));
   if (result.slos.length > 0) {
     parts.push('<h2>SLO verdicts</h2>');
     parts.push(
@@ -116,8 +146,8 @@ export async function renderHtml(results: readonly RunResult[]): Promise<string>
     body.push('<h2>Runs side by side</h2>');
     body.push(
       table(
-        ['run', 'scenario', 'requests', 'error rate', 'achieved', 'p50', 'p95', 'p99', 'verdict'],
-        results.map((result) => [escapeHtml(resultLabel(result)), escapeHtml(result.scenario.name), count(result.totals.requests), percent(result.totals.errorRate), rate(result.totals.achievedRps), ms(result.totals.latencyMs?.p50), ms(result.totals.latencyMs?.p95), ms(result.totals.latencyMs?.p99), `<span class="badge ${result.verdict}">${result.verdict}</span>`]),
+        ['run', 'scenario', 'requests', 'error rate', 'achieved', 'p50', 'p95', 'p99', 'limited by', 'verdict'],
+        results.map((result) => [escapeHtml(resultLabel(result)), escapeHtml(result.scenario.name), count(result.totals.requests), percent(result.totals.errorRate), rate(result.totals.achievedRps), ms(result.totals.latencyMs?.p50), ms(result.totals.latencyMs?.p95), ms(result.totals.latencyMs?.p99), result.generator?.limit ? escapeHtml(LIMIT_LABELS[result.generator.limit.verdict]) : '–', `<span class="badge ${result.verdict}">${result.verdict}</span>`]),
       ),
     );
     const engines = charts.find((chart) => chart.id === 'engines');

@@ -16,7 +16,8 @@ export function summarize(result: RunResult) {
     totals: result.totals,
     slos: result.slos,
     endpoints: result.endpoints,
-    generator: result.generator,
+    // The verdict and its figures without the per-second CPU series.
+    ...(result.generator ? { generator: { ...result.generator, cpu: undefined } } : {}),
     ...(result.calibration ? { calibration: { ...result.calibration, usl: result.calibration.usl ? { ...result.calibration.usl, points: undefined } : undefined } } : {}),
   };
 }

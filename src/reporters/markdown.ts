@@ -1,7 +1,7 @@
 /** Markdown fit for GitHub's job summary: verdict, totals, SLO table, endpoints, warnings. */
 import type { RunResult } from '../results/schema.js';
 import type { Reporter } from './types.js';
-import { count, generatorWarnings, ms, percent, rate, resultLabel, sloObserved, sloThreshold, sparkline, WHOLE_RUN } from './summary.js';
+import { count, generatorWarnings, LIMIT_LABELS, limitFigures, ms, percent, rate, resultLabel, sloObserved, sloThreshold, sparkline, WHOLE_RUN } from './summary.js';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -32,7 +32,14 @@ export function renderMarkdown(result: RunResult): string {
   }
   const usl = result.calibration?.usl;
   if (usl) lines.push('', `USL fit: σ = ${usl.sigma.toFixed(4)}, κ = ${usl.kappa.toExponential(2)}, λ = ${usl.lambda.toFixed(1)} req/s, N* = ${usl.nStar === null ? 'none' : usl.nStar.toFixed(1)}`);
-  const warnings = generatorWarnings(result);
+  const limit = result.generator?.limit;
+  if (limit) {
+    lines.push('', `**What limited the run:** ${LIMIT_LABELS[limit.verdict]}: ${cell(limit.summary)}`, '');
+    for (const reason of limit.reasons) lines.push(`- ${cell(reason)}`);
+    lines.push('', cell(limitFigures(limit)));
+  }
+  // With the verdict above, the warnings leave it out; a partial run is still warned about.
+  const warnings = generatorWarnings(result, { limit: !limit });
   for (const warning of warnings) lines.push('', `> ⚠️ ${cell(warning)}`);
   for (const note of result.engine.notes) lines.push('', `> ${cell(note)}`);
   return lines.join('\n') + '\n';

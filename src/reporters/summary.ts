@@ -1,5 +1,5 @@
 /** Small pure helpers shared by the reporters: labels, number formatting, derived series. */
-import type { RunResult, ServerSeries } from '../results/schema.js';
+import type { RunLimit, RunResult, ServerSeries } from '../results/schema.js';
 
 export function resultLabel(result: RunResult): string {
   return `${result.engine.name} · ${result.id}`;
@@ -104,11 +104,59 @@ export function uslThroughput(usl: { sigma: number; kappa: number; lambda: numbe
   return (usl.lambda * users) / (1 + usl.sigma * (users - 1) + usl.kappa * users * (users - 1));
 }
 
-export function generatorWarnings(result: RunResult): string[] {
+/** The verdict's name as a person reads it. */
+export const LIMIT_LABELS: Readonly<Record<RunLimit['verdict'], string>> = {
+  'generator-bound': 'generator-bound',
+  'system-bound': 'system-bound',
+  'machine-bound': 'machine-bound',
+  'kept-up': 'kept up',
+};
+
+function cores(value: number | undefined): string {
+  return value === undefined ? '–' : `${Number(value.toFixed(2))}`;
+}
+
+/** One line of the figures the verdict weighed: the generator's CPU against what it may use, the machine, the event loop. */
+export function limitFigures(limit: RunLimit): string {
+  const parts = [`generator ${cores(limit.generatorCoresMean)} cores mean, ${cores(limit.generatorCoresMax)} max, of ${cores(limit.coresUsable)} usable (${limit.coresUsableBecause})`];
+  if (limit.machineBusyCoresMean !== undefined) {
+    parts.push(`machine ${cores(limit.machineBusyCoresMean)} of ${limit.machineCores} cores busy on average, ${cores(limit.machineBusyCoresMax)} max`);
+  }
+  if (limit.eventLoopLagMsMedian !== undefined) parts.push(`event loop delay p99 ${limit.eventLoopLagMsMedian} ms median, ${limit.eventLoopLagMsMax} ms max`);
+  if (limit.droppedIterations !== undefined && limit.droppedIterations > 0) parts.push(`${count(limit.droppedIterations)} dropped iterations`);
+  return parts.join(' · ');
+}
+
+/**
+ * Warnings a reader must not miss: a partial run, and a run the generator or the machine limited
+ * (its figures do not measure the system alone). A system-bound run is a finding, not a warning.
+ */
+export function generatorWarnings(result: RunResult, options: { limit?: boolean } = {}): string[] {
   const warnings: string[] = [];
   if (result.status === 'partial') warnings.push(`partial run: ${result.partialReason ?? 'cut short'}`);
-  if (result.generator?.saturated) {
-    warnings.push(`the load generator was the bottleneck: ${result.generator.reasons.join('; ') || 'it could not keep the planned rate'}`);
+  const limit = result.generator?.limit;
+  if (options.limit === false) return warnings;
+  if (limit) {
+    if (limit.verdict === 'generator-bound' || limit.verdict === 'machine-bound') warnings.push(`${limit.summary}: ${limit.reasons.join('; ')}`);
+  } else if (result.generator?.saturated) {
+    // A result written before the verdict: its reasons as they were recorded.
+    warnings.push(`the load generator could not keep the plan: ${result.generator.reasons.join('; ') || 'it could not keep the planned rate'}`);
   }
   return warnings;
+}
+
+/** Lines of the verdict on what limited the run, for plain-text renderings (terminal, run summary). */
+export function limitLines(result: RunResult): string[] {
+  const generator = result.generator;
+  const limit = generator?.limit;
+  if (!generator || !limit) return [];
+  const lines = [`${LIMIT_LABELS[limit.verdict]}: ${limit.summary}`, ...limit.reasons.map((reason) => `  - ${reason}`), `  ${limitFigures(limit)}`];
+  const points = generator.cpu ?? [];
+  if (points.length > 1) {
+    const generatorCores = points.map((point) => point.generatorCores);
+    lines.push(`  generator cpu  ${sparkline(generatorCores, 40)}  (${cores(Math.min(...generatorCores))} … ${cores(Math.max(...generatorCores))} cores of ${cores(limit.coresUsable)} usable)`);
+    const machine = points.flatMap((point) => (point.machineBusyCores === undefined ? [] : [point.machineBusyCores]));
+    if (machine.length > 1) lines.push(`  machine cpu    ${sparkline(machine, 40)}  (${cores(Math.min(...machine))} … ${cores(Math.max(...machine))} cores of ${limit.machineCores})`);
+  }
+  return lines;
 }

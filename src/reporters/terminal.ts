@@ -1,7 +1,7 @@
 /** A terminal summary: verdict, totals, SLOs, endpoints, warnings, a p95 sparkline. */
 import type { RunResult } from '../results/schema.js';
 import type { Reporter } from './types.js';
-import { count, generatorWarnings, ms, percent, rate, sloObserved, sloThreshold, sparkline, WHOLE_RUN } from './summary.js';
+import { count, generatorWarnings, limitLines, ms, percent, rate, sloObserved, sloThreshold, sparkline, WHOLE_RUN } from './summary.js';
 
 const paint = (enabled: boolean, code: number, text: string) => (enabled ? `\u001b[${code}m${text}\u001b[0m` : text);
 
@@ -66,7 +66,13 @@ export function renderTerminal(result: RunResult, colourOn: boolean): string {
   }
   const usl = result.calibration?.usl;
   if (usl) lines.push('', `USL fit: σ=${usl.sigma.toFixed(4)} κ=${usl.kappa.toExponential(2)} λ=${usl.lambda.toFixed(1)} req/s, N*=${usl.nStar === null ? 'none' : usl.nStar.toFixed(1)}`);
-  for (const warning of generatorWarnings(result)) lines.push(paint(colourOn, 33, `warning: ${warning}`));
+  const limit = limitLines(result);
+  if (limit.length > 0) {
+    const bound = result.generator?.limit?.verdict === 'generator-bound' || result.generator?.limit?.verdict === 'machine-bound';
+    lines.push('', `What limited the run: ${bound ? paint(colourOn, 33, limit[0] ?? '') : limit[0]}`, ...limit.slice(1));
+  }
+  // The verdict above already says when the generator or the machine limited the run.
+  for (const warning of generatorWarnings(result, { limit: limit.length === 0 })) lines.push(paint(colourOn, 33, `warning: ${warning}`));
   for (const note of result.engine.notes) lines.push(`note: ${note}`);
   return lines.join('\n') + '\n';
 }

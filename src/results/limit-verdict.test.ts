@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { coresUsable, judgeLimit, percentText, type LimitFigures, type LimitInterval, type LimitSample } from './limit-verdict.js';
 
 /** Per-second samples: generator cores, machine busy cores and (optionally) event-loop delay, held for `seconds`. */
-function samples(seconds: number, generatorCores: number, machineBusyCores?: number, eventLoopLagMs?: number): LimitSample[] {
+function samples(seconds: number, generatorCores: number, machineBusyCores?: number, eventLoopLagMs?: number, generatorWaitCores?: number): LimitSample[] {
   return Array.from({ length: seconds }, (_, t) => ({
     t: t + 1,
     generatorCores,
     ...(machineBusyCores === undefined ? {} : { machineBusyCores }),
     ...(eventLoopLagMs === undefined ? {} : { eventLoopLagMs }),
+    ...(generatorWaitCores === undefined ? {} : { generatorWaitCores }),
   }));
 }
 
@@ -71,10 +72,16 @@ describe("the issue's five runs, as figures, get the right verdict", () => {
   });
 
   it('peak with the stack (1.25 cores) and k6 (0.55) sharing 2 cores, short of plan -> machine-bound', () => {
-    const verdict = judgeLimit({ model: 'open', ...K6_ON_TWO, samples: samples(30, 0.55, 1.25 + 0.55), intervals: intervals(30, 5_000, 1_678, 40, 900) });
-    expect(verdict.verdict).toBe('machine-bound');
-    expect(verdict.summary).toContain('the machine limited the run');
-    expect(verdict.reasons[1]).toContain('the generator used 0.55 cores on average');
+    // Not in the issue: how long k6 waited for a CPU. Without that figure busy cores are the evidence;
+    // with it, k6 waiting 0.4 s a second for a core is.
+    const peak = { model: 'open' as const, ...K6_ON_TWO, intervals: intervals(30, 5_000, 1_678, 40, 900) };
+    for (const run of [samples(30, 0.55, 1.25 + 0.55), samples(30, 0.55, 1.25 + 0.55, undefined, 0.4)]) {
+      const verdict = judgeLimit({ ...peak, samples: run });
+      expect(verdict.verdict).toBe('machine-bound');
+      expect(verdict.summary).toContain('the machine limited the run');
+      expect(verdict.reasons[1]).toContain('the generator used 0.55 cores on average');
+    }
+    expect(judgeLimit({ ...peak, samples: samples(30, 0.55, 1.8, undefined, 0.4) }).reasons[2]).toBe('the generator waited for a CPU in 30 of 30 s (0.4 cores of waiting on average)');
   });
 });
 
@@ -98,6 +105,16 @@ describe('judgeLimit', () => {
     expect(verdict.reasons.join('\n')).toContain('its event loop was ≥ 50 ms late in 15 of 15 s');
     const quiet = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.45, 0.6, 80), intervals: intervals(15, 500, 500, 4, 4) });
     expect(quiet.verdict).toBe('generator-bound');
+  });
+
+  it('busy cores that the generator did not wait for leave rising latency to the target', () => {
+    const run = { model: 'open' as const, ...NODE_THREAD, intervals: [...intervals(10, 70, 60, 20, 20), ...intervals(5, 70, 50, 140, 140).map((interval) => ({ ...interval, t: interval.t + 10 }))] };
+    const verdict = judgeLimit({ ...run, samples: samples(15, 0.04, 1.9, 12, 0.004) });
+    expect(verdict.verdict).toBe('system-bound');
+    expect(verdict.figures.generatorHeldBackShare).toBe(0);
+    expect(verdict.reasons.join('\n')).toContain('but the generator seldom waited for a CPU: what waited was the target');
+    // The same run with the generator waiting for cores half the time it wanted one: the machine.
+    expect(judgeLimit({ ...run, samples: samples(15, 0.2, 1.9, 12, 0.2) }).verdict).toBe('machine-bound');
   });
 
   it('a busy machine that did not slow the run is no limit', () => {

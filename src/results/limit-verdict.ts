@@ -23,6 +23,8 @@ export interface LimitSample {
   machineBusyCores?: number;
   /** Event-loop delay of an in-process engine over the sample (p99, ms). */
   eventLoopLagMs?: number;
+  /** Seconds per second the generator's threads were runnable but waited for a CPU (schedstat). */
+  generatorWaitCores?: number;
 }
 
 /** One reporting interval of the run, as the result holds it. */
@@ -78,6 +80,9 @@ export interface LimitVerdict {
     eventLoopLagMsMax?: number;
     /** Share of the samples whose event-loop delay was at least EVENT_LOOP_LATE_MS. */
     eventLoopLateShare?: number;
+    generatorWaitCoresMean?: number;
+    /** Share of the samples in which the generator waited for a CPU (HELD_BACK_SHARE, HELD_BACK_MIN_CORES). */
+    generatorHeldBackShare?: number;
     /** Achieved over planned requests in the full intervals. */
     achievedToPlannedRatio?: number;
     /** Closed model: achieved over what the users could send at their measured cycle, users / (think + response). */
@@ -97,6 +102,11 @@ export const MACHINE_BUSY_SHARE = 0.85;
 export const TIME_SHARE = 0.25;
 /** An in-process engine's timers are late by this much: its requests leave late. */
 export const EVENT_LOOP_LATE_MS = 50;
+/** The generator was held back by the machine in a sample when its threads waited for a CPU at
+ * least this share of the time they wanted one, and at least HELD_BACK_MIN_CORES in all (on a
+ * loaded machine every wake-up waits a little: a light generator's few milliseconds are no limit). */
+export const HELD_BACK_SHARE = 1 / 3;
+export const HELD_BACK_MIN_CORES = 0.2;
 /** Below this share of the planned rate, the run fell short. */
 export const MIN_ACHIEVED_RATIO = 0.95;
 /** Closed model: below this share of users / (think + response), the users did not cycle on time. */
@@ -206,6 +216,13 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
   const lateLags = lags.filter((lag) => lag >= EVENT_LOOP_LATE_MS).length;
   const eventLoopLateShare = lags.length > 0 ? lateLags / lags.length : undefined;
 
+  const waits = samples.filter((sample) => sample.generatorWaitCores !== undefined);
+  const heldBack = waits.filter((sample) => {
+    const wait = sample.generatorWaitCores as number;
+    return wait >= HELD_BACK_MIN_CORES && wait >= HELD_BACK_SHARE * (wait + sample.generatorCores);
+  }).length;
+  const heldBackShare = waits.length > 0 ? heldBack / waits.length : undefined;
+
   const rates = rateFigures(figures);
   const dropped = figures.droppedIterations ?? 0;
   const droppedCounts = dropped > 0 && (figures.plannedIterations === undefined || dropped >= DROPPED_SHARE * figures.plannedIterations);
@@ -219,6 +236,7 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
     machineCores: figures.machineCores,
     ...(machine.length > 0 ? { machineBusyCoresMean: round(mean(machine), 3), machineBusyCoresMax: round(Math.max(...machine), 3), machineBusyShare: round(machineBusyShare ?? 0, 3) } : {}),
     ...(lags.length > 0 ? { eventLoopLagMsMedian: round(median(lags), 1), eventLoopLagMsMax: round(Math.max(...lags), 1), eventLoopLateShare: round(eventLoopLateShare ?? 0, 3) } : {}),
+    ...(waits.length > 0 ? { generatorWaitCoresMean: round(mean(waits.map((sample) => sample.generatorWaitCores as number)), 3), generatorHeldBackShare: round(heldBackShare ?? 0, 3) } : {}),
     ...(rates.ratio === undefined ? {} : { achievedToPlannedRatio: round(rates.ratio, 4) }),
     ...(rates.cycleRatio === undefined ? {} : { achievedToCycleRatio: round(rates.cycleRatio, 4) }),
     ...(figures.droppedIterations === undefined ? {} : { droppedIterations: figures.droppedIterations }),
@@ -229,7 +247,9 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
   const generatorLine = `the generator used ${coresText(result.generatorCoresMean)} on average, at most ${coresText(result.generatorCoresMax)}, of the ${coresText(usable)} it may use (${figures.coresUsableBecause})`;
   const cpuAtLimit = n > 0 && generatorBusyShare >= TIME_SHARE;
   const loopLate = eventLoopLateShare !== undefined && eventLoopLateShare >= TIME_SHARE;
-  const machineFull = machineBusyShare !== undefined && machineBusyShare >= TIME_SHARE;
+  // Saturated cores limit the generator only when it waited for them; without schedstat, busy cores are the evidence.
+  const coresBusyAll = machineBusyShare !== undefined && machineBusyShare >= TIME_SHARE;
+  const machineFull = coresBusyAll && (heldBackShare === undefined || heldBackShare >= TIME_SHARE);
   const shortOfPlan = rates.ratio !== undefined && rates.ratio < MIN_ACHIEVED_RATIO;
   const behindCycle = rates.cycleRatio !== undefined && rates.cycleRatio < MIN_CYCLE_RATIO;
   const latencyRose =
@@ -258,6 +278,7 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
   }
   if (machineFull && (shortOfPlan || behindCycle || droppedCounts || latencyRose || loopLate)) {
     push(machineLine, `${generatorLine}: the generator and the processes beside it (the target, when it runs here) shared saturated cores`);
+    if (heldBackShare !== undefined) push(`the generator waited for a CPU in ${heldBack} of ${waits.length} s (${coresText(result.generatorWaitCoresMean ?? 0)} of waiting on average)`);
     if (loopLate) push(loopLine);
     if (shortOfPlan) push(rateLine);
     push(droppedLine, latencyLine);
@@ -265,6 +286,7 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
   }
   if (latencyRose) {
     push(`${latencyLine} while the generator had headroom`, generatorLine);
+    if (coresBusyAll) push(`${machineLine ?? ''}, but the generator seldom waited for a CPU: what waited was the target`);
     if (shortOfPlan) push(rateLine);
     push(droppedLine);
     return { verdict: 'system-bound', summary: 'the system under test limited the run: its latency rose while the generator had headroom', reasons, figures: result };
@@ -277,7 +299,9 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
   }
   push(rateLine, generatorLine);
   if (figures.model === 'closed' && shortOfPlan) push('a closed model sends less than users / think time as response time adds to each cycle: its users kept their cycle');
-  if (machineLine) push(machineFull ? `${machineLine}, but the run kept its plan` : `the machine was not saturated: every core busy in ${machineBusy} of ${machine.length} s (mean ${coresText(result.machineBusyCoresMean ?? 0)} of ${coresText(figures.machineCores)} busy)`);
+  const coresBusy = coresBusyAll;
+  if (machineLine && coresBusy && !machineFull) push(`${machineLine}, but the generator seldom waited for a CPU (in ${heldBack} of ${waits.length} s)`);
+  else if (machineLine) push(coresBusy ? `${machineLine}, but the run kept its plan` : `the machine was not saturated: every core busy in ${machineBusy} of ${machine.length} s (mean ${coresText(result.machineBusyCoresMean ?? 0)} of ${coresText(figures.machineCores)} busy)`);
   if (rates.p95EarlyMs !== undefined) push(`the target's p95 held (${result.p95EarlyMs} ms at the start, ${result.p95LateMs} ms at the end)`);
   return { verdict: 'kept-up', summary: 'the generator kept up: nothing limited the run', reasons, figures: result };
 }

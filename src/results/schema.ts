@@ -62,6 +62,9 @@ export const Totals = z.object({
   /** k6 dropped_iterations, or planned minus sent for the other engines. */
   droppedIterations: nonNegative.optional(),
   maxActiveUsers: nonNegative.optional(),
+  /** Requests sent but not answered when the run stopped at the plan's end plus its grace: neither
+   * in `requests` nor in `errors` (docs/results.md, "In flight"). Absent when the engine cannot tell. */
+  inFlightAtEnd: z.number().int().nonnegative().optional(),
   errorsByKind: z.record(z.string(), z.number().int().nonnegative()).default({}),
   statusCounts: z.record(z.string(), z.number().int().nonnegative()).default({}),
 });
@@ -75,12 +78,72 @@ export const SetupFigures = z.object({
 });
 
 export const EngineInfo = z.object({
-  name: z.enum(['k6', 'autocannon', 'artillery']),
+  name: z.enum(['k6', 'autocannon', 'artillery', 'locust']),
   version: z.string(),
   /** 'histogram': percentiles from merged histograms; 'per-period': the engine gave only
    * per-period percentiles, kept per period (totals then come from the engine's own aggregate). */
   percentileSource: z.enum(['histogram', 'per-period']),
   notes: z.array(z.string()).default([]),
+});
+
+/** What limited the run (src/results/limit-verdict.ts): the verdict, its reasons and the figures it weighed. */
+export const RunLimit = z.object({
+  verdict: z.enum(['generator-bound', 'system-bound', 'machine-bound', 'kept-up']),
+  summary: z.string(),
+  reasons: z.array(z.string()).default([]),
+  /** Cores the generator may use: the fewest of its engine's threads, its CPU affinity, its cgroup quota and the machine. */
+  coresUsable: nonNegative,
+  coresUsableBecause: z.string(),
+  generatorCoresMean: nonNegative,
+  generatorCoresMax: nonNegative,
+  /** Share of the samples with the generator at >= 90 % of its usable cores. */
+  generatorBusyShare: nonNegative,
+  machineCores: z.number().int().positive(),
+  /** The whole machine's CPU (every process, from /proc/stat), in cores. */
+  machineBusyCoresMean: nonNegative.optional(),
+  machineBusyCoresMax: nonNegative.optional(),
+  /** Share of the samples with every core of the machine busy (>= 85 %). */
+  machineBusyShare: nonNegative.optional(),
+  /** Event-loop delay of an in-process engine (p99 per second, ms). */
+  eventLoopLagMsMedian: nonNegative.optional(),
+  eventLoopLagMsMax: nonNegative.optional(),
+  eventLoopLateShare: nonNegative.optional(),
+  /** Seconds per second the generator waited for a CPU (mean), and the share of the samples in which it was held back. */
+  generatorWaitCoresMean: nonNegative.optional(),
+  generatorHeldBackShare: nonNegative.optional(),
+  achievedToPlannedRatio: nonNegative.optional(),
+  /** Closed model: requests over what the users could send at their measured cycle, users / (think + response). */
+  achievedToCycleRatio: nonNegative.optional(),
+  droppedIterations: nonNegative.optional(),
+  /** p95 at the start (lowest of the first third of the full intervals) and at the end (median of the last third). */
+  p95EarlyMs: nonNegative.optional(),
+  p95LateMs: nonNegative.optional(),
+});
+
+/** One sample of the generator's and the machine's CPU, about once a second. */
+export const GeneratorCpuPoint = z.object({
+  /** Seconds since the start of the run. */
+  t: finite,
+  generatorCores: nonNegative,
+  machineBusyCores: nonNegative.optional(),
+  eventLoopLagMs: nonNegative.optional(),
+  /** Seconds per second the generator's threads were runnable but waited for a CPU (schedstat). */
+  waitCores: nonNegative.optional(),
+});
+
+/** One worker of a distributed engine: where it ran, what it sent, its own CPU, and when it was lost. */
+export const GeneratorWorker = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number().int().positive().optional(),
+  requests: z.number().int().nonnegative(),
+  cpuPercentMean: nonNegative,
+  cpuPercentMax: nonNegative,
+  rssBytesMax: nonNegative,
+  /** Seconds since the start of the run (negative: it joined before the load started). */
+  joinedAtS: finite.optional(),
+  /** Seconds since the start of the run when the master stopped hearing from it; the run went on without it. */
+  lostAtS: nonNegative.optional(),
 });
 
 export const GeneratorLoad = z.object({
@@ -89,8 +152,15 @@ export const GeneratorLoad = z.object({
   rssBytesMax: nonNegative,
   /** achieved / planned request rate over the full intervals of the planned duration (open model), when planned is known. */
   achievedToPlannedRatio: nonNegative.optional(),
+  /** True when the generator or the machine limited the run (limit.verdict): its figures do not measure the system alone. */
   saturated: z.boolean(),
   reasons: z.array(z.string()).default([]),
+  /** Absent in results written before the verdict existed. */
+  limit: RunLimit.optional(),
+  /** The generator's and the machine's CPU over the run (absent in older results). */
+  cpu: z.array(GeneratorCpuPoint).optional(),
+  /** Distributed engines (Locust): one block per worker, including those lost mid-run. */
+  workers: z.array(GeneratorWorker).optional(),
 });
 
 export const SloVerdict = z.object({
@@ -126,7 +196,30 @@ export const TierCalibration = z.object({
   coresBusy: nonNegative,
   memoryBytesPerInstance: nonNegative,
   memoryBytesPerUser: nonNegative.optional(),
+  /**
+   * How the tier's busy cores grow with throughput, fitted from several rates (src/sizing/cpu-model.ts):
+   * U = floorCores + coefficient · X^exponent; absent when the run had one rate.
+   */
+  cpuModel: z
+    .object({
+      kind: z.enum(['proportional', 'affine', 'power']),
+      floorCores: nonNegative,
+      coefficient: nonNegative,
+      exponent: finite.positive(),
+      instances: z.number().int().positive(),
+      rateRangeRps: z.tuple([nonNegative, nonNegative]),
+      /** RMS relative residual on the points. */
+      fitError: nonNegative,
+      /** Relative error predicting the highest rate from the others; null when too few rates. */
+      heldOutError: nonNegative.nullable(),
+      alternatives: z.array(z.object({ kind: z.enum(['proportional', 'affine', 'power']), heldOutError: nonNegative.nullable() })),
+      /** [req/s, busy cores] */
+      points: z.array(z.tuple([finite, finite])),
+    })
+    .optional(),
 });
+
+const Interval95 = z.object({ low: finite, high: finite });
 
 export const Calibration = z.object({
   /** The steady part of the run the figures were measured over. */
@@ -137,8 +230,31 @@ export const Calibration = z.object({
   tiers: z.array(TierCalibration),
   /** Universal Scalability Law fit from a stepped run, when the run had steps. */
   usl: z
-    .object({ sigma: finite, kappa: finite, lambda: finite, nStar: finite.nullable(), points: z.array(z.tuple([finite, finite])) })
+    .object({
+      sigma: finite,
+      kappa: finite,
+      lambda: finite,
+      nStar: finite.nullable(),
+      /** [N, X req/s] per step. */
+      points: z.array(z.tuple([finite, finite])),
+      /** 95 % intervals (null with 3 steps: no residual degrees of freedom); nStar.high null when unbounded. */
+      intervals: z
+        .object({ sigma: Interval95, kappa: Interval95, lambda: Interval95, nStar: z.object({ low: finite.nullable(), high: finite.nullable() }) })
+        .nullable()
+        .optional(),
+      rSquared: finite.optional(),
+      /** What N counts in the points: concurrent users of a closed-model run (no other unit is measured yet). */
+      unit: z.enum(['users']).optional(),
+      /** Where the fit came from: scenario, run id, engine. */
+      provenance: z.string().optional(),
+    })
     .optional(),
+  /** Rates of a stepped run's hold stages, each measured alone (the CPU models' points). */
+  steps: z.array(z.object({ fromS: nonNegative, toS: nonNegative, throughputRps: nonNegative })).optional(),
+  /** Cores of the machine the run measured (all tiers and the generator shared them on a local stack). */
+  machineCores: z.number().int().positive().optional(),
+  /** The load generator's CPU over the run, when it ran on the same machine: cores busy at a mean rate. */
+  generator: z.object({ coresBusy: nonNegative, throughputRps: nonNegative }).optional(),
   machine: z.string().optional(),
 });
 
@@ -212,6 +328,9 @@ export type Totals = z.infer<typeof Totals>;
 export type EngineInfo = z.infer<typeof EngineInfo>;
 export type SetupFigures = z.infer<typeof SetupFigures>;
 export type GeneratorLoad = z.infer<typeof GeneratorLoad>;
+export type GeneratorWorker = z.infer<typeof GeneratorWorker>;
+export type RunLimit = z.infer<typeof RunLimit>;
+export type GeneratorCpuPoint = z.infer<typeof GeneratorCpuPoint>;
 export type SloVerdict = z.infer<typeof SloVerdict>;
 export type ServerSeries = z.infer<typeof ServerSeries>;
 export type TierCalibration = z.infer<typeof TierCalibration>;

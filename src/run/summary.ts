@@ -1,5 +1,5 @@
 import type { RunResult } from '../results/schema.js';
-import { busiestTier, WHOLE_RUN } from '../reporters/summary.js';
+import { busiestTier, LIMIT_LABELS, limitLines, WHOLE_RUN } from '../reporters/summary.js';
 
 /** Text summaries of finished runs, pure: one result, or several engines side by side. */
 
@@ -48,8 +48,15 @@ export function formatRunSummary(result: RunResult, where: string, options: { ve
   if (busiest) lines.push(`  busiest tier ${busiest.tier}: ${number(busiest.meanCores, 2)} cores mean, ${number(busiest.maxCores, 2)} max`);
   if (result.generator) {
     const generator = result.generator;
-    const verdict = generator.saturated ? `SATURATED: ${generator.reasons.join('; ')}` : 'kept up';
-    lines.push(`  generator    cpu mean ${number(generator.cpuPercentMean, 0)} %  max ${number(generator.cpuPercentMax, 0)} %  ${verdict}`);
+    const [verdict, ...detail] = limitLines(result);
+    if (verdict) {
+      lines.push(`  limited by   ${verdict}`);
+      lines.push(...detail.map((line) => `             ${line}`));
+    } else {
+      // A result written before the verdict existed.
+      const old = generator.saturated ? `could not keep the plan: ${generator.reasons.join('; ')}` : 'kept up';
+      lines.push(`  generator    cpu mean ${number(generator.cpuPercentMean, 0)} %  max ${number(generator.cpuPercentMax, 0)} %  ${old}`);
+    }
   }
   if (result.failover) {
     const failover = result.failover;
@@ -85,7 +92,8 @@ export function formatSideBySide(results: readonly RunResult[]): string {
     row('p99 ms', (result) => number(result.totals.latencyMs?.p99)),
     row('error rate', (result) => percent(result.totals.errorRate)),
     row('generator cpu max %', (result) => number(result.generator?.cpuPercentMax, 0)),
-    row('generator saturated', (result) => (result.generator ? (result.generator.saturated ? 'yes' : 'no') : '-')),
+    row('limited by', (result) => (result.generator?.limit ? LIMIT_LABELS[result.generator.limit.verdict] : result.generator ? (result.generator.saturated ? 'generator' : '-') : '-')),
+    row('machine cores busy max', (result) => number(result.generator?.limit?.machineBusyCoresMax, 2)),
     row('percentiles from', (result) => result.engine.percentileSource),
     row('verdict', (result) => result.verdict),
   ];

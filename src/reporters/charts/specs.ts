@@ -160,6 +160,8 @@ export function runCharts(result: RunResult, prefix = ''): ChartSpec[] {
       ),
     });
   }
+  const generatorCpu = generatorCpuChart(result, prefix, subtitle);
+  if (generatorCpu) specs.push(generatorCpu);
   const usl = result.calibration?.usl;
   if (usl) {
     const maxUsers = Math.max(...usl.points.map(([users]) => users), usl.nStar ?? 0, 1) * 1.2;
@@ -193,6 +195,31 @@ export function runCharts(result: RunResult, prefix = ''): ChartSpec[] {
     });
   }
   return specs;
+}
+
+/**
+ * The generator's CPU beside the whole machine's, in cores, with the lines they cannot pass: the
+ * cores the generator may use and the machine's cores. Absent for results without the series.
+ */
+function generatorCpuChart(result: RunResult, prefix: string, subtitle: string): ChartSpec | undefined {
+  const points = result.generator?.cpu ?? [];
+  const limit = result.generator?.limit;
+  if (points.length === 0 || !limit) return undefined;
+  const first = points[0]?.t ?? 0;
+  const last = points.at(-1)?.t ?? first;
+  const flat = (y: number): Point[] => [{ x: first, y }, { x: last, y }];
+  const machine = points.filter((point) => point.machineBusyCores !== undefined);
+  const datasets: LineDataset[] = [
+    { label: 'generator (cores)', data: points.map((point) => ({ x: point.t, y: point.generatorCores })), fill: true },
+    ...(machine.length > 0 ? [{ label: 'machine, every process (cores)', data: machine.map((point) => ({ x: point.t, y: point.machineBusyCores ?? 0 })) }] : []),
+    { label: `generator may use: ${Number(limit.coresUsable.toFixed(2))} (${limit.coresUsableBecause})`, data: flat(limit.coresUsable), dashed: true, colourOf: 0 },
+    ...(machine.length > 0 ? [{ label: `machine cores: ${limit.machineCores}`, data: flat(limit.machineCores), dashed: true, colourOf: 1 }] : []),
+  ];
+  return {
+    id: `${prefix}generator-cpu`,
+    title: 'Generator and machine CPU',
+    config: lineChart(`Generator and machine CPU (verdict: ${limit.verdict})`, subtitle, 'seconds since start', 'cores busy', datasets),
+  };
 }
 
 /** Several runs (e.g. one per engine) side by side: percentiles and throughput. */
