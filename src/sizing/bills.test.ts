@@ -88,6 +88,23 @@ describe('DigitalOcean', () => {
     expect(egress.monthly).toBeLessThanOrEqual((needs.egress.monthlyBytes / 1024 ** 3) * catalog.transfer.overage!.figure);
   });
 
+  it('buys droplets for their allowance where they cost less than the overage they save', async () => {
+    const catalog = await catalogOf('digitalocean');
+    // Every droplet brings almost no transfer, except a tiny one that cannot host a tier but brings a lot.
+    const filler = { type: 'test-filler', vcpu: 1, memoryGiB: 0.25, cpu: 'shared' as const, includedTransferTB: 5, price: { ...catalog.servers[0]!.price, figure: 4 } };
+    const scarce = { ...catalog, servers: [...catalog.servers.map((s) => ({ ...s, includedTransferTB: s.includedTransferTB === undefined ? undefined : 0.01 })), filler] };
+    const { plan, needs } = await planFor(scarce, 1_000_000);
+    const bought = plan.lines.find((l) => l.item === 'servers for transfer')!;
+    expect(bought.type).toBe('test-filler');
+    expect(bought.flags).toContain('bought for transfer');
+    const egress = plan.lines.find((l) => l.tier === 'egress' && l.item === 'data transfer out')!;
+    const overageOnly = (needs.egress.monthlyBytes / 1024 ** 3) * catalog.transfer.overage!.figure;
+    // the droplets and the remaining overage cost less than the overage alone
+    expect(bought.monthly + egress.monthly).toBeLessThan(overageOnly);
+    // and enough: the overage left costs no more than one more droplet would
+    expect(egress.monthly).toBeLessThanOrEqual(4 + 1e-9);
+  });
+
   it('offers managed PostgreSQL only as it can be bought: no standby on the 1 GB plan', async () => {
     const catalog = await catalogOf('digitalocean');
     const { plan } = await planFor(catalog, 1_000_000);
