@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -81,7 +83,8 @@ interface Row {
 }
 
 const k6OnPath = findBinary('k6', { path: process.env.PATH }) !== undefined;
-const ENGINES = ['autocannon', 'artillery', 'k6'] as const;
+const locustInstalled = existsSync(path.join(fileURLToPath(new URL('../../', import.meta.url)), '.venv-locust', 'bin', 'locust'));
+const ENGINES = ['autocannon', 'artillery', 'k6', 'locust'] as const;
 const SCENARIOS = ['smoke', 'baseline', 'peak', 'stress', 'soak', 'spike'];
 const rows: Row[] = [];
 let work: string;
@@ -126,8 +129,9 @@ describe('every built-in scenario on every installed engine, shrunk, against a c
 
   for (const scenario of SCENARIOS) {
     for (const engine of ENGINES) {
-      const skip = engine === 'k6' && !k6OnPath;
-      it.skipIf(skip)(`${scenario} on ${engine}${skip ? ' (skipped: k6 is not on PATH; capacity never installs it)' : ''}`, async () => {
+      const skip = engine === 'k6' ? !k6OnPath : engine === 'locust' && !locustInstalled;
+      const why = engine === 'k6' ? 'k6 is not on PATH; capacity never installs it' : 'Locust is not installed: bash scripts/setup.sh';
+      it.skipIf(skip)(`${scenario} on ${engine}${skip ? ` (skipped: ${why})` : ''}`, async () => {
         const base = await runCli(['plan', '--scenario', scenario, '--target', target.url, '--json'], work);
         expect(base.code, base.stderr).toBe(0);
         const flags = shrinkFlags((JSON.parse(base.stdout) as { plan: Plan }).plan);

@@ -356,7 +356,9 @@ class PlanShape(LoadTestShape):
             if CONFIG["model"] == "open":
                 users = CONFIG["openUsers"]
             else:
-                users = int(round(target_at(t)))
+                # The shape is asked once a second: the users of the middle of the coming
+                # second keep a ramp's area (a staircase centred on the line, not lagging it).
+                users = int(round(target_at(t + 0.5)))
             return (max(users, 0), max(users, 1) * 10)
         if MASTER.finish(self.runner):
             return None
