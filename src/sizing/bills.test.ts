@@ -73,7 +73,9 @@ describe('DigitalOcean', () => {
     const poolTB = plan.lines.filter((l) => l.tier === 'app' || l.item.startsWith('self-hosted')).reduce((sum, l) => sum + l.count * byType.get(l.type)!, 0);
     const egress = plan.lines.find((l) => l.tier === 'egress')!;
     const overage = catalog.transfer.overage!;
-    const billableGiB = Math.max(0, needs.egress.monthlyBytes - poolTB * 1e12) / 1024 ** 3;
+    // a droplet's "TB" of allowance is 1,000 GiB
+    expect(catalog.transfer.allowanceGiBPerTB).toBe(1000);
+    const billableGiB = Math.max(0, needs.egress.monthlyBytes / 1024 ** 3 - poolTB * 1000);
     expect(egress.monthly).toBeCloseTo(billableGiB * overage.figure, 6);
     expect(egress.sources).toContain(catalog.transfer.pooledAllowance!.source);
     expect(egress.detail).toMatch(/pooled allowance/);

@@ -132,6 +132,8 @@ export const Catalog = z
          * Absent: allowances are shown, not credited.
          */
         pooledAllowance: Rule.optional(),
+        /** How many GiB one "TB" of includedTransferTB is (DigitalOcean: 1,000 GiB); absent: 10^12 bytes. */
+        allowanceGiBPerTB: z.number().positive().optional(),
         /** Free outbound transfer per month before the first tier (AWS: 100 GB, aggregated across services), in GB. */
         freeGB: Rule.optional(),
         /** Tiers in order; the last may omit upToTB (no upper bound). */

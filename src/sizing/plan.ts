@@ -414,6 +414,11 @@ function planLoadBalancer(catalog: Catalog, needs: Needs, workload: Workload, a:
   };
 }
 
+/** Bytes in one "TB" of a server's included transfer: 1,000 GiB where the catalog says so (DigitalOcean), else 10^12. */
+function allowanceBytesPerTB(catalog: Catalog): number {
+  return catalog.transfer.allowanceGiBPerTB ? catalog.transfer.allowanceGiBPerTB * GiB : TB;
+}
+
 function bytesPerUnit(unit: string): number {
   const period = unit.split('/')[1];
   return period === 'TB' ? TB : period === 'GiB' ? GiB : GB;
@@ -467,14 +472,14 @@ function planEgress(catalog: Catalog, needs: Needs, includedTB: number, options:
     const pooled = transfer.includedPerServer ? transfer.pooledAllowance : undefined;
     // Where the catalog says the servers' allowances are pooled and the load balancer's traffic
     // counts against the pool, the pool is credited; otherwise it is shown, not credited (an upper bound).
-    const creditBytes = pooled ? Math.min(bytes, includedTB * TB) : 0;
+    const creditBytes = pooled ? Math.min(bytes, includedTB * allowanceBytesPerTB(catalog)) : 0;
     const billable = bytes - creditBytes;
     const cost = (billable / perUnitBytes) * transfer.overage.figure;
     if (transfer.includedPerServer && !pooled && includedTB > 0) {
       notes.push(`egress is priced without the servers' transfer allowance (${includedTB.toFixed(1)} TB in this plan): responses leave through the load balancer, and the catalog has no sourced rule that the servers' allowance covers them`);
     }
     const detail = pooled
-      ? `${(bytes / TB).toFixed(1)} TB/month against the account's pooled allowance of ${includedTB.toFixed(1)} TB (load balancer traffic counts against it): ${(billable / TB).toFixed(1)} TB billable × ${transfer.overage.figure} ${transfer.overage.unit}`
+      ? `${(bytes / TB).toFixed(1)} TB/month against the account's pooled allowance of ${((includedTB * allowanceBytesPerTB(catalog)) / TB).toFixed(1)} TB (${integer.format((includedTB * allowanceBytesPerTB(catalog)) / GiB)} GiB; load balancer traffic counts against it): ${(billable / TB).toFixed(1)} TB billable × ${transfer.overage.figure} ${transfer.overage.unit}`
       : `${(bytes / TB).toFixed(1)} TB/month × ${transfer.overage.figure} ${transfer.overage.unit}${transfer.includedPerServer ? ` (servers' allowance of ${includedTB.toFixed(1)} TB not credited)` : ''}`;
     return {
       notes,
@@ -574,9 +579,11 @@ function billFor(catalog: Catalog, needs: Needs, a: Assumptions, options: PlanOp
 function transferServers(catalog: Catalog, needs: Needs, app: Candidate, includedTB: number, options: PlanOptions): { app: Candidate; extraLine?: BomLine; addedTB: number } | undefined {
   const { transfer } = catalog;
   if (!transfer.includedPerServer || !transfer.pooledAllowance || !transfer.overage) return undefined;
-  const deficitTB = needs.egress.monthlyBytes / TB - includedTB;
+  // In the catalog's allowance "TB" (1,000 GiB on DigitalOcean), like includedTransferTB.
+  const perTBBytes = allowanceBytesPerTB(catalog);
+  const deficitTB = needs.egress.monthlyBytes / perTBBytes - includedTB;
   if (deficitTB <= 0) return undefined;
-  const overagePerTB = transfer.overage.figure * (TB / bytesPerUnit(transfer.overage.unit));
+  const overagePerTB = transfer.overage.figure * (perTBBytes / bytesPerUnit(transfer.overage.unit));
   const perServerCharge = catalog.perServer.reduce((sum, charge) => sum + monthly(charge.price, catalog.hoursPerMonth), 0);
   const perTB = (s: ServerOffer) => (monthly(s.price, catalog.hoursPerMonth) + perServerCharge) / (s.includedTransferTB ?? 0);
   const fillers = eligibleServers(catalog, options).filter((s) => (s.includedTransferTB ?? 0) > 0).sort((x, y) => perTB(x) - perTB(y) || x.type.localeCompare(y.type));
