@@ -141,6 +141,13 @@ export interface RunForCalibration {
   totals: Pick<Totals, 'requests' | 'bytesReceived'>;
   plan?: unknown;
   machine?: { hostname: string; cpus: number; cpuModel: string };
+  /** For the USL fit's provenance. */
+  id?: string;
+  scenario?: { name: string };
+  engine?: { name: string };
+  window?: { durationS: number };
+  /** The generator's CPU: per-second samples when recorded, else its mean percent of one core. */
+  generator?: { cpuPercentMean: number; cpu?: ReadonlyArray<{ t: number; generatorCores: number }> };
 }
 
 function isPlan(value: unknown): value is Pick<Plan, 'stages' | 'startTarget' | 'model'> {
@@ -155,7 +162,8 @@ function isPlan(value: unknown): value is Pick<Plan, 'stages' | 'startTarget' | 
 export async function calibrateRun(run: RunForCalibration): Promise<Calibration | undefined> {
   const plan = isPlan(run.plan) ? run.plan : undefined;
   const { fitUsl } = await import('../sizing/usl-fit.js');
-  return calibrate({
+  const provenance = [run.scenario ? `scenario ${run.scenario.name}` : undefined, run.id ? `run ${run.id}` : undefined, run.engine ? run.engine.name : undefined].filter(Boolean).join(', ');
+  const calibration = calibrate({
     intervals: run.intervals,
     server: run.server,
     plan,
@@ -163,5 +171,25 @@ export async function calibrateRun(run: RunForCalibration): Promise<Calibration 
     totalRequests: run.totals.requests,
     machine: run.machine ? `${run.machine.hostname} (${run.machine.cpus} × ${run.machine.cpuModel})` : undefined,
     fitUsl: fitUsl as UslFitter,
+    ...(provenance ? { provenance } : {}),
+    ...(run.machine ? { machineCores: run.machine.cpus } : {}),
   });
+  if (calibration && run.generator) {
+    const generator = generatorInWindow(run, calibration.window);
+    if (generator) calibration.generator = generator;
+  }
+  return calibration;
+}
+
+/** The generator's cores at the calibration's rate: its samples in the window, else its run mean at the run's mean rate. */
+function generatorInWindow(run: RunForCalibration, window: { fromS: number; toS: number }): Calibration['generator'] | undefined {
+  const samples = (run.generator?.cpu ?? []).filter((p) => p.t > window.fromS && p.t <= window.toS);
+  const inside = run.intervals.filter((i) => i.t >= window.fromS - 1e-9 && i.t + i.durationS <= window.toS + 1e-9);
+  const seconds = inside.reduce((s, i) => s + i.durationS, 0);
+  if (samples.length > 0 && seconds > 0) {
+    return { coresBusy: samples.reduce((s, p) => s + p.generatorCores, 0) / samples.length, throughputRps: inside.reduce((s, i) => s + i.requests, 0) / seconds };
+  }
+  const duration = run.window?.durationS ?? 0;
+  if (run.generator && duration > 0 && run.totals.requests > 0) return { coresBusy: run.generator.cpuPercentMean / 100, throughputRps: run.totals.requests / duration };
+  return undefined;
 }

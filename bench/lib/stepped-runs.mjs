@@ -1,0 +1,100 @@
+// Shared by bench/prediction-check.mjs and bench/bottleneck-check.mjs: a stack to run against,
+// a stepped open-model scenario (the baseline's request mix, one hold stage per rate) and
+// `capacity run` returning its result.json. Benchmarks only: they print figures, never assert.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const cli = path.join(root, 'bin/capacity');
+
+export const load = () => loadavg().map((v) => v.toFixed(1)).join(' ');
+
+/** The stack at `givenStateDir` (started if down, left as found) or a new one in a temporary folder. */
+export function openStack(givenStateDir) {
+  const stateDir = givenStateDir ?? mkdtempSync(path.join(tmpdir(), 'capacity-bench-stack-'));
+  const wasUp = spawnSync('node', [cli, 'status', '--state-dir', stateDir], { stdio: 'ignore' }).status === 0;
+  if (!wasUp) {
+    console.error(`bringing the stack up in ${stateDir}`);
+    execFileSync('node', [cli, 'up', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return {
+    stateDir,
+    close() {
+      if (!wasUp) spawnSync('node', [cli, 'down', '--state-dir', stateDir, '--purge'], { stdio: 'ignore' });
+      if (!givenStateDir && !wasUp) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The baseline scenario's request mix (its `requests:` block), so every run sends the same traffic. */
+function baselineRequests() {
+  const text = readFileSync(path.join(root, 'src/scenarios/builtin/baseline.yaml'), 'utf8');
+  const start = text.indexOf('\nrequests:');
+  const end = text.indexOf('\nslos:');
+  if (start < 0 || end < start) throw new Error('src/scenarios/builtin/baseline.yaml has no requests block before slos');
+  return text.slice(start + 1, end);
+}
+
+/**
+ * A stepped open-model scenario: for each rate a short ramp, then a hold of `holdS` seconds (the
+ * calibration measures each hold alone and fits each tier's CPU model over them). Returns its path.
+ */
+export function writeSteppedScenario(dir, rates, holdS, rampS = 3) {
+  const stages = rates.flatMap((rate, i) => [
+    `  - { name: ramp-${i + 1}, duration: ${rampS}s, target: ${Math.round(rate)} }`,
+    `  - { name: step-${i + 1}, duration: ${holdS}s, target: ${Math.round(rate)} }`,
+  ]);
+  const file = path.join(dir, 'calibration-steps.yaml');
+  writeFileSync(
+    file,
+    [
+      '# Written by bench/lib/stepped-runs.mjs: the baseline mix at several rates, one hold per rate.',
+      'name: calibration-steps',
+      `description: Open model, ${rates.map((r) => Math.round(r)).join(', ')} req/s held ${holdS} s each; the steps feed the CPU models.`,
+      'model: open',
+      `maxUsers: ${Math.max(200, Math.ceil(Math.max(...rates)))}`,
+      'stages:',
+      ...stages,
+      baselineRequests().trimEnd(),
+      'interval: 1s',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** One `capacity run`; its result (an SLO failure, exit 1, still counts). */
+export function runCapacity(args, { stateDir, resultsDir, engine }) {
+  const before = load();
+  const seen = new Set(readdirSync(resultsDir));
+  const child = spawnSync('node', [cli, 'run', ...args, '--engine', engine, '--state-dir', stateDir, '--results-dir', resultsDir, '--quiet'], { encoding: 'utf8' });
+  // The run's folder is the one result.json in resultsDir that was not there before.
+  const fresh = readdirSync(resultsDir).filter((id) => !seen.has(id) && existsSync(path.join(resultsDir, id, 'result.json')));
+  if (fresh.length !== 1 || (child.status !== 0 && child.status !== 1)) {
+    throw new Error(`capacity run ${args.join(' ')} exited ${child.status}: ${(child.stderr || child.stdout || '').slice(-2000)}`);
+  }
+  return { result: JSON.parse(readFileSync(path.join(resultsDir, fresh[0], 'result.json'), 'utf8')), loadBefore: before, loadAfter: load() };
+}
+
+export const signed = (v) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} %`;
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padStart(widths[i])).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** A temporary folder, and whether to keep it. */
+export function scratch(prefix, keep) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, close: () => (keep ? console.error(`results kept in ${dir}`) : rmSync(dir, { recursive: true, force: true })) };
+}
