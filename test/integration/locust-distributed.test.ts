@@ -14,8 +14,8 @@ const LOCUST = path.join(PROJECT_ROOT, '.venv-locust', 'bin', 'locust');
 /**
  * Real separate hosts: four network namespaces joined by a bridge (in a fifth), the target in
  * one, `capacity run --engine locust --master-bind` in another, and two Locust workers in two
- * more, started with Locust's own worker command fetching the generated locustfile from the
- * master (`locust -f - --worker --master-host H`). The merged request count must equal the
+ * more: one joined with `capacity worker --master H:P`, the other with Locust's own worker command
+ * (`locust -f - --worker --master-host H`), both fetching the generated locustfile from the master. The merged request count must equal the
  * target's own count, and the merged p95 the p95 of the union of the workers' raw samples
  * (written for the test through CAPACITY_LOCUST_RAW_SAMPLES) within the histogram's precision.
  * Then a worker killed by PID mid-run is recorded in the result and the run completes.
@@ -188,13 +188,17 @@ describe.skipIf(skipReason !== undefined)('Locust across separate hosts (network
     }, 120_000).catch((error: Error) => {
       throw new Error(`${error.message}: ${masterOutput()}`);
     });
-    // Locust's own worker command; the locustfile comes from the master.
-    const workers = (['w1', 'w2'] as const).map((host) => {
-      const worker = inHost(host, LOCUST, ['-f', '-', '--worker', '--master-host', address('master'), '--master-port', String(MASTER_PORT)], { cwd: rawDir, env: { CAPACITY_LOCUST_RAW_SAMPLES: rawDir } });
+    // w1 joins with `capacity worker`, w2 with Locust's own worker command; both fetch the
+    // generated locustfile from the master.
+    const env = { CAPACITY_LOCUST_RAW_SAMPLES: rawDir };
+    const workers = [
+      inHost('w1', process.execPath, [BIN, 'worker', '--master', `${address('master')}:${MASTER_PORT}`], { cwd: rawDir, env }),
+      inHost('w2', LOCUST, ['-f', '-', '--worker', '--master-host', address('master'), '--master-port', String(MASTER_PORT)], { cwd: rawDir, env }),
+    ];
+    for (const worker of workers) {
       started.push(worker);
       output(worker);
-      return worker;
-    });
+    }
     if (duringLoad) await duringLoad(workers, rawDir);
     const code = await Promise.race([exited(master), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 180_000))]);
     expect(code, masterOutput()).toBe(0);
@@ -243,8 +247,9 @@ describe.skipIf(skipReason !== undefined)('Locust across separate hosts (network
         120_000,
       );
       await new Promise((resolve) => setTimeout(resolve, 3000));
+      // The one started with Locust's own command: `ip netns exec` executes it in place, so this
+      // PID is Locust's worker itself.
       const victim = workers[1] as ChildProcess;
-      // `ip netns exec` executes the command in place: this PID is Locust's worker itself.
       process.kill(victim.pid as number, 'SIGKILL');
       killedAt = Date.now();
     });
