@@ -34,7 +34,7 @@ export const ASSUMPTIONS = [
   { name: 'dbReadReplicas', default: 0, unit: 'replicas', min: 0, integer: true, reason: 'read replicas; none until the measured read share needs them' },
   { name: 'redisReplicas', default: 1, unit: 'replicas', min: 0, integer: true, reason: 'one replica so sessions survive a cache node failure' },
   { name: 'dailyActiveRatio', default: 0.2, unit: 'fraction', min: 0, max: 1, reason: 'share of users with a live session on a given day (sessions live 24 h)' },
-  { name: 'sessionBytes', default: 1024, unit: 'B', min: 0, reason: 'one session in Redis (JWT refresh id, user id, keys, Redis overhead); replaced by a measured memoryBytesPerUser' },
+  { name: 'sessionBytes', default: 1024, unit: 'B', min: 0, reason: 'one server-side session in Redis (id, user id, key, Redis overhead) for a system that stores sessions; the reference app stores none (stateless JWT; its per-user keys are cache entries), so this is an input, never the calibration\'s memory growth' },
   { name: 'cacheBytesPerUser', default: 400, unit: 'B', min: 0, reason: 'cache working set grows with the catalog; the reference seed has users/10 products of ~2 KB each, 200 B per user, doubled for keys and overhead' },
   { name: 'redisMaxFill', default: 0.75, unit: 'fraction', min: 0.05, max: 1, reason: 'Redis memory filled at most to 75 %: fragmentation, replication buffers, fork for persistence' },
   { name: 'redisOpsPerRequest', default: 1.5, unit: 'ops', min: 0, reason: 'Redis commands per request (session check plus cache lookups) for the operations figure' },
