@@ -2,6 +2,7 @@ import type { Plan } from '../scenarios/types.js';
 import type { EngineInfo } from '../results/schema.js';
 import type { EngineRunOutput } from '../results/engine-output.js';
 import type { Translation } from './translation.js';
+import type { ChildRegistry } from './child-process.js';
 
 export type { EngineRunOutput } from '../results/engine-output.js';
 
@@ -32,6 +33,17 @@ export interface EngineRunInput {
   env?: Record<string, string | undefined>;
   /** The capacity installation (node_modules, bundled scripts), from ProcessContext. */
   projectRoot: string;
+  /** The run's record of live engine child processes (by PID), for its watchdog and stale detection. */
+  children?: ChildRegistry;
+  /** Distributed engines (Locust): how many workers, and where the master listens for workers on
+   * other hosts (none are then started here). Absent: one local worker. */
+  distributed?: DistributedOptions;
+}
+
+export interface DistributedOptions {
+  workers: number;
+  /** host:port the master binds for workers on other hosts. */
+  masterBind?: { host: string; port: number };
 }
 
 /** Where an engine is looked for: the caller's PATH and the capacity installation. */

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { missingDependency } from '../../core/errors.js';
 import { findNodeModuleBin, nodePackageVersion } from '../../core/binaries.js';
 import type { Engine, EngineAvailability, EngineLookup, EngineRunInput, EngineRunOutput, EngineTick } from '../types.js';
@@ -10,11 +11,14 @@ import { plannedRps, plannedRpsBetween } from '../mix.js';
 import { ArtilleryConsoleReader } from './console.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
-import { superviseChild } from '../child-process.js';
+import { BACKSTOP_AFTER_GRACE_S, planEndGraceS, spawnEngineChild, superviseChild } from '../child-process.js';
 import { loginPool, signInPhase } from '../tokens.js';
 import { artilleryScriptText, CLOSED_REQUESTS_PER_VU, PROCESSOR_FILE, translateArtillery } from './config.js';
-import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE } from './processor.js';
+import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, type ProcessorTimeline } from './processor.js';
 import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
+
+/** Seconds Artillery may take to start before its first phase (the backstop counts them only until the phase line shows). */
+const ARTILLERY_STARTUP_ALLOWANCE_S = 30;
 
 const HINT = 'run `npm install` in the capacity folder (artillery is an npm dependency)';
 
@@ -23,6 +27,16 @@ async function locate({ projectRoot: root }: Pick<EngineLookup, 'projectRoot'>):
   const version = nodePackageVersion(root, 'artillery');
   if (!binary || !version) return { available: false, hint: HINT };
   return { available: true, path: binary, version, hint: HINT };
+}
+
+function isWholeJson(text: string): boolean {
+  if (!text.trim().endsWith('}')) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export const artilleryEngine: Engine = {
@@ -46,16 +60,37 @@ export const artilleryEngine: Engine = {
     const logName = 'artillery-output.log';
     await writeFile(path.join(outDir, scriptName), artilleryScriptText(translation.config));
     await writeFile(path.join(outDir, processorName), PROCESSOR_SOURCE);
-    await writeFile(path.join(outDir, PROCESSOR_DATA_FILE), JSON.stringify({ ...plan.data, tokens: pool.tokens }));
+    const graceS = planEndGraceS(plan.requestTimeoutS);
+    const timeline: ProcessorTimeline = { planEndMs: Math.round(plan.totalDurationS * 1000), graceMs: Math.round(graceS * 1000) };
+    await writeFile(path.join(outDir, PROCESSOR_DATA_FILE), JSON.stringify({ ...plan.data, tokens: pool.tokens, timeline }));
 
-    const child = spawn(found.path, ['run', '--output', reportName, scriptName], {
+    const { child } = spawnEngineChild(found.path, ['run', '--output', reportName, scriptName], {
       cwd: outDir,
       // No phoning home from a load test.
       env: childEnv(input.env, { ARTILLERY_DISABLE_TELEMETRY: 'true' }),
       stdio: ['ignore', 'pipe', 'pipe'],
+      path: input.env?.['PATH'],
     });
     const sampler = startProcSampler({ pids: () => (child.pid ? [child.pid] : []), includeDescendants: true, startedAtMs: startedAt.getTime() });
-    const supervised = superviseChild(child, signal, 500_000);
+    const supervised = superviseChild(child, signal, 500_000, input.children);
+    // The processor ends the load on the plan's timeline; should Artillery still run well past it,
+    // it is interrupted. Armed from the first phase's start, and from the spawn (with time to
+    // start up) in case that line never comes.
+    const backstopS = plan.totalDurationS + graceS + BACKSTOP_AFTER_GRACE_S;
+    supervised.stopAt(Date.now() + (backstopS + ARTILLERY_STARTUP_ALLOWANCE_S) * 1000);
+    let phasesStarted = false;
+    let endedAfterReport = false;
+    const endOnceReported = async (): Promise<void> => {
+      while (child.exitCode === null && child.signalCode === null) {
+        const text = await readFile(path.join(outDir, reportName), 'utf8').catch(() => '');
+        if (isWholeJson(text)) {
+          endedAfterReport = true;
+          child.kill('SIGKILL');
+          return;
+        }
+        await delay(100);
+      }
+    };
     // Live progress from the console's per-period blocks; the result comes from the report.
     const reader = new ArtilleryConsoleReader();
     const spawnedAt = Date.now();
@@ -64,20 +99,30 @@ export const artilleryEngine: Engine = {
       const planned = plannedRpsBetween(plan, Math.max(0, tick.t - 10), tick.t);
       input.onTick?.({ ...tick, ...(planned === undefined ? {} : { plannedRps: planned }) });
     };
-    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => emit(reader.feed(line, (Date.now() - spawnedAt) / 1000)));
+    createInterface({ input: child.stdout as Readable, crlfDelay: Infinity }).on('line', (line) => {
+      if (!phasesStarted && line.startsWith('Phase started')) {
+        phasesStarted = true;
+        supervised.stopAt(Date.now() + backstopS * 1000);
+      }
+      // Printed just before Artillery writes its report; then its shutdown waits for telemetry
+      // (sent even when disabled, ~10 s without DNS here): once the report is whole, it is ended.
+      if (line.startsWith('Log file:')) void endOnceReported();
+      emit(reader.feed(line, (Date.now() - spawnedAt) / 1000));
+    });
     const exit = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (code) => resolve(code));
     });
     supervised.release();
     const log = supervised.output();
-    const interrupted = supervised.interrupted;
+    const interrupted = supervised.interrupted || supervised.stoppedAtBackstop;
     const endedAt = new Date();
     const cpuSamples = await sampler.stop();
     await writeFile(path.join(outDir, logName), log);
 
     const reportText = await readFile(path.join(outDir, reportName), 'utf8').catch(() => undefined);
     if (reportText === undefined) {
+      if (supervised.stoppedAtBackstop) throw new Error(`Artillery was still running ${backstopS - plan.totalDurationS} s after the plan's end and was stopped before it wrote its report`);
       if (interrupted) throw new Error('Artillery was interrupted before it wrote its report');
       const tail = log.trim().split('\n').slice(-5).join(' | ');
       throw new Error(`Artillery exited with ${String(exit)} without a report: ${tail}`);
@@ -107,7 +152,11 @@ export const artilleryEngine: Engine = {
       'Artillery runs in one Node process: on this kind of machine it tops out near 3-4k req/s (see the saturation verdict)',
     ];
     for (const adaptation of translation.adaptations) notes.push(`adapted to Artillery: ${adaptation}`);
-    if (exit !== 0) notes.push(`artillery exited with ${String(exit)} (an ensure check failed or it was stopped); figures come from its report`);
+    const { inFlightAtEnd, notSentAfterEnd } = normalized.timeline;
+    if (inFlightAtEnd > 0) notes.push(`${inFlightAtEnd} requests were still in flight ${graceS} s after the plan's end and were cut: counted in totals.inFlightAtEnd, not as requests or errors`);
+    if (notSentAfterEnd > 0) notes.push(`${notSentAfterEnd} requests of virtual users still at work were not sent because the plan had ended`);
+    if (endedAfterReport) notes.push("Artillery was ended once its report was written (its own shutdown waits for telemetry it sends even when disabled)");
+    else if (exit !== 0) notes.push(`artillery exited with ${String(exit)} (an ensure check failed or it was stopped); figures come from its report`);
     if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (token pool of ${pool.tokens.length}): reported as setup, not in totals, intervals or endpoints`);
     const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
     const runStart = new Date(normalized.runStartMs || startedAt.getTime());
@@ -122,6 +171,7 @@ export const artilleryEngine: Engine = {
         samples: cpuSamples,
         coreLimit: 1,
         model: plan.model,
+        thinkTimeS: plan.thinkTimeS,
         ...(planned === undefined ? {} : { plannedRps: planned }),
         achievedRps: normalized.totals.achievedRps,
         intervals: normalized.intervals,

@@ -3,6 +3,9 @@ import type { EndpointFigures, Interval, LatencySummary, Totals } from '../../re
 import { httpErrorKind, isExpectedStatus, networkErrorKind, plannedRequests, plannedRps, plannedRpsBetween } from '../mix.js';
 import { endpointShapesOf, round } from '../normalize.js';
 import { markPartialIntervals } from '../../results/intervals.js';
+import { IN_FLIGHT_CODE, PLAN_ENDED_CODE } from './processor.js';
+
+const TIMELINE_CODES = new Set([IN_FLIGHT_CODE, PLAN_ENDED_CODE]);
 
 /**
  * Pure normalization of Artillery's JSON report (`artillery run --output`): `aggregate` for the
@@ -62,6 +65,10 @@ function latency(summary: ArtillerySummary | undefined): LatencySummary | undefi
 interface Counted {
   requests: number;
   errors: number;
+  /** Cut at the plan's end plus grace (the processor's IN_FLIGHT_CODE): not in requests or errors. */
+  inFlight: number;
+  /** Not sent because the plan had ended (PLAN_ENDED_CODE): never a request. */
+  notSent: number;
   errorsByKind: Record<string, number>;
   statusCounts: Record<string, number>;
 }
@@ -72,16 +79,22 @@ function add(record: Record<string, number>, key: string, by: number): void {
 
 /** Requests, errors by kind and statuses of one period (or the aggregate). A response whose
  * status the mix entry does not expect is an error; a request without response is one too. */
-function countPeriod(period: ArtilleryPeriod, plan: Plan): Counted {
+function countPeriod(period: ArtilleryPeriod, plan: Plan, whole = false): Counted {
   const counters = period.counters ?? {};
   const expect = new Map(plan.requests.map((request) => [request.name, request.expectStatus]));
-  const counted: Counted = { requests: counters['http.requests'] ?? 0, errors: 0, errorsByKind: {}, statusCounts: {} };
+  const counted: Counted = { requests: counters['http.requests'] ?? 0, errors: 0, inFlight: 0, notSent: 0, errorsByKind: {}, statusCounts: {} };
   let perEndpointCodes = false;
   for (const [key, value] of Object.entries(counters)) {
     const status = /^http\.codes\.(\d+)$/.exec(key);
     if (status) add(counted.statusCounts, status[1] as string, value);
     const network = /^errors\.(.+)$/.exec(key);
-    if (network) {
+    if (network?.[1] === IN_FLIGHT_CODE) {
+      counted.inFlight += value;
+      // The cut comes in the last period, the request was sent earlier: periods count what was
+      // sent in them, the whole run leaves the unanswered out.
+      if (whole) counted.requests -= value;
+    } else if (network?.[1] === PLAN_ENDED_CODE) counted.notSent += value;
+    else if (network) {
       counted.errors += value;
       add(counted.errorsByKind, networkErrorKind(network[1] as string), value);
     }
@@ -112,6 +125,8 @@ export interface NormalizedArtillery {
   endpoints: EndpointFigures[];
   durationS: number;
   runStartMs: number;
+  /** Requests cut at the plan's end plus grace, and requests not sent because the plan had ended. */
+  timeline: { inFlightAtEnd: number; notSentAfterEnd: number };
 }
 
 /** The report's figures are the measured load alone: the adapter's sign-in is not in it (see setupFiguresOf). */
@@ -160,7 +175,7 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan): N
       };
     });
 
-  const counted = countPeriod(aggregate, plan);
+  const counted = countPeriod(aggregate, plan, true);
   const totalsErrorsByKind = { ...counted.errorsByKind };
   const totalsStatus = { ...counted.statusCounts };
   const { requests, errors } = counted;
@@ -178,6 +193,7 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan): N
       ? { droppedIterations: Math.max(0, Math.round((plannedRequests(plan) ?? 0) - (aggregate.counters?.['vusers.created'] ?? 0))) }
       : {}),
     maxActiveUsers: Math.max(0, ...intervals.map((interval) => interval.activeUsers ?? 0)),
+    inFlightAtEnd: counted.inFlight,
     errorsByKind: totalsErrorsByKind,
     statusCounts: totalsStatus,
   };
@@ -198,7 +214,7 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan): N
         add(statusCounts, code[1] as string, value);
         responses += value;
         if (!isExpectedStatus(Number(code[1]), expect)) unexpected += value;
-      } else if (rest.startsWith('errors.')) network += value;
+      } else if (rest.startsWith('errors.') && !TIMELINE_CODES.has(rest.slice('errors.'.length))) network += value;
     }
     const requestsHere = responses + network;
     const errorsHere = unexpected + network;
@@ -213,5 +229,12 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan): N
       statusCounts,
     };
   });
-  return { intervals: markPartialIntervals(intervals, plan.totalDurationS), totals, endpoints, durationS, runStartMs };
+  return {
+    intervals: markPartialIntervals(intervals, plan.totalDurationS),
+    totals,
+    endpoints,
+    durationS,
+    runStartMs,
+    timeline: { inFlightAtEnd: counted.inFlight, notSentAfterEnd: counted.notSent },
+  };
 }

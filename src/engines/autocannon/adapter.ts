@@ -56,7 +56,8 @@ export const autocannonEngine: Engine = {
     const signal = stopRun.signal;
     // By design one listener per staggered instance waiting for its slot, plus the step's and the run loop's.
     setMaxListeners(MAX_STAGGERED_INSTANCES + 2, signal);
-    const sampler = startProcSampler({ pids: () => [process.pid], includeDescendants: false, startedAtMs: startedAt.getTime() });
+    // autocannon runs inside this process: its event loop's delay is the lateness of its requests.
+    const sampler = startProcSampler({ pids: () => [process.pid], includeDescendants: false, eventLoop: true, startedAtMs: startedAt.getTime() });
 
     let ticker: NodeJS.Timeout | undefined;
     const outcomes: StepOutcome[] = [];
@@ -129,18 +130,19 @@ export const autocannonEngine: Engine = {
     ];
     if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (token pool of ${pool.tokens.length}): reported as setup, not in totals, intervals or endpoints`);
     for (const adaptation of translation.adaptations) notes.push(`adapted to autocannon: ${adaptation}`);
-    if (inFlight > 0) notes.push(`${inFlight} requests were still in flight when a step was stopped and are not counted`);
+    if (inFlight > 0) notes.push(`${inFlight} requests were still in flight when their step stopped (its planned end plus ${Math.min(plan.requestTimeoutS, STEP_GRACE_S)} s of grace): counted in totals.inFlightAtEnd, not as requests or errors`);
     return {
       engine: { name: 'autocannon', version, percentileSource: 'histogram', notes },
       startedAt: runStartedAt,
       endedAt,
-      totals: result.totals,
+      totals: { ...result.totals, inFlightAtEnd: inFlight },
       intervals: result.intervals,
       endpoints: result.endpoints,
       generator: judgeGenerator({
         samples,
         coreLimit: 1,
         model: plan.model,
+        thinkTimeS: plan.thinkTimeS,
         ...(planned === undefined ? {} : { plannedRps: planned }),
         achievedRps: result.totals.achievedRps,
         intervals: result.intervals,

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
@@ -13,7 +13,7 @@ import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js
 import { plannedRps } from '../mix.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
-import { superviseChild } from '../child-process.js';
+import { BACKSTOP_AFTER_GRACE_S, planEndGraceS, spawnEngineChild, superviseChild } from '../child-process.js';
 import { K6CsvParser } from './csv-stream.js';
 import { k6SummaryFigures } from './summary.js';
 import { translateK6 } from './translate.js';
@@ -62,6 +62,8 @@ export function signInFailureInLog(log: string): { status: number; url: string; 
 /** Exit codes of k6 that still mean "the test ran to its end". 99: thresholds crossed (our SLO
  * evaluation is done separately from the same figures). */
 const K6_COMPLETED = new Set([0, 99]);
+/** Seconds k6 may take for its start-up and setup() before the plan's clock (the backstop adds them). */
+const K6_STARTUP_ALLOWANCE_S = 30;
 
 export const k6Engine: Engine = {
   name: 'k6',
@@ -79,7 +81,11 @@ export const k6Engine: Engine = {
     const scriptCopy = path.join(outDir, 'k6-script.js');
     const fifo = path.join(outDir, 'k6-samples.fifo');
     const stderrFile = 'k6-output.log';
-    await writeFile(planFile, JSON.stringify({ plan, k6: translation.config }));
+    // k6 waits 30 s for iterations still running at the plan's end unless told otherwise: the
+    // plan's grace instead, then it interrupts them.
+    const graceS = planEndGraceS(plan.requestTimeoutS);
+    const k6Config = { ...translation.config, scenario: { ...translation.config.scenario, gracefulStop: `${graceS}s` } };
+    await writeFile(planFile, JSON.stringify({ plan, k6: k6Config }));
     await writeFile(scriptCopy, await readFile(bundledScriptPath(input.projectRoot)));
     await rm(fifo, { force: true });
     await execFileAsync('mkfifo', [fifo]);
@@ -106,9 +112,12 @@ export const k6Engine: Engine = {
     const startedAt = new Date();
     // Reading end first: opening a FIFO blocks until the other side opens it too.
     const samples = createReadStream(fifo, { encoding: 'utf8', highWaterMark: 1 << 20 });
-    const child = spawn(binary, args, { cwd: outDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child } = spawnEngineChild(binary, args, { cwd: outDir, env, stdio: ['ignore', 'pipe', 'pipe'], path: input.env?.['PATH'] });
     const sampler = startProcSampler({ pids: () => (child.pid ? [child.pid] : []), includeDescendants: false, startedAtMs: startedAt.getTime() });
-    const supervised = superviseChild(child, signal, 200_000);
+    const supervised = superviseChild(child, signal, 200_000, input.children);
+    // Backstop: k6 ends on the plan's timeline by itself (gracefulStop); the allowance covers its
+    // start-up and setup() signing the pool in.
+    supervised.stopAt(Date.now() + (plan.totalDurationS + graceS + BACKSTOP_AFTER_GRACE_S + K6_STARTUP_ALLOWANCE_S) * 1000);
 
     const intervalS = plan.intervalS > 0 ? plan.intervalS : 1;
     let lastTicked = -1;
@@ -140,7 +149,7 @@ export const k6Engine: Engine = {
     });
     supervised.release();
     const log = supervised.output();
-    const interrupted = supervised.interrupted;
+    const interrupted = supervised.interrupted || supervised.stoppedAtBackstop;
     // k6 may have died before opening the FIFO: open it for writing so the reader wakes up.
     try {
       const handle = await open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
@@ -174,6 +183,8 @@ export const k6Engine: Engine = {
       'sign-in: setup() logs in a pool of up to 50 seeded users; each virtual user uses the token of its slot (the logins are reported as setup, not in totals, intervals or endpoints)',
     ];
     for (const adaptation of translation.adaptations) notes.push(`adapted to k6: ${adaptation}`);
+    if (supervised.stoppedAtBackstop) notes.push(`k6 was still running ${graceS + BACKSTOP_AFTER_GRACE_S + K6_STARTUP_ALLOWANCE_S} s after the plan's end (start-up allowance included) and was interrupted`);
+    notes.push(`iterations still running ${graceS} s after the plan's end were interrupted by k6 (gracefulStop); k6 does not count them, so totals.inFlightAtEnd is absent`);
     if (exit.code === 99) notes.push('k6 reported crossed thresholds (exit 99); SLO verdicts are computed by capacity from the same figures');
     if (summary && summary.requests !== result.totals.requests + result.setup.requests) {
       notes.push(`k6's own summary counted ${summary.requests} requests, the sample stream ${result.totals.requests + result.setup.requests} (setup included)`);
@@ -192,6 +203,7 @@ export const k6Engine: Engine = {
         samples: cpuSamples,
         coreLimit: os.cpus().length,
         model: plan.model,
+        thinkTimeS: plan.thinkTimeS,
         ...(planned === undefined ? {} : { plannedRps: planned, plannedIterations: planned * plan.totalDurationS }),
         achievedRps: result.totals.achievedRps,
         intervals: result.intervals,

@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../../scenarios/types.js';
+import { IN_FLIGHT_CODE, PLAN_ENDED_CODE, PROCESSOR_DATA_FILE, PROCESSOR_SOURCE } from './processor.js';
+import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
+
+/**
+ * Artillery on the plan's timeline: the processor sends nothing after the plan's end and waits for
+ * nothing past the end plus grace; the report's cut requests are counted as in flight.
+ */
+
+// Recorded from a real Artillery 2.0.21 run of a 10 s plan ramping to 100 arrivals/s against a
+// target serving 40 req/s: 498 requests sent, 124 still unanswered at the end plus 2 s of grace,
+// 2 requests not sent because the plan had ended.
+const reportText = readFileSync(new URL('./fixtures/timeline-report.json', import.meta.url), 'utf8');
+
+const plan: Plan = {
+  scenario: 'slow-target',
+  model: 'open',
+  baseUrl: 'http://127.0.0.1:1',
+  startTarget: 0,
+  stages: [{ durationS: 10, target: 100 }],
+  thinkTimeS: 0,
+  maxUsers: 200,
+  requestTimeoutS: 30,
+  intervalS: 1,
+  requests: [{ name: 'get', method: 'GET', path: '/item', weight: 1, auth: false }],
+  data: { userIdRange: [1, 10], productIdRange: [1, 10], password: 'p', searchTerms: [] },
+  slos: [],
+  totalDurationS: 10,
+  peakTarget: 100,
+};
+
+describe('the report of a run cut at the plan end', () => {
+  const normalized = normalizeArtilleryReport(parseArtilleryReport(reportText), plan);
+
+  it('counts the cut requests as in flight, neither requests nor errors, and the unsent apart', () => {
+    expect(normalized.totals).toMatchObject({ requests: 374, errors: 0, inFlightAtEnd: 124, errorsByKind: {} });
+    expect(normalized.timeline).toEqual({ inFlightAtEnd: 124, notSentAfterEnd: 2 });
+    expect(normalized.endpoints).toEqual([expect.objectContaining({ name: 'get', requests: 374, errors: 0 })]);
+  });
+
+  it('keeps each period to what was sent in it (the cut falls in a later period than the send)', () => {
+    expect(normalized.intervals.map((interval) => [interval.requests, interval.errors])).toEqual([
+      [498, 0],
+      [0, 0],
+    ]);
+  });
+});
+
+describe('the processor keeps the timeline', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'capacity-processor-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Long enough for the tests before the last to run inside the plan on a busy machine.
+  const planEndMs = 1_500;
+  const graceMs = 2_000;
+  writeFileSync(path.join(dir, PROCESSOR_DATA_FILE), JSON.stringify({ ...plan.data, tokens: [], timeline: { planEndMs, graceMs } }));
+  writeFileSync(path.join(dir, 'processor.cjs'), PROCESSOR_SOURCE);
+  type Hook = (request: Record<string, unknown>, context: unknown, events: unknown, done: (error?: Error & { code?: string }) => void) => void;
+  const processor = createRequire(import.meta.url)(path.join(dir, 'processor.cjs')) as { capacityFill: Hook };
+  const fill = (request: Record<string, unknown>) =>
+    new Promise<(Error & { code?: string }) | undefined>((resolve) => processor.capacityFill(request, {}, {}, (error) => resolve(error)));
+
+  it('before the end: the request goes, its timeout cut to the end plus grace, and a timeout then is marked in flight', async () => {
+    const request: Record<string, unknown> = { url: '/item', timeout: 30_000 };
+    expect(await fill(request)).toBeUndefined();
+    expect(request['timeout']).toBeGreaterThan(graceMs);
+    expect(request['timeout']).toBeLessThanOrEqual(planEndMs + graceMs);
+    const [mark] = (request['hooks'] as { beforeError: Array<(error: Error & { code?: string }) => Error & { code?: string }> }).beforeError;
+    const timeout = Object.assign(new Error('Timeout awaiting request'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+    expect(mark?.(timeout).code).toBe(IN_FLIGHT_CODE);
+    const refused = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+    expect(mark?.(refused).code).toBe('ECONNREFUSED');
+  });
+
+  it('a request timeout shorter than what is left stays as it is', async () => {
+    const request: Record<string, unknown> = { url: '/item', timeout: 100 };
+    expect(await fill(request)).toBeUndefined();
+    expect(request).toEqual({ url: '/item', timeout: 100 });
+  });
+
+  it('after the end: nothing is sent, the virtual user fails with the plan-ended code', async () => {
+    await new Promise((resolve) => setTimeout(resolve, planEndMs + 50));
+    const error = await fill({ url: '/item', timeout: 30_000 });
+    expect(error?.code).toBe(PLAN_ENDED_CODE);
+  });
+});
