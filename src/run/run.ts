@@ -2,8 +2,9 @@ import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { badInput, CapacityError, ExitCode, interrupted, missingDependency } from '../core/errors.js';
 import { signalName, type ProcessContext } from '../core/context.js';
-import type { Engine, EngineRunOutput, EngineTick } from '../engines/types.js';
+import type { DistributedOptions, Engine, EngineRunOutput, EngineTick } from '../engines/types.js';
 import { checkGeneratorMemory } from '../engines/memory.js';
+import type { ChildRegistry } from '../engines/child-process.js';
 import { assembleRunResult } from '../results/assemble.js';
 import { analyzeFailover } from '../results/failover.js';
 import { resultId } from '../results/ids.js';
@@ -43,6 +44,8 @@ export interface RunOptions {
   stateDir: string;
   /** App servers when this run starts the stack. */
   apps?: number;
+  /** Locust: workers, and where the master listens for workers on other hosts. */
+  distributed?: DistributedOptions;
 }
 
 export interface StackApi {
@@ -64,6 +67,17 @@ export interface RunDependencies extends Pick<ProcessContext, 'env' | 'projectRo
   /** Free memory of this machine in bytes (`os.freemem()`); when given, a plan whose load generator
    * would not fit is refused (exit 2) before anything starts. */
   freeMemoryBytes?: () => number;
+  /** Keeps what this run starts from outliving it (src/stack/local/guard-run.ts): stale runs are
+   * cleaned first, then this run's record and watchdog. Absent: nothing is recorded. */
+  guard?: (stateDir: string, say: (line: string) => void) => Promise<RunGuard>;
+}
+
+/** What the run tells its guard: its engine children, and whether the stack is its own to stop. */
+export interface RunGuard {
+  children: ChildRegistry;
+  claimStackIfNone(): void;
+  setStartedStack(started: boolean): void;
+  release(): Promise<void>;
 }
 
 export interface RunOutcome {
@@ -250,6 +264,7 @@ interface EngineRunContext {
   stack?: StackState;
   index: number;
   count: number;
+  children?: ChildRegistry;
 }
 
 async function runOneEngine(
@@ -290,6 +305,8 @@ async function runOneEngine(
       signal: deps.signal,
       env: deps.env,
       projectRoot: deps.projectRoot,
+      ...(context.children ? { children: context.children } : {}),
+      ...(options.distributed ? { distributed: options.distributed } : {}),
       onTick: (tick) => {
         scheduleAt(tick.t);
         lastTick = tick;
@@ -384,6 +401,20 @@ export async function executeRun(options: RunOptions, deps: RunDependencies): Pr
   }
   if (deps.signal.aborted) throw interrupted(signalName(deps.signal));
 
+  const guard = await deps.guard?.(options.stateDir, (line) => deps.observer.onMessage?.(line));
+  try {
+    return await guardedRun(options, deps, { prepared, engines, skipped, guard });
+  } finally {
+    await guard?.release();
+  }
+}
+
+/** The part of a run that starts things: the stack and the engines. */
+async function guardedRun(
+  options: RunOptions,
+  deps: RunDependencies,
+  { prepared, engines, skipped, guard }: { prepared: PreparedRun; engines: Array<{ engine: Engine; version?: string }>; skipped: SkippedEngine[]; guard: RunGuard | undefined },
+): Promise<RunOutcome> {
   let stack: StackState | undefined;
   let startedStack = false;
   let baseUrl: string;
@@ -392,6 +423,7 @@ export async function executeRun(options: RunOptions, deps: RunDependencies): Pr
   } else {
     deps.observer.onMessage?.(`stack: using the ${prepared.target.kind} stack in ${options.stateDir}`);
     deps.observer.onPhase?.('starting the stack…');
+    guard?.claimStackIfNone();
     const ensured = await deps.stack.ensureStack({
       stateDir: options.stateDir,
       projectRoot: deps.projectRoot,
@@ -403,6 +435,7 @@ export async function executeRun(options: RunOptions, deps: RunDependencies): Pr
     });
     stack = ensured.state;
     startedStack = ensured.started;
+    guard?.setStartedStack(startedStack);
     baseUrl = stack.baseUrl;
     deps.observer.onMessage?.(`stack: ${startedStack ? 'started' : 'already running'} at ${baseUrl}`);
   }
@@ -420,6 +453,7 @@ export async function executeRun(options: RunOptions, deps: RunDependencies): Pr
         stack,
         index: index + 1,
         count: engines.length,
+        ...(guard ? { children: guard.children } : {}),
       });
       if (done) outcome.results.push(done);
     }

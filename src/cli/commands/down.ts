@@ -14,9 +14,12 @@ export const command: CommandModule = {
     const stateDir = resolveStateDir({ option: options.stateDir as string | undefined, env: ctx.env, cwd: ctx.cwd });
     const purge = Boolean(options.purge);
     const onProgress = (message: string) => void ctx.stderr.write(`  ${message}\n`);
+    // What a `capacity run` that died left behind (engine processes, the stack it started) first.
+    const { sweepStaleRuns } = await import('../../stack/local/run-guard.js');
+    const swept = await sweepStaleRuns(stateDir, onProgress);
     const state = readStackState(stateDir);
     if (!state) {
-      ctx.stderr.write(`no stack is recorded in ${stateDir}: nothing to stop\n`);
+      ctx.stderr.write(`no stack is recorded in ${stateDir}: nothing ${swept > 0 ? 'else ' : ''}to stop\n`);
       if (purge) {
         const { purgeLocalData } = await import('../../stack/local/index.js');
         purgeLocalData(stateDir, onProgress);
