@@ -16,8 +16,15 @@ export interface GuardedRun {
 }
 
 export async function guardRun(stateDir: string, now: Date, say: (line: string) => void): Promise<GuardedRun> {
-  await sweepStaleRuns(stateDir, say);
-  const record = new RunRecordFile(stateDir, now);
+  let record: RunRecordFile;
+  try {
+    await sweepStaleRuns(stateDir, say);
+    record = new RunRecordFile(stateDir, now);
+  } catch (error) {
+    // A state dir it cannot write (a read-only working directory with --target) does not stop the run.
+    say(`could not record this run in ${stateDir} (${error instanceof Error ? error.message : String(error)}): a kill -9 of it would leave its engine and stack running`);
+    return { children: { started: () => undefined, ended: () => undefined }, claimStackIfNone: () => undefined, setStartedStack: () => undefined, release: async () => undefined };
+  }
   const watchdog = startWatchdog(record.file, record.owner);
   return {
     children: record,

@@ -20,8 +20,13 @@ async function ownerDied(): Promise<void> {
   acting = true;
   const record = readRunRecord(recordFile);
   if (record) {
-    const done = await cleanUpAfter(recordFile, record);
-    const line = `${new Date().toISOString()} run pid ${owner.pid} died: ${done.length > 0 ? done.join('; ') : 'nothing of it was still running'}\n`;
+    let line: string;
+    try {
+      const done = await cleanUpAfter(recordFile, record);
+      line = `${new Date().toISOString()} run pid ${owner.pid} died: ${done.length > 0 ? done.join('; ') : 'nothing of it was still running'}\n`;
+    } catch (error) {
+      line = `${new Date().toISOString()} run pid ${owner.pid} died; cleaning up after it failed (the next run or \`capacity down\` tries again): ${error instanceof Error ? error.message : String(error)}\n`;
+    }
     try {
       mkdirSync(join(record.stateDir, 'runs'), { recursive: true });
       appendFileSync(join(record.stateDir, 'runs', 'watchdog.log'), line);
