@@ -12,6 +12,7 @@ export const LAYERS = {
   results: ['domain', ['core', 'scenarios']],
   sizing: ['domain', ['core', 'scenarios', 'results']],
   regression: ['domain', ['core', 'scenarios', 'results']],
+  importers: ['domain', ['core', 'scenarios']],
   engines: ['adapter', ['core', 'scenarios', 'results', 'sizing', 'regression']],
   stack: ['adapter', ['core', 'scenarios', 'results', 'sizing', 'regression']],
   metrics: ['adapter', ['core', 'scenarios', 'results', 'sizing', 'regression', 'stack/types']],
@@ -19,7 +20,7 @@ export const LAYERS = {
   run: ['application', ['core', 'scenarios', 'results', 'sizing', 'regression', 'engines', 'stack', 'metrics', 'reporters']],
   gate: ['application', ['core', 'scenarios', 'results', 'sizing', 'regression', 'engines', 'stack', 'metrics', 'reporters']],
   doctor: ['application', ['core', 'scenarios', 'results', 'sizing', 'regression', 'engines', 'stack', 'metrics', 'reporters']],
-  cli: ['cli', ['core', 'scenarios', 'results', 'sizing', 'regression', 'engines', 'stack', 'metrics', 'reporters', 'run', 'gate', 'doctor']],
+  cli: ['cli', ['core', 'scenarios', 'results', 'sizing', 'regression', 'importers', 'engines', 'stack', 'metrics', 'reporters', 'run', 'gate', 'doctor']],
 };
 
 /** Packages that belong to one folder only: the CLI framework and the terminal UI stay in cli. */

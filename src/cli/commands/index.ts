@@ -13,6 +13,7 @@ import { command as compare } from './compare.js';
 import { command as gate } from './gate.js';
 import { command as cloudwatch } from './cloudwatch.js';
 import { command as worker } from './worker.js';
+import { command as importCommand } from './import.js';
 
 /** Every command, in the order --help lists them. Modules are cheap to import (see command.ts). */
-export const commandModules: CommandModule[] = [up, status, down, doctor, run, plan, scenarios, size, prices, report, compare, gate, cloudwatch, worker];
+export const commandModules: CommandModule[] = [up, status, down, doctor, run, plan, scenarios, importCommand, size, prices, report, compare, gate, cloudwatch, worker];
