@@ -202,7 +202,7 @@ export const TierCalibration = z.object({
    */
   cpuModel: z
     .object({
-      kind: z.enum(['proportional', 'affine', 'power']),
+      kind: z.enum(['proportional', 'affine', 'power-law', 'power']),
       floorCores: nonNegative,
       coefficient: nonNegative,
       exponent: finite.positive(),
@@ -212,7 +212,7 @@ export const TierCalibration = z.object({
       fitError: nonNegative,
       /** Relative error predicting the highest rate from the others; null when too few rates. */
       heldOutError: nonNegative.nullable(),
-      alternatives: z.array(z.object({ kind: z.enum(['proportional', 'affine', 'power']), heldOutError: nonNegative.nullable() })),
+      alternatives: z.array(z.object({ kind: z.enum(['proportional', 'affine', 'power-law', 'power']), heldOutError: nonNegative.nullable() })),
       /** [req/s, busy cores] */
       points: z.array(z.tuple([finite, finite])),
     })

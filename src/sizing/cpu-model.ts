@@ -4,13 +4,18 @@
  * extrapolate: per-request CPU falls as the rate rises (a fixed floor of timers, scrapes and GC,
  * and batching in the event loop), so a prediction from one low rate overshoots.
  *
- * Three forms, simplest first: proportional (U = D·X), affine (U = U0 + D·X) and power
- * (U = U0 + a·X^b). The form is chosen by a held-out check: each form is fitted without the
- * highest-rate point and judged by how well it predicts that point, the case that matters for
- * sizing (extrapolating upwards). The chosen form is then refitted on all points. Pure.
+ * Four forms, simplest first: proportional (U = D·X), affine (U = U0 + D·X), power law
+ * (U = a·X^b: per-request CPU falling with the rate, as batching in event loops makes it) and
+ * power with a floor (U = U0 + a·X^b). The form is chosen by a forward held-out check, the case
+ * that matters for sizing (extrapolating upwards): each form is fitted on the lowest k rates, for
+ * every k it can be fitted on, and judged by its mean error predicting the higher ones; a form with
+ * more parameters must win by COMPLEXITY_MARGIN. The chosen form is then refitted on all points.
+ * With a few per cent of noise over a ×4 range, a large floor with linear growth and a power law
+ * with a small exponent look alike: the check then prefers the one that predicts more steadily.
+ * Pure.
  */
 
-export type CpuModelKind = 'proportional' | 'affine' | 'power';
+export type CpuModelKind = 'proportional' | 'affine' | 'power-law' | 'power';
 
 export interface CpuModel {
   kind: CpuModelKind;
@@ -26,7 +31,7 @@ export interface CpuModel {
   rateRangeRps: [number, number];
   /** Root mean square of the relative residuals on all points. */
   fitError: number;
-  /** |predicted − measured| / measured at the highest rate, fitted without it; null when too few points. */
+  /** Mean |predicted − measured| / measured of each higher rate, fitted on the lower ones (forward held-out); null when too few points. */
   heldOutError: number | null;
   /** Every form tried, with its held-out error (null: too few points for that form). */
   alternatives: Array<{ kind: CpuModelKind; heldOutError: number | null }>;
@@ -38,7 +43,7 @@ export interface CpuModel {
 export const EXTRAPOLATION_LIMIT = 4;
 /** A more complex form must beat a simpler one by this much held-out error to be chosen (noise). */
 const COMPLEXITY_MARGIN = 0.02;
-const PARAMETERS: Record<CpuModelKind, number> = { proportional: 1, affine: 2, power: 3 };
+const PARAMETERS: Record<CpuModelKind, number> = { proportional: 1, affine: 2, 'power-law': 2, power: 3 };
 
 interface Curve {
   floorCores: number;
@@ -83,16 +88,17 @@ function linearIn(points: ReadonlyArray<readonly [number, number]>, exponent: nu
 function fitForm(kind: CpuModelKind, points: ReadonlyArray<readonly [number, number]>): Curve {
   if (kind === 'proportional') return linearIn(points, 1, false);
   if (kind === 'affine') return linearIn(points, 1, true);
-  // Power: the exponent by a grid search (the loss is smooth and one-dimensional), then refined.
-  let best = linearIn(points, 1, true);
-  for (let b = 0.2; b <= 1.6 + 1e-9; b += 0.01) {
-    const candidate = linearIn(points, b, true);
+  // Power forms: the exponent by a grid search (the loss is smooth and one-dimensional), then refined.
+  const withFloor = kind === 'power';
+  let best = linearIn(points, 1, withFloor);
+  for (let b = 0.1; b <= 1.6 + 1e-9; b += 0.01) {
+    const candidate = linearIn(points, b, withFloor);
     if (candidate.loss < best.loss) best = candidate;
   }
   for (let step = 0.005; step > 1e-5; step /= 2) {
     for (const b of [best.exponent - step, best.exponent + step]) {
       if (b < 0.1 || b > 2) continue;
-      const candidate = linearIn(points, b, true);
+      const candidate = linearIn(points, b, withFloor);
       if (candidate.loss < best.loss) best = candidate;
     }
   }
@@ -101,6 +107,22 @@ function fitForm(kind: CpuModelKind, points: ReadonlyArray<readonly [number, num
 
 function relativeError(predicted: number, measured: number): number {
   return measured > 0 ? Math.abs(predicted - measured) / measured : predicted === 0 ? 0 : Infinity;
+}
+
+/**
+ * Forward held-out error: fitted on the lowest k rates (every k from the form's parameter count
+ * up), the mean relative error predicting each higher rate. Long extrapolations weigh in, the use
+ * the model is for. Null when the points cannot hold out any rate for the form.
+ */
+function forwardError(kind: CpuModelKind, sorted: ReadonlyArray<readonly [number, number]>): number | null {
+  const errors: number[] = [];
+  for (let k = 1; k < sorted.length; k++) {
+    const training = sorted.slice(0, k);
+    if (new Set(training.map(([x]) => x)).size < PARAMETERS[kind]) continue;
+    const curve = fitForm(kind, training);
+    for (const [x, u] of sorted.slice(k)) if (x > training[training.length - 1]![0]) errors.push(relativeError(evaluate(curve, x), u));
+  }
+  return errors.length > 0 ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
 }
 
 /**
@@ -114,17 +136,13 @@ export function fitCpuModel(points: ReadonlyArray<readonly [number, number]>, in
     .sort((a, b) => a[0] - b[0]);
   if (usable.length === 0) throw new RangeError('a CPU model needs at least one point with a positive rate');
   const highest = usable[usable.length - 1]!;
-  const training = usable.slice(0, -1);
-  const distinctTraining = new Set(training.map(([x]) => x)).size;
-  const alternatives = (Object.keys(PARAMETERS) as CpuModelKind[]).map((kind) => {
-    // Held out only when the rest has as many distinct rates as the form has parameters.
-    if (distinctTraining < PARAMETERS[kind]) return { kind, heldOutError: null };
-    return { kind, heldOutError: relativeError(evaluate(fitForm(kind, training), highest[0]), highest[1]) };
-  });
+  const alternatives = (Object.keys(PARAMETERS) as CpuModelKind[]).map((kind) => ({ kind, heldOutError: forwardError(kind, usable) }));
   let chosen: { kind: CpuModelKind; heldOutError: number | null } = { kind: 'proportional', heldOutError: alternatives[0]!.heldOutError };
   for (const alternative of alternatives) {
     if (alternative.heldOutError === null) continue;
-    if (chosen.heldOutError === null || alternative.heldOutError < chosen.heldOutError - COMPLEXITY_MARGIN) chosen = alternative;
+    // Forms with as many parameters compete on the held-out error alone; more parameters must win by the margin.
+    const margin = PARAMETERS[alternative.kind] > PARAMETERS[chosen.kind] ? COMPLEXITY_MARGIN : 0;
+    if (chosen.heldOutError === null || alternative.heldOutError < chosen.heldOutError - margin) chosen = alternative;
   }
   // With no held-out check possible, use the richest form the points determine.
   if (chosen.heldOutError === null) {

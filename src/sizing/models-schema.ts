@@ -24,7 +24,7 @@ export const ModelsSection = z.object({
       tier: z.string(),
       origin: z.enum(['model', 'single rate']),
       formula: z.string(),
-      kind: z.enum(['proportional', 'affine', 'power']),
+      kind: z.enum(['proportional', 'affine', 'power-law', 'power']),
       rateRangeRps: z.tuple([finite, finite]),
       fitError: finite,
       heldOutError: finite.nullable(),
