@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { guardRun } from './guard-run.js';
 import { isAlive, listRunRecords, recordProcess, runRecordPath, runsDir, RunRecordFile, sweepStaleRuns, type RecordedProcess, type RunRecord } from './run-guard.js';
 
 /** Records of runs, and what is done about the ones whose run is gone: with processes this test starts and stops itself. */
@@ -98,5 +99,35 @@ describe('run records', () => {
     const dir = stateDir();
     writeFileSync(runRecordPath(dir, 1), '{"owner": 1}');
     expect(listRunRecords(dir)).toEqual([]);
+  });
+});
+
+describe('guarding a run', () => {
+  it('claims the stack only when none is recorded, and leaves nothing once released', async () => {
+    const dir = stateDir();
+    const said: string[] = [];
+    const fresh = await guardRun(dir, new Date('2026-01-01T00:00:00Z'), (line) => said.push(line));
+    fresh.claimStackIfNone();
+    expect(listRunRecords(dir)[0]?.record.startedStack).toBe(true);
+    await fresh.release();
+    expect(listRunRecords(dir)).toEqual([]);
+
+    writeFileSync(path.join(dir, 'stack.json'), '{}');
+    const existing = await guardRun(dir, new Date('2026-01-01T00:00:00Z'), (line) => said.push(line));
+    existing.claimStackIfNone();
+    expect(listRunRecords(dir)[0]?.record.startedStack).toBe(false);
+    await existing.release();
+    expect(said).toEqual([]);
+  });
+
+  it('a state dir it cannot write is said, and the run goes on unguarded', async () => {
+    const dir = stateDir();
+    const file = path.join(dir, 'not-a-dir');
+    writeFileSync(file, '');
+    const said: string[] = [];
+    const guard = await guardRun(path.join(file, 'state'), new Date(), (line) => said.push(line));
+    guard.children.started(process.pid);
+    await guard.release();
+    expect(said).toEqual([expect.stringMatching(/^could not record this run in .*not-a-dir\/state \(.*ENOTDIR/)]);
   });
 });
