@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cli = path.join(root, 'bin/capacity');
@@ -29,40 +30,24 @@ export function openStack(givenStateDir) {
   };
 }
 
-/** The baseline scenario's request mix (its `requests:` block), so every run sends the same traffic. */
-function baselineRequests() {
-  const text = readFileSync(path.join(root, 'src/scenarios/builtin/baseline.yaml'), 'utf8');
-  const start = text.indexOf('\nrequests:');
-  const end = text.indexOf('\nslos:');
-  if (start < 0 || end < start) throw new Error('src/scenarios/builtin/baseline.yaml has no requests block before slos');
-  return text.slice(start + 1, end);
-}
-
 /**
- * A stepped open-model scenario: for each rate a short ramp, then a hold of `holdS` seconds (the
- * calibration measures each hold alone and fits each tier's CPU model over them). Returns its path.
+ * A stepped open-model scenario: the baseline scenario (its requests, variables and sign-in as they
+ * are) with, for each rate, a short ramp and a hold of `holdS` seconds (the calibration measures
+ * each hold alone and fits each tier's CPU model over them). Returns its path.
  */
 export function writeSteppedScenario(dir, rates, holdS, rampS = 3) {
-  const stages = rates.flatMap((rate, i) => [
-    `  - { name: ramp-${i + 1}, duration: ${rampS}s, target: ${Math.round(rate)} }`,
-    `  - { name: step-${i + 1}, duration: ${holdS}s, target: ${Math.round(rate)} }`,
+  const scenario = YAML.parse(readFileSync(path.join(root, 'src/scenarios/builtin/baseline.yaml'), 'utf8'));
+  scenario.name = 'calibration-steps';
+  scenario.description = `The baseline mix at ${rates.map((r) => Math.round(r)).join(', ')} req/s, held ${holdS} s each; the steps feed the CPU models.`;
+  scenario.model = 'open';
+  scenario.maxUsers = Math.max(scenario.maxUsers ?? 0, 200, Math.ceil(Math.max(...rates)));
+  scenario.stages = rates.flatMap((rate, i) => [
+    { name: `ramp-${i + 1}`, duration: `${rampS}s`, target: Math.round(rate) },
+    { name: `step-${i + 1}`, duration: `${holdS}s`, target: Math.round(rate) },
   ]);
+  scenario.interval = '1s';
   const file = path.join(dir, 'calibration-steps.yaml');
-  writeFileSync(
-    file,
-    [
-      '# Written by bench/lib/stepped-runs.mjs: the baseline mix at several rates, one hold per rate.',
-      'name: calibration-steps',
-      `description: Open model, ${rates.map((r) => Math.round(r)).join(', ')} req/s held ${holdS} s each; the steps feed the CPU models.`,
-      'model: open',
-      `maxUsers: ${Math.max(200, Math.ceil(Math.max(...rates)))}`,
-      'stages:',
-      ...stages,
-      baselineRequests().trimEnd(),
-      'interval: 1s',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(file, `# Written by bench/lib/stepped-runs.mjs from src/scenarios/builtin/baseline.yaml.\n${YAML.stringify(scenario)}`);
   return file;
 }
 

@@ -29,6 +29,7 @@ export function buildModelsSection(needs: Needs, calibration: Calibration, provi
       nStar: usl.nStar,
       intervals: usl.intervals ?? null,
       provenance: usl.provenance ?? null,
+      rejected: usl.rejected ?? null,
     },
     cpu: needs.cpu,
     session: { bytesPerUser: needs.session.bytesPerUser, origin: needs.session.origin, reason: SESSION_REASON },
@@ -49,6 +50,7 @@ export function modelLines(m: ModelsSection): string[] {
   const u = m.usl;
   if (u.origin === 'assumption') {
     out.push(`USL: σ = ${sig(u.sigma)} (assumed), κ = ${sig(u.kappa)} (assumed), N* = ${u.nStar === null ? '∞' : int.format(u.nStar)} nodes; a stress run measures them (capacity run --scenario stress, then --calibration)`);
+    if (u.rejected) out.push(`  the calibration's stepped-run fit is not used: ${u.rejected}`);
   } else {
     const iv = u.intervals;
     const r = (x: { low: number; high: number }) => `${sig(x.low)}–${sig(x.high)}`;

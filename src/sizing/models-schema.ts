@@ -18,6 +18,8 @@ export const ModelsSection = z.object({
     /** 95 % intervals of the fit; null when assumed or fitted on 3 steps. nStar.high null: unbounded. */
     intervals: z.object({ sigma: range, kappa: range, lambda: range, nStar: z.object({ low: finite.nullable(), high: finite.nullable() }) }).nullable(),
     provenance: z.string().nullable(),
+    /** Why the calibration's fit was not used (σ and κ then assumed); null when none was rejected. */
+    rejected: z.string().nullable(),
   }),
   cpu: z.array(
     z.object({

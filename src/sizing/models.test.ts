@@ -4,7 +4,8 @@ import { defaultAssumptions } from './assumptions.js';
 import { loadDefaultCalibration } from './calibration.js';
 import { builtInCatalogPath, loadCatalogs } from './catalog-load.js';
 import { fitCpuModel, instanceCores } from './cpu-model.js';
-import { computeNeeds } from './needs.js';
+import { computeNeeds, uslFitProblem } from './needs.js';
+import { fitUsl } from './usl-fit.js';
 import { buildSizeReport } from './size.js';
 import { buildWorkload } from './workload.js';
 
@@ -40,6 +41,22 @@ describe('sizing with the measured models', () => {
     expect(needs.cpu.find((c) => c.tier === 'redis')!.origin).toBe('single rate');
     expect(needs.app.usl.origin).toBe('calibration');
     expect(needs.app.usl.provenance).toMatch(/stress/);
+  });
+
+  it('does not size with a USL fit of a stack saturated from the first step: σ and κ are assumed, and the report says why', () => {
+    // Throughput flat (±5 %) from 25 to 1,600 users: the knee is below the first step.
+    const points = [25, 50, 100, 200, 400, 800, 1600].map((n, i) => [n, 2800 * (1 + 0.05 * Math.sin(i * 2.1))] as [number, number]);
+    const fit = fitUsl(points);
+    const calibration = { ...calibrationWithModel(), usl: { sigma: fit.sigma, kappa: fit.kappa, lambda: fit.lambda, nStar: fit.nStar, points, intervals: fit.intervals, rSquared: fit.rSquared, unit: 'users' as const } };
+    expect(uslFitProblem(calibration.usl)).not.toBeNull();
+    const a = defaultAssumptions();
+    const needs = computeNeeds(buildWorkload({ totalUsers: 1_000_000 }, a), calibration, a);
+    expect(needs.app.usl.origin).toBe('assumption');
+    expect(needs.app.usl.sigma).toBe(a.uslSigma);
+    expect(needs.app.usl.rejected).toMatch(/below the first step|bound of 1/);
+    expect(needs.notes.some((n) => n.includes('is not used because'))).toBe(true);
+    // A fit that describes its steps is used.
+    expect(uslFitProblem({ ...calibration.usl, rSquared: 0.97, sigma: 0.05 })).toBeNull();
   });
 
   it('takes session bytes from the named input, never from the calibration’s memory growth', () => {

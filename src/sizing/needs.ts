@@ -32,6 +32,8 @@ export interface AppNeed {
     origin: 'calibration' | 'assumption';
     intervals?: NonNullable<Calibration['usl']>['intervals'];
     provenance?: string;
+    /** Why a stepped-run fit in the calibration was not used (then σ and κ are assumed). */
+    rejected?: string;
   };
 }
 
@@ -103,10 +105,13 @@ export function computeNeeds(workload: Workload, calibration: Calibration, a: As
   // App and Redis processes use one core each: size with the demand of one process run at the
   // target utilization, its share of the idle floor included.
   const appDemand = perProcessDemand(calibration, app, u, cpu);
-  const usl = calibration.usl
-    ? { sigma: calibration.usl.sigma, kappa: calibration.usl.kappa, lambda: calibration.usl.lambda, nStar: calibration.usl.nStar, origin: 'calibration' as const, ...(calibration.usl.intervals ? { intervals: calibration.usl.intervals } : {}), ...(calibration.usl.provenance ? { provenance: calibration.usl.provenance } : {}) }
-    : { sigma: a.uslSigma, kappa: a.uslKappa, lambda: 1 / Math.max(appDemand, 1e-12), nStar: uslPeak({ sigma: a.uslSigma, kappa: a.uslKappa }), origin: 'assumption' as const };
-  if (!calibration.usl) notes.push('USL σ and κ are assumed (uslSigma, uslKappa): the calibration has no stepped-run fit; a stress run measures them');
+  const fitProblem = calibration.usl ? uslFitProblem(calibration.usl) : null;
+  const measured = calibration.usl && fitProblem === null ? calibration.usl : undefined;
+  const usl = measured
+    ? { sigma: measured.sigma, kappa: measured.kappa, lambda: measured.lambda, nStar: measured.nStar, origin: 'calibration' as const, ...(measured.intervals ? { intervals: measured.intervals } : {}), ...(measured.provenance ? { provenance: measured.provenance } : {}) }
+    : { sigma: a.uslSigma, kappa: a.uslKappa, lambda: 1 / Math.max(appDemand, 1e-12), nStar: uslPeak({ sigma: a.uslSigma, kappa: a.uslKappa }), origin: 'assumption' as const, ...(fitProblem ? { rejected: fitProblem } : {}) };
+  if (fitProblem) notes.push(`USL σ and κ are assumed (uslSigma, uslKappa): the calibration's stepped-run fit is not used because ${fitProblem}`);
+  else if (!calibration.usl) notes.push('USL σ and κ are assumed (uslSigma, uslKappa): the calibration has no stepped-run fit; a stress run measures them');
   else notes.push(`USL σ and κ measured (${calibration.usl.unit === 'users' ? 'N = concurrent users of the calibration stack, applied to app nodes' : 'stepped run'}); λ is the one-process throughput`);
 
   const redisTier = tier(calibration, 'redis');
@@ -204,4 +209,19 @@ function peakDemand(calibration: Calibration, tier: TierCalibration, peakRps: nu
   const demand = tier.cpuModel && peakRps > 0 ? tierCores(model, peakRps) / peakRps : tier.cpuSecondsPerRequest.value;
   out.push(basis(tier, model, demand));
   return demand;
+}
+
+/** Below this R² a USL fit does not describe the steps (e.g. throughput flat from the first step). */
+export const MIN_USL_R_SQUARED = 0.8;
+
+/**
+ * Why a stepped-run USL fit cannot size anything, or null when it can: a poor fit (the stack was
+ * saturated from the first step, so the knee lies below it) or σ at its bound of 1.
+ */
+export function uslFitProblem(fit: NonNullable<Calibration['usl']>): string | null {
+  if (fit.rSquared !== undefined && fit.rSquared < MIN_USL_R_SQUARED) {
+    return `it explains little of the steps (R² = ${fit.rSquared.toFixed(2)} < ${MIN_USL_R_SQUARED}): throughput did not rise with N, so the knee lies below the first step (${fit.points[0]?.[0] ?? '?'} users); stress the stack from fewer users`;
+  }
+  if (fit.sigma >= 0.98) return `σ = ${fit.sigma.toFixed(2)} sits at its bound of 1 (no scaling at all between the steps)`;
+  return null;
 }
