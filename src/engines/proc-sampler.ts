@@ -107,6 +107,9 @@ async function quotaUnder(root: string, cgroupPath: string, read: (dir: string) 
   return tightest;
 }
 
+/** How often the event loop's delay is checked, in ms. */
+const LOOP_RESOLUTION_MS = 10;
+
 const V1_CPU_ROOTS = ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpu,cpuacct'];
 const V2_ROOTS = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'];
 
@@ -153,16 +156,18 @@ export interface ProcSampler {
 
 export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
   const now = options.now ?? Date.now;
+  const intervalMs = options.intervalMs ?? 1000;
   const samples: CpuSample[] = [];
   const previous = new Map<number, number>();
   const previousWait = new Map<number, number>();
-  let previousAt = now();
+  let previousAt: number | undefined;
+  let previousMachine: MachineCpuTimes | undefined;
   let running: Promise<void> = Promise.resolve();
+  let sampling = false;
   let timer: NodeJS.Timeout | undefined;
   /** Whether a process it samples was ever seen running. */
   let seenRunning = false;
-  let previousMachine: MachineCpuTimes | undefined;
-  const loopDelay = options.eventLoop ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
+  const loopDelay = options.eventLoop ? monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS }) : undefined;
   loopDelay?.enable();
 
   const sample = async (): Promise<void> => {
@@ -171,44 +176,53 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
     if (options.includeDescendants) {
       for (const root of roots) for (const pid of await descendantsOf(root)) all.add(pid);
     }
+    // The counters first and the clock right after them: a throttled generator (a CPU quota) may
+    // stall anywhere, and a stall between counters and clock would put CPU in the wrong second.
+    const times = new Map<number, ProcTimes>();
+    for (const pid of all) {
+      const read = await readProc(pid);
+      if (read) times.set(pid, read);
+    }
+    const at = now();
     const machine = await readMachineCpu();
+    const rootsRunning = roots.filter((pid) => times.has(pid)).length;
+    if (rootsRunning > 0) seenRunning = true;
+    // Every process it samples has ended (an engine's child that exited, also when the adapter
+    // failed before calling stop()): nothing is left to sample, so the timer stops by itself.
+    else if (seenRunning) stopTimer();
+    // A span much shorter than the interval (a stalled timer firing late, then on time) gives
+    // noise, not a rate: the next sample covers it.
+    if (previousAt !== undefined && at - previousAt < intervalMs / 2) return;
+
+    const elapsedS = previousAt === undefined ? 0 : (at - previousAt) / 1000;
+    let deltaTicks = 0;
+    let deltaWaitNs: number | undefined;
+    let rssBytes = 0;
+    for (const [pid, read] of times) {
+      const before = previous.get(pid);
+      // A process first seen now: its CPU so far counts from the previous sample.
+      deltaTicks += before === undefined ? 0 : read.ticks - before;
+      previous.set(pid, read.ticks);
+      rssBytes += read.rssBytes;
+      const waitNs = await runQueueWaitNs(pid);
+      if (waitNs === undefined) continue;
+      const waitedBefore = previousWait.get(pid);
+      // Threads that ended since the last sample take their wait with them: never below zero.
+      if (waitedBefore !== undefined) deltaWaitNs = (deltaWaitNs ?? 0) + Math.max(0, waitNs - waitedBefore);
+      previousWait.set(pid, waitNs);
+    }
     const machineBusy = machine && previousMachine ? busyCores(previousMachine, machine) : undefined;
     previousMachine = machine;
     const firstRoot = roots[0];
     const allowance = firstRoot === undefined ? {} : await cpuAllowance(firstRoot);
-    // p99 over the second just past, in ms (the histogram counts nanoseconds).
-    const lagMs = loopDelay && loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : undefined;
+    // p99 since the last sample, in ms (the histogram counts nanoseconds between the checks, the
+    // resolution included: the delay is what goes past it).
+    const lagMs = loopDelay && loopDelay.count > 0 ? Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : undefined;
     loopDelay?.reset();
-
-    let deltaTicks = 0;
-    let deltaWaitNs: number | undefined;
-    let rssBytes = 0;
-    let rootsRunning = 0;
-    for (const pid of all) {
-      const times = await readProc(pid);
-      if (!times) continue;
-      if (roots.includes(pid)) rootsRunning += 1;
-      const before = previous.get(pid);
-      // A process first seen now: its CPU so far counts from the previous sample.
-      deltaTicks += before === undefined ? 0 : times.ticks - before;
-      previous.set(pid, times.ticks);
-      const waitNs = await runQueueWaitNs(pid);
-      if (waitNs !== undefined) {
-        const waitedBefore = previousWait.get(pid);
-        // Threads that ended since the last sample take their wait with them: never below zero.
-        if (waitedBefore !== undefined) deltaWaitNs = (deltaWaitNs ?? 0) + Math.max(0, waitNs - waitedBefore);
-        previousWait.set(pid, waitNs);
-      }
-      rssBytes += times.rssBytes;
-    }
-    // The clock is read after the counters: a throttled generator may wait between the two, and
-    // that wait belongs to this sample's span, not the next one's.
-    const at = now();
-    const elapsedS = (at - previousAt) / 1000;
-    if (elapsedS > 0 && previous.size > 0) {
+    if (elapsedS > 0 && times.size > 0) {
       samples.push({
         t: Math.round(((at - options.startedAtMs) / 1000) * 1000) / 1000,
-        cpuPercent: Math.round(((deltaTicks / CLOCK_TICKS_PER_SECOND / elapsedS) * 100) * 10) / 10,
+        cpuPercent: Math.round((deltaTicks / CLOCK_TICKS_PER_SECOND / elapsedS) * 100 * 10) / 10,
         rssBytes,
         ...(machineBusy === undefined || !machine ? {} : { machineBusyCores: Math.round(machineBusy * 1000) / 1000, machineCores: machine.cores }),
         ...allowance,
@@ -217,30 +231,32 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
       });
     }
     previousAt = at;
-    // Every process it samples has ended (an engine's child that exited, also when the adapter
-    // failed before calling stop()): nothing is left to sample, so the timer stops by itself.
-    if (rootsRunning > 0) seenRunning = true;
-    else if (seenRunning) stopTimer();
   };
   const stopTimer = (): void => {
     clearInterval(timer);
     timer = undefined;
     loopDelay?.disable();
   };
+  /** One sample at a time: a tick that finds the last one still reading is skipped. */
+  const tick = (): void => {
+    if (sampling) return;
+    sampling = true;
+    running = sample()
+      .catch(() => undefined)
+      .finally(() => {
+        sampling = false;
+      });
+  };
 
-  // Prime the per-process counters so the first sample covers one full second.
-  running = sample().then(() => {
-    samples.length = 0;
-  });
-  timer = setInterval(() => {
-    running = running.then(sample, sample);
-  }, options.intervalMs ?? 1000);
+  // Prime the per-process counters so the first sample covers one full interval.
+  tick();
+  timer = setInterval(tick, intervalMs);
   timer.unref();
 
   return {
     async stop() {
       stopTimer();
-      await running.catch(() => undefined);
+      await running;
       return samples;
     },
   };

@@ -56,7 +56,7 @@ function limitSection(result: RunResult): string[] {
   const rows: [string, string][] = [
     ['generator CPU (cores)', `${cores(limit.generatorCoresMean)} mean, ${cores(limit.generatorCoresMax)} max`],
     ['cores the generator may use', `${cores(limit.coresUsable)} (${limit.coresUsableBecause})`],
-    ['generator at ≥ 90 % of them', share(limit.generatorBusyShare, 'the seconds')],
+    ['generator at ≥ 85 % of them', share(limit.generatorBusyShare, 'the seconds')],
     ['machine CPU, every process (cores)', limit.machineBusyCoresMean === undefined ? 'not measured' : `${cores(limit.machineBusyCoresMean)} mean, ${cores(limit.machineBusyCoresMax)} max, of ${limit.machineCores}`],
     ['every core busy (≥ 85 %)', share(limit.machineBusyShare, 'the seconds')],
   ];

@@ -38,7 +38,7 @@ describe("the issue's five runs, as figures, get the right verdict", () => {
       intervals: intervals(20, 8790, 5557, 120, 777),
     });
     expect(verdict.verdict).toBe('generator-bound');
-    expect(verdict.reasons[0]).toContain('≥ 90 % of the 2 cores it may use');
+    expect(verdict.reasons[0]).toContain('≥ 85 % of the 2 cores it may use');
     expect(verdict.reasons[0]).toContain('max 1.97 cores');
     expect(verdict.reasons.join('\n')).toContain('sent 63.2 % of the planned request rate (below 95 %)');
   });
@@ -90,6 +90,27 @@ describe('judgeLimit', () => {
     const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.12, 0.6), intervals: [...intervals(10, 100, 90, 25, 25), ...intervals(5, 100, 70, 2_000, 2_000).map((interval) => ({ ...interval, t: interval.t + 10 }))] });
     expect(verdict.verdict).toBe('system-bound');
     expect(verdict.reasons[0]).toBe("the target's p95 rose from 25 ms at the start to 2000 ms at the end while the generator had headroom");
+  });
+
+  it('an open model short of plan with every connection waiting on the target -> system-bound, even with flat latency', () => {
+    // 7 connections, 160 ms per answer: 7 / 0.16 = 43.75 req/s is all they can send, against 70 planned.
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.03, 0.5), intervals: intervals(15, 70, 44, 160, 160, { activeUsers: 7, meanMs: 160 }) });
+    expect(verdict.verdict).toBe('system-bound');
+    expect(verdict.figures.usersBusyShare).toBe(1);
+    expect(verdict.reasons[0]).toContain('every user the generator had open was waiting for an answer');
+    // The same shortfall with connections to spare is the generator's pacing.
+    expect(judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(15, 0.03, 0.5), intervals: intervals(15, 70, 44, 20, 20, { activeUsers: 7, meanMs: 20 }) }).verdict).toBe('generator-bound');
+  });
+
+  it("with few long periods (Artillery's 10 s) latency is compared from the start-up to the tail", () => {
+    const periods: LimitInterval[] = [
+      { t: 0, durationS: 6, plannedRps: 40, requests: 240, p95Ms: 45, partial: 'start' },
+      { t: 6, durationS: 10, plannedRps: 40, requests: 300, p95Ms: 2_500 },
+      { t: 16, durationS: 2, plannedRps: 40, requests: 40, p95Ms: 6_000, partial: 'end' },
+    ];
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: samples(18, 0.2, 0.7), intervals: periods });
+    expect(verdict.verdict).toBe('system-bound');
+    expect(verdict.figures).toMatchObject({ p95EarlyMs: 45, p95LateMs: 6_000 });
   });
 
   it('a plan kept with flat latency on a quiet machine -> kept up, with the figures that say so', () => {

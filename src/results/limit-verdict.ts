@@ -6,7 +6,8 @@
  * The order of the checks is the point. A generator at its own CPU ceiling (or with a late event
  * loop) measures itself, whatever else happened. Failing that, a machine whose every core was busy
  * while the run fell short or slowed starved both sides, so neither the generator nor the target
- * can be blamed. Failing that, latency that climbed while the generator had room is the target's.
+ * can be blamed. Failing that, latency that climbed while the generator had room is the target's,
+ * and so is an open-model shortfall with every user the engine had waiting for an answer.
  * An open-model shortfall with none of these causes is still the generator's (its connection or
  * virtual-user cap, or its pacing): an open model must send on schedule whatever the answers.
  */
@@ -88,14 +89,17 @@ export interface LimitVerdict {
     /** Closed model: achieved over what the users could send at their measured cycle, users / (think + response). */
     achievedToCycleRatio?: number;
     droppedIterations?: number;
-    /** p95 at the start (lowest of the first third of the full intervals) and at the end (median of the last third). */
+    /** Open model: share of the full intervals in which every user was waiting for an answer. */
+    usersBusyShare?: number;
+    /** p95 at the start (lowest of the first third of the full intervals, or of all when fewer than three) and at the end (median of the last third). */
     p95EarlyMs?: number;
     p95LateMs?: number;
   };
 }
 
-/** The generator counts as busy at this share of the cores it may use. */
-export const GENERATOR_BUSY_SHARE = 0.9;
+/** The generator counts as busy at this share of the cores it may use (below 100 %: /proc counts
+ * in 10 ms ticks, and a CPU quota is spent in bursts). */
+export const GENERATOR_BUSY_SHARE = 0.85;
 /** The machine counts as busy (all cores) at this share of its cores: /proc/stat's idle time is under 15 %. */
 export const MACHINE_BUSY_SHARE = 0.85;
 /** A condition holds over a run when it held in at least this share of the samples. */
@@ -109,6 +113,8 @@ export const HELD_BACK_SHARE = 1 / 3;
 export const HELD_BACK_MIN_CORES = 0.2;
 /** Below this share of the planned rate, the run fell short. */
 export const MIN_ACHIEVED_RATIO = 0.95;
+/** Open model: every user was waiting for an answer when the requests in flight reached this share of them. */
+export const USERS_BUSY_SHARE = 0.8;
 /** Closed model: below this share of users / (think + response), the users did not cycle on time. */
 export const MIN_CYCLE_RATIO = 0.9;
 /** Dropped iterations count from this share of the planned ones. */
@@ -167,6 +173,9 @@ export function coresUsable(input: { machineCores: number; engineThreads?: numbe
 interface RateFigures {
   ratio?: number;
   cycleRatio?: number;
+  /** Full intervals with users, and those in which every user was waiting for an answer. */
+  usersKnown: number;
+  usersBusy: number;
   p95EarlyMs?: number;
   p95LateMs?: number;
 }
@@ -176,8 +185,18 @@ function rateFigures(figures: LimitFigures): RateFigures {
   const planned = full.filter((interval) => interval.plannedRps !== undefined && interval.plannedRps > 0);
   const plannedRequests = planned.reduce((sum, interval) => sum + (interval.plannedRps ?? 0) * interval.durationS, 0);
   const ratio = plannedRequests > 0 ? planned.reduce((sum, interval) => sum + interval.requests, 0) / plannedRequests : figures.achievedToPlannedFallback;
-  const out: RateFigures = {};
+  const out: RateFigures = { usersKnown: 0, usersBusy: 0 };
   if (ratio !== undefined) out.ratio = ratio;
+
+  // Little's law per interval: requests in flight = rate x mean response time. When that is about
+  // every user (connection, virtual user) the engine had, each was waiting for an answer: the
+  // target's response time capped what they could send.
+  for (const interval of full) {
+    if (interval.activeUsers === undefined || interval.activeUsers <= 0 || interval.meanMs === undefined) continue;
+    out.usersKnown += 1;
+    const inFlight = (interval.requests / interval.durationS) * (interval.meanMs / 1000);
+    if (inFlight >= USERS_BUSY_SHARE * interval.activeUsers) out.usersBusy += 1;
+  }
 
   // Closed model: Little's law over each interval, X = N / (Z + R), with the interval's own users and mean response.
   if (figures.model === 'closed' && figures.thinkTimeS !== undefined && figures.thinkTimeS > 0) {
@@ -191,8 +210,11 @@ function rateFigures(figures: LimitFigures): RateFigures {
     if (expected > 0) out.cycleRatio = sent / expected;
   }
 
-  const withLatency = full.filter((interval) => interval.p95Ms !== undefined).map((interval) => interval.p95Ms as number);
-  if (withLatency.length >= 3) {
+  // Latency is real in the start-up and tail intervals too (only their rates are not): with few
+  // long periods (Artillery's 10 s), they are the start and the end.
+  const timed = full.filter((interval) => interval.p95Ms !== undefined).length >= 3 ? full : figures.intervals;
+  const withLatency = timed.filter((interval) => interval.p95Ms !== undefined).map((interval) => interval.p95Ms as number);
+  if (withLatency.length >= 2) {
     const third = Math.max(1, Math.floor(withLatency.length / 3));
     out.p95EarlyMs = Math.min(...withLatency.slice(0, third));
     out.p95LateMs = median(withLatency.slice(-third));
@@ -240,6 +262,7 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
     ...(rates.ratio === undefined ? {} : { achievedToPlannedRatio: round(rates.ratio, 4) }),
     ...(rates.cycleRatio === undefined ? {} : { achievedToCycleRatio: round(rates.cycleRatio, 4) }),
     ...(figures.droppedIterations === undefined ? {} : { droppedIterations: figures.droppedIterations }),
+    ...(rates.usersKnown > 0 && figures.model === 'open' ? { usersBusyShare: round(rates.usersBusy / rates.usersKnown, 3) } : {}),
     ...(rates.p95EarlyMs === undefined ? {} : { p95EarlyMs: round(rates.p95EarlyMs, 1), p95LateMs: round(rates.p95LateMs ?? 0, 1) }),
   };
 
@@ -252,6 +275,8 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
   const machineFull = coresBusyAll && (heldBackShare === undefined || heldBackShare >= TIME_SHARE);
   const shortOfPlan = rates.ratio !== undefined && rates.ratio < MIN_ACHIEVED_RATIO;
   const behindCycle = rates.cycleRatio !== undefined && rates.cycleRatio < MIN_CYCLE_RATIO;
+  const usersBusy = figures.model === 'open' && rates.usersKnown > 0 && rates.usersBusy / rates.usersKnown >= 0.5;
+  const usersLine = `every user the generator had open was waiting for an answer (in flight = rate × mean response) in ${rates.usersBusy} of ${rates.usersKnown} intervals: the target's response time capped what they could send`;
   const latencyRose =
     rates.p95EarlyMs !== undefined && rates.p95LateMs !== undefined && rates.p95LateMs >= LATENCY_RISE_FACTOR * rates.p95EarlyMs && rates.p95LateMs - rates.p95EarlyMs >= LATENCY_RISE_MS;
 
@@ -284,12 +309,19 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
     push(droppedLine, latencyLine);
     return { verdict: 'machine-bound', summary: 'the machine limited the run: every core was busy, so neither the generator nor the system alone set the pace', reasons, figures: result };
   }
-  if (latencyRose) {
-    push(`${latencyLine} while the generator had headroom`, generatorLine);
+  if (latencyRose || (usersBusy && (shortOfPlan || droppedCounts))) {
+    if (latencyRose) push(`${latencyLine} while the generator had headroom`);
+    if (usersBusy && (shortOfPlan || droppedCounts)) push(usersLine);
+    push(generatorLine);
     if (coresBusyAll) push(`${machineLine ?? ''}, but the generator seldom waited for a CPU: what waited was the target`);
     if (shortOfPlan) push(rateLine);
     push(droppedLine);
-    return { verdict: 'system-bound', summary: 'the system under test limited the run: its latency rose while the generator had headroom', reasons, figures: result };
+    return {
+      verdict: 'system-bound',
+      summary: latencyRose ? 'the system under test limited the run: its latency rose while the generator had headroom' : 'the system under test limited the run: its response time held every user while the generator had headroom',
+      reasons,
+      figures: result,
+    };
   }
   if ((figures.model === 'open' && (shortOfPlan || droppedCounts)) || behindCycle) {
     if (behindCycle) push(`its users sent ${percentText(rates.cycleRatio ?? 0, 'below')} of what users / (think time + response time) allows`);

@@ -96,7 +96,7 @@ export const RunLimit = z.object({
   coresUsableBecause: z.string(),
   generatorCoresMean: nonNegative,
   generatorCoresMax: nonNegative,
-  /** Share of the samples with the generator at >= 90 % of its usable cores. */
+  /** Share of the samples with the generator at >= 85 % of its usable cores. */
   generatorBusyShare: nonNegative,
   machineCores: z.number().int().positive(),
   /** The whole machine's CPU (every process, from /proc/stat), in cores. */
@@ -115,6 +115,8 @@ export const RunLimit = z.object({
   /** Closed model: requests over what the users could send at their measured cycle, users / (think + response). */
   achievedToCycleRatio: nonNegative.optional(),
   droppedIterations: nonNegative.optional(),
+  /** Open model: share of the full intervals in which every user the engine had was waiting for an answer (in flight = rate x mean response). */
+  usersBusyShare: nonNegative.optional(),
   /** p95 at the start (lowest of the first third of the full intervals) and at the end (median of the last third). */
   p95EarlyMs: nonNegative.optional(),
   p95LateMs: nonNegative.optional(),

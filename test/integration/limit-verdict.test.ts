@@ -1,0 +1,192 @@
+/**
+ * What limited the run, told apart on targets the test controls, through the built CLI (`npm run
+ * build` first), with autocannon (in the CLI's own process) and Artillery (a child process):
+ * - generator-bound: the CLI, and so every engine process it starts, runs in a cgroup (v1 `cpu`
+ *   controller) with a CPU quota of part of a core, against a target answering at once, at a
+ *   rate it cannot send on that allowance (CPU affinity is read the same way, unit-tested);
+ * - system-bound: a target that serves one request at a time, 40 ms each (25 req/s at most),
+ *   loaded above that: its queue, and so its latency, grows while the generator idles;
+ * - machine-bound: bounded busy loops on every core (two per core) during the run, stopped after,
+ *   so the generator and the target share saturated cores.
+ * Each run is 12 s of load. The machine is shared: the verdicts depend on behaviour (a quota, a
+ * queue, saturated cores), never on a measured figure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadRunResult } from '../../src/results/read.js';
+import type { RunResult } from '../../src/results/schema.js';
+
+const BIN = fileURLToPath(new URL('../../bin/capacity', import.meta.url));
+const ENGINES = ['autocannon', 'artillery'] as const;
+const CPU_CGROUP_ROOT = '/sys/fs/cgroup/cpu';
+/** cgroup v1's cpu controller, writable (root): how the generator is held to part of a core. */
+const CAN_LIMIT_CPU = existsSync(path.join(CPU_CGROUP_ROOT, 'cgroup.procs')) && process.getuid?.() === 0;
+
+const servers: Server[] = [];
+const dirs: string[] = [];
+const cgroups: string[] = [];
+const busyLoops: ChildProcess[] = [];
+
+afterAll(async () => {
+  stopLoops(busyLoops);
+  for (const server of servers) await new Promise((resolve) => server.close(resolve));
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  for (const cgroup of cgroups) await rmdir(cgroup).catch(() => undefined);
+});
+
+/** A loopback target: answers at once, or (serial) one request at a time with a fixed service time. */
+async function startTarget(options: { serialServiceMs?: number } = {}): Promise<string> {
+  let queue: Promise<void> = Promise.resolve();
+  const server = createServer((request, response) => {
+    request.resume();
+    const answer = () => response.writeHead(200, { 'content-type': 'application/json', 'content-length': 11 }).end('{"ok":true}');
+    if (options.serialServiceMs === undefined) return answer();
+    const service = options.serialServiceMs;
+    queue = queue.then(() => new Promise<void>((resolve) => setTimeout(() => (answer(), resolve()), service)));
+  });
+  server.keepAliveTimeout = 30_000;
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** An open-model scenario: a constant `rps` for 12 s on one GET, no sign-in, no objectives in the way. */
+async function scenario(dir: string, rps: number): Promise<string> {
+  const file = path.join(dir, 'limit.yaml');
+  await writeFile(
+    file,
+    ['name: limit', 'model: open', 'maxUsers: 200', 'requestTimeout: 10s', 'slos: none', `startTarget: ${rps}`, 'stages:', `  - { duration: 12s, target: ${rps} }`, 'requests:', '  - { name: get, path: /thing }', ''].join('\n'),
+  );
+  return file;
+}
+
+/** A CPU cgroup holding `cores` of CPU time (quota over a 100 ms period). */
+async function cpuCgroup(name: string, cores: number): Promise<string> {
+  const dir = path.join(CPU_CGROUP_ROOT, `capacity-limit-test-${process.pid}-${name}`);
+  await mkdir(dir, { recursive: true });
+  cgroups.push(dir);
+  await writeFile(path.join(dir, 'cpu.cfs_period_us'), '100000');
+  await writeFile(path.join(dir, 'cpu.cfs_quota_us'), String(Math.round(cores * 100_000)));
+  return dir;
+}
+
+/** `capacity run` as a child (plain output), inside `cgroup` when given. Stopped after 150 s at most. */
+function runCli(args: string[], cwd: string, cgroup?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const command = cgroup
+    ? spawn('sh', ['-c', `echo $$ > "${cgroup}/cgroup.procs" && exec "$0" "$@"`, process.execPath, BIN, ...args], { cwd, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    command.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    command.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const interrupt = setTimeout(() => command.kill('SIGINT'), 150_000);
+    const kill = setTimeout(() => command.kill('SIGKILL'), 170_000);
+    command.on('error', reject);
+    command.on('close', (code) => {
+      clearTimeout(interrupt);
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Busy loops, two per core, each ending by itself after `seconds`; stopped by PID after the run anyway. */
+function saturateCores(seconds: number): ChildProcess[] {
+  const loops = Array.from({ length: cpus().length * 2 }, () =>
+    spawn(process.execPath, ['-e', `const end = Date.now() + ${seconds * 1000}; let x = 0; while (Date.now() < end) x += 1;`], { stdio: 'ignore' }),
+  );
+  busyLoops.push(...loops);
+  return loops;
+}
+
+function stopLoops(loops: readonly ChildProcess[]): void {
+  for (const child of loops) {
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // it ended on its own in the meantime
+    }
+  }
+}
+
+async function onlyResult(dir: string, exit: { code: number | null; stdout: string; stderr: string }): Promise<RunResult> {
+  const folders = await readdir(path.join(dir, 'results'));
+  expect(folders, `exit ${exit.code}: ${exit.stderr.slice(-2000)}`).toHaveLength(1);
+  const loaded = await loadRunResult(path.join(dir, 'results', folders[0] as string), dir).catch((error: unknown) => {
+    throw new Error(`no result (exit ${exit.code}): ${String(error)}\n${exit.stderr.slice(-2000)}`);
+  });
+  return loaded.result;
+}
+
+async function workDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'capacity-limit-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** What a failed expectation prints: the verdict with its reasons and figures. */
+function explain(result: RunResult, exit: { stdout: string; stderr: string }): string {
+  return JSON.stringify({ limit: result.generator?.limit, cpu: result.generator?.cpu, stdout: exit.stdout, stderr: exit.stderr.slice(-2000) }, null, 1);
+}
+
+describe.each(ENGINES)('what limited a %s run', (engine) => {
+  it.skipIf(!CAN_LIMIT_CPU)('a generator held to part of one core by a cgroup CPU quota is generator-bound (needs root and cgroup v1 cpu)', async () => {
+    const target = await startTarget();
+    const dir = await workDir();
+    // autocannon sends ~20k req/s on a core here, Artillery ~3k: each is asked for more than its
+    // allowance can send (Artillery gets more: its own process must start and end on the plan's
+    // timeline, or it is stopped without a report).
+    const [cores, rps] = engine === 'autocannon' ? [0.1, 8000] : [0.4, 1500];
+    const cgroup = await cpuCgroup(engine, cores);
+    const exit = await runCli(['run', '-s', await scenario(dir, rps), '--engine', engine, '--target', target], dir, cgroup);
+    const result = await onlyResult(dir, exit);
+    const limit = result.generator?.limit;
+    expect(limit?.verdict, explain(result, exit)).toBe('generator-bound');
+    expect(limit?.coresUsable).toBeCloseTo(cores, 5);
+    expect(limit?.coresUsableBecause).toBe(`cgroup CPU quota: ${cores} cores`);
+    expect(result.generator?.saturated).toBe(true);
+    expect(exit.stdout).toContain('limited by   generator-bound: the load generator limited the run');
+    // The in-process sampler shares the throttled loop: few samples, but some.
+    expect(result.generator?.cpu?.length).toBeGreaterThan(1);
+  });
+
+  it('a target whose queue grows (one request at a time, 40 ms each: 25 req/s, loaded at 40 req/s) is system-bound', async () => {
+    const target = await startTarget({ serialServiceMs: 40 });
+    const dir = await workDir();
+    const exit = await runCli(['run', '-s', await scenario(dir, 40), '--engine', engine, '--target', target], dir);
+    const result = await onlyResult(dir, exit);
+    const limit = result.generator?.limit;
+    expect(limit?.verdict, explain(result, exit)).toBe('system-bound');
+    expect(limit?.p95LateMs).toBeGreaterThan(2 * (limit?.p95EarlyMs ?? Infinity));
+    expect(result.generator?.saturated).toBe(false);
+    expect(exit.stdout).toContain('limited by   system-bound: the system under test limited the run');
+  });
+
+  it('a generator and a target sharing cores that busy loops saturate are machine-bound', async () => {
+    const target = await startTarget();
+    const dir = await workDir();
+    const file = await scenario(dir, engine === 'autocannon' ? 4000 : 1500);
+    // The loops outlast the load (start-up included) and end by themselves; stopped as soon as the run ends.
+    const loops = saturateCores(engine === 'artillery' ? 40 : 30);
+    let exit: Awaited<ReturnType<typeof runCli>>;
+    try {
+      exit = await runCli(['run', '-s', file, '--engine', engine, '--target', target], dir);
+    } finally {
+      stopLoops(loops);
+    }
+    const result = await onlyResult(dir, exit);
+    const limit = result.generator?.limit;
+    expect(limit?.verdict, explain(result, exit)).toBe('machine-bound');
+    expect(limit?.machineBusyShare).toBeGreaterThanOrEqual(0.25);
+    expect(exit.stdout).toContain('limited by   machine-bound: the machine limited the run');
+  });
+});
