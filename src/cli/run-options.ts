@@ -67,3 +67,13 @@ export function distributedFrom(options: CommandOptions): { workers: number; mas
   if (options.engine !== 'locust') throw badInput('--workers and --master-bind are for the Locust engine', [], 'add --engine locust');
   return { workers: workers ?? 1, ...(masterBind ? { masterBind } : {}) };
 }
+
+/** `run` only: calibrate the user's own servers, each sizing tier from their Prometheus. */
+export function addTierOptions(command: Command): void {
+  command.option(
+    '--prometheus-tier <tier=selector>',
+    'map a sizing tier (app, database, cache, lb) to its CPU-seconds counter in --prometheus, e.g. app=process_cpu_seconds_total{job="api"}; <tier>.memory=<selector> for its memory (repeatable; see docs/metrics.md)',
+    collect,
+    [],
+  );
+}

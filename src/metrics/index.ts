@@ -11,6 +11,7 @@ import { ExpositionScraper, type ScrapeTarget } from './exposition/scraper.js';
 import { PrometheusClient } from './prometheus/client.js';
 import { PrometheusCollector } from './prometheus/collector.js';
 import { ownerLookup } from './prometheus/queries.js';
+import { type TierMapping, tierQueries } from './prometheus/tiers.js';
 import { ProcSampler, type ProcTarget } from './proc/sampler.js';
 import { RedisInfoCollector } from './redis/collector.js';
 import { parseRedisUrl } from './redis/info.js';
@@ -36,6 +37,8 @@ export interface CollectionOptions {
   intervalMs?: number;
   platform?: NodeJS.Platform;
   signal?: AbortSignal;
+  /** The user's tiers mapped to their own Prometheus selectors (--prometheus-tier). */
+  tierMappings?: TierMapping[];
   /** Non-fatal problems (a failed scrape, Redis unreachable): collection goes on. */
   onProblem?: (message: string) => void;
 }
@@ -67,7 +70,10 @@ export function createCollectors(options: CollectionOptions): Collector[] {
   const prometheusUrl = options.prometheusUrl ? checkedUrl(options.prometheusUrl, '--prometheus') : stack?.prometheusUrl;
   if (prometheusUrl) {
     const client = new PrometheusClient({ baseUrl: prometheusUrl, signal: options.signal });
-    collectors.push(new PrometheusCollector({ client, owner: ownerLookup(components) }));
+    const tierQueriesOfRun = options.tierMappings && options.tierMappings.length > 0 ? { tierQueries: tierQueries(options.tierMappings) } : {};
+    collectors.push(new PrometheusCollector({ client, owner: ownerLookup(components), ...tierQueriesOfRun }));
+  } else if (options.tierMappings && options.tierMappings.length > 0) {
+    throw badInput('--prometheus-tier needs a Prometheus to ask', [], 'add --prometheus http://your-prometheus:9090');
   }
 
   const scrapeTargets: ScrapeTarget[] = (options.metricsUrls ?? []).map((url) => ({ url: checkedUrl(url, '--metrics-url'), tier: 'app' }));

@@ -5,6 +5,8 @@
  */
 import type { Calibrator, CollectorFactory } from './types.js';
 import { calibrateRun, createCollectors } from './index.js';
+import { type TierMapping, parseTierMappings } from './prometheus/tiers.js';
+import { badInput } from '../core/errors.js';
 
 export interface MetricsFlags {
   /** --prometheus URL: a user's own Prometheus, instead of (or without) the stack's. */
@@ -13,6 +15,8 @@ export interface MetricsFlags {
   metricsUrls?: string[];
   /** --no-collect: no server-side collection at all. */
   collect?: boolean;
+  /** --prometheus-tier (repeatable): the user's tiers mapped to their own selectors. */
+  tierMappings?: TierMapping[];
   onProblem?: (message: string) => void;
 }
 
@@ -20,10 +24,16 @@ export interface MetricsFlags {
 export function metricsFlagsFrom(options: Record<string, unknown>): MetricsFlags {
   const urls = options.metricsUrl;
   const metricsUrls = Array.isArray(urls) ? urls.map(String) : typeof urls === 'string' ? [urls] : [];
+  const tiers = Array.isArray(options.prometheusTier) ? options.prometheusTier.map(String) : [];
+  const tierMappings = tiers.length > 0 ? parseTierMappings(tiers) : undefined;
+  // Refused before any load: the mapping would otherwise be silently unused.
+  if (tierMappings && typeof options.prometheus !== 'string') throw badInput('--prometheus-tier needs a Prometheus to ask', [], 'add --prometheus http://your-prometheus:9090');
+  if (tierMappings && options.collect === false) throw badInput('--prometheus-tier and --no-collect contradict each other', [], 'drop --no-collect');
   return {
     ...(typeof options.prometheus === 'string' ? { prometheusUrl: options.prometheus } : {}),
     metricsUrls,
     collect: options.collect !== false,
+    ...(tierMappings ? { tierMappings } : {}),
   };
 }
 
@@ -35,6 +45,7 @@ export function metricsCollectorFactory(flags: MetricsFlags): CollectorFactory {
           stack: context.stack,
           prometheusUrl: flags.prometheusUrl,
           metricsUrls: flags.metricsUrls,
+          ...(flags.tierMappings ? { tierMappings: flags.tierMappings } : {}),
           onProblem: flags.onProblem,
         });
 }

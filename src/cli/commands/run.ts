@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { badInput, ExitCode, interrupted } from '../../core/errors.js';
 import { isInteractive } from '../../core/context.js';
-import { addScenarioOptions, addVerboseOption, addWorkerOptions, distributedFrom, overridesFrom } from '../run-options.js';
+import { addScenarioOptions, addTierOptions, addVerboseOption, addWorkerOptions, distributedFrom, overridesFrom } from '../run-options.js';
 import { collect, fraction, integer, stackFlags, withStackFlags } from '../options.js';
 import type { RunObserver } from '../../run/observer.js';
 
@@ -55,6 +55,7 @@ export const command: CommandModule = {
       .option('--update-baseline <path>', 'write a baseline from this run (atomic; skipped when it regressed)')
       .addOption(new Option('--tolerance <fraction>', 'gate tolerance for p95, p99 and throughput (0.1 or 10%)').argParser(fraction('--tolerance')).default(0.1, '10%'));
     addWorkerOptions(command);
+    addTierOptions(command);
     addVerboseOption(command);
   },
   async action({ options, ctx }) {

@@ -4,9 +4,10 @@
  */
 import type { ServerSeries } from '../../results/schema.js';
 import type { Collector, CollectorClock } from '../types.js';
+import { METRICS } from '../series.js';
 import { systemClock } from '../types.js';
 import { PrometheusClient, boundedStep } from './client.js';
-import { NAMED_QUERIES, type OwnerLookup, TIER_LATENCY_QUERIES, rateWindowFor, toServerSeries } from './queries.js';
+import { NAMED_QUERIES, type NamedQuery, type OwnerLookup, TIER_LATENCY_QUERIES, rateWindowFor, toServerSeries } from './queries.js';
 
 export interface PrometheusCollectorOptions {
   client: PrometheusClient;
@@ -17,6 +18,9 @@ export interface PrometheusCollectorOptions {
   settleMs?: number;
   clock?: CollectorClock;
   sleep?: (ms: number) => Promise<void>;
+  /** The user's tiers mapped to their own CPU (and memory) selectors (tiers.ts): these replace the
+   * generic per-job CPU and memory queries, so no tier's CPU is counted twice. */
+  tierQueries?: Array<NamedQuery & { tier: string }>;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,9 +50,16 @@ export class PrometheusCollector implements Collector {
     const stepS = boundedStep(runStart, end, this.options.stepS ?? scrapeS, client.maxPoints);
     const window = rateWindowFor(scrapeS, stepS);
     const out: ServerSeries[] = [];
+    const mapped = this.options.tierQueries ?? [];
+    const replaced = new Set<string>(mapped.length > 0 ? [METRICS.cpu.metric, METRICS.rss.metric] : []);
     for (const named of NAMED_QUERIES) {
+      if (typeof named.metric === 'string' && replaced.has(named.metric)) continue;
       const answer = await client.queryRange({ query: named.promql(window), start: runStart, end, stepS });
       out.push(...toServerSeries(named, answer, runStart.getTime(), this.options.owner));
+    }
+    for (const named of mapped) {
+      const answer = await client.queryRange({ query: named.promql(window), start: runStart, end, stepS });
+      out.push(...toServerSeries(named, answer, runStart.getTime(), (labels) => ({ tier: named.tier, instance: labels.instance ?? labels.job ?? named.tier })));
     }
     for (const named of TIER_LATENCY_QUERIES) {
       const answer = await client.queryRange({ query: named.promql(window), start: runStart, end, stepS });
