@@ -10,8 +10,9 @@ import { judgeGenerator, setupFiguresOf } from '../normalize.js';
 import { plannedRps, plannedRpsBetween } from '../mix.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
-import { spawnEngineChild, superviseChild, type SupervisedChild } from '../child-process.js';
+import { BACKSTOP_AFTER_GRACE_S, spawnEngineChild, superviseChild, type SupervisedChild } from '../child-process.js';
 import { loginPool, signInPhase } from '../tokens.js';
+import { createRuntime, loadPlanRows, runtimeConfig, secretValues } from '../runtime.js';
 import { createLatencyHistogram, mergeHistogram, summarizeHistogram, type LatencyHistogram } from '../histogram.js';
 import { locustfileText } from './locustfile.js';
 import { decodeLatencies, figuresFromLines, parseMasterLine, type MasterLine } from './records.js';
@@ -103,15 +104,18 @@ export const locustEngine: Engine = {
     const remote = input.distributed?.masterBind;
     const startedAt = new Date();
     input.onPhase?.(signInPhase(plan));
-    const pool = await loginPool(plan, signal);
+    // The pool's sign-ins run here, with the runtime every engine shares; the users get what they captured.
+    const runtime = createRuntime(runtimeConfig(plan, await loadPlanRows(plan), secretValues(plan, input.env ?? {})));
+    const pool = await loginPool(plan, signal, runtime);
 
-    await writeFile(path.join(outDir, LOCUSTFILE_NAME), locustfileText({ ...translation.config, tokens: pool.tokens }));
+    await writeFile(path.join(outDir, LOCUSTFILE_NAME), locustfileText({ ...translation.config, pooled: pool.captures }));
     const bindHost = remote?.host ?? '127.0.0.1';
     const port = remote?.port ?? (await freePort(bindHost));
     input.onPhase?.(remote ? `waiting for ${workerCount} Locust worker(s) on ${bindHost}:${port}…` : `starting Locust (master and ${workerCount} worker${workerCount === 1 ? '' : 's'})…`);
     const env = childEnv(input.env, { PYTHONUNBUFFERED: '1' });
     const pathEnv = input.env?.['PATH'];
-    const grace = plan.requestTimeoutS + 5;
+    // Locust's own stop timeout (for users it stops when the shape lowers their number).
+    const grace = translation.config.endGraceS + 1;
     const masterArgs = [
       '-f', LOCUSTFILE_NAME, '--master', '--headless', '--only-summary', '--loglevel', 'WARNING',
       '--master-bind-host', bindHost, '--master-bind-port', String(port),
@@ -149,6 +153,7 @@ export const locustEngine: Engine = {
       live.feed(line);
       if (line.type === 'start') {
         loadStartMs = line.epoch * 1000;
+        supervisedMaster.stopAt(loadStartMs + (plan.totalDurationS + translation.config.endGraceS + BACKSTOP_AFTER_GRACE_S + 3) * 1000);
         input.onPhase?.('load running');
       }
     });
@@ -159,7 +164,8 @@ export const locustEngine: Engine = {
         input.onTick?.({ ...tick, ...(planned === undefined ? {} : { plannedRps: planned }) });
       }
     }, 500);
-    // The master waits for its workers (up to 120 s), runs the plan, then drains; past that it is stopped.
+    // The master waits for its workers (up to 120 s), then runs the plan and drains; past that it
+    // is stopped. Moved to the plan's own end once the load starts.
     supervisedMaster.stopAt(Date.now() + (120 + plan.totalDurationS + grace + 10) * 1000);
     const exit = await new Promise<number | null>((resolve, reject) => {
       master.child.once('error', reject);
@@ -208,6 +214,7 @@ export const locustEngine: Engine = {
     const figures = figuresFromLines(plan, lines, durationS);
 
     const lost = figures.workers.filter((worker) => worker.lostAtS !== undefined);
+    const inFlight = figures.totals.inFlightAtEnd ?? 0;
     const notes = [
       `percentiles from HDR histograms recorded on each of ${figures.workers.length} Locust worker(s) and merged exactly (Locust's own rounded statistics are not used)`,
       plan.model === 'open'
@@ -216,9 +223,11 @@ export const locustEngine: Engine = {
       remote ? `master on ${bindHost}:${port}; workers on other hosts` : `master and ${workerCount} local worker(s) on this machine`,
       ...lost.map((worker) => `worker ${worker.id} (${worker.host}, pid ${worker.pid ?? '?'}) lost at ${worker.lostAtS} s: the run went on without it; requests it sent after its last report are not counted`),
     ];
+    if (inFlight > 0) notes.push(`${inFlight} requests were still in flight at the plan's end plus ${translation.config.endGraceS} s of grace: counted in totals.inFlightAtEnd, not as requests or errors`);
+    if (supervisedMaster.stoppedAtBackstop) notes.push("Locust's master was stopped for running past the plan's end; figures cover what the workers reported");
     for (const adaptation of translation.adaptations) notes.push(`adapted to Locust: ${adaptation}`);
     if (exit !== 0 && !interrupted) notes.push(`locust's master exited with ${String(exit)}; figures come from the workers' reports`);
-    if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (token pool of ${pool.tokens.length}): reported as setup, not in totals, intervals or endpoints`);
+    if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (pool of ${pool.captures.length}): reported as setup, not in totals, intervals or endpoints`);
     const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
     const samples = remote ? figures.cpuSamples : cpuSamples;
     const generator = judgeGenerator({

@@ -11,7 +11,8 @@
  *
  * The run's timeline is the master's: it sends the start time to every worker, and at the plan's
  * end tells the workers to finish; each one stops starting requests, waits for those in flight
- * (up to the request timeout), sends what it has left and reports done; then the master quits.
+ * (up to the plan's end grace), sends what it has left with the count still in flight, and reports
+ * done; then the master quits.
  */
 import type { LocustConfig } from './translate.js';
 
@@ -34,6 +35,9 @@ import random
 import socket
 import sys
 import time
+import re
+import uuid
+from urllib.parse import quote, quote_plus
 
 import gevent
 import psutil
@@ -104,10 +108,13 @@ if CONFIG["model"] == "open":
     TOTAL_ARRIVALS = int(math.floor(_area + 0.5))
 
 
-# --- placeholders and the mix ------------------------------------------------------------------
+# --- the scenario language (the mix's part of src/engines/runtime-source.ts, in Python) -------
 
-DATA = CONFIG["data"]
-TOKENS = CONFIG["tokens"]
+REF = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_][A-Za-z0-9_ -]*?))?\s*\}\}")
+WHOLE = re.compile(r"^\{\{\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_][A-Za-z0-9_ -]*?))?\s*\}\}$")
+DEFS = {variable["name"]: variable for variable in CONFIG["variables"]}
+HEADERS = CONFIG["headers"]
+POOLED = CONFIG["pooled"]
 REQUESTS = CONFIG["requests"]
 CUMULATIVE = []
 _sum = 0.0
@@ -124,35 +131,97 @@ def pick_request():
     return REQUESTS[-1]
 
 
-def draw_values():
-    terms = DATA["searchTerms"] or ["a"]
-    page = DATA.get("pageRange") or [1, 5]
-    return {
-        "userId": random.randint(DATA["userIdRange"][0], DATA["userIdRange"][1]),
-        "productId": random.randint(DATA["productIdRange"][0], DATA["productIdRange"][1]),
-        "page": random.randint(page[0], page[1]),
-        "query": random.choice(terms),
-    }
+def draw(definition):
+    kind = definition["kind"]
+    if kind == "literal":
+        return definition["value"]
+    if kind == "list":
+        return definition["values"][int(random.random() * len(definition["values"]))]
+    if kind == "range":
+        return definition["low"] + int(random.random() * (definition["high"] - definition["low"] + 1))
+    if kind == "uuid":
+        return str(uuid.uuid4())
+    raise ValueError("variable kind not supported by the Locust engine: " + kind)
 
 
-def fill_text(text, values, encode):
-    from urllib.parse import quote
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", quote(str(value), safe="") if encode else str(value))
-    return text
+def js_text(value):
+    """A value as JavaScript's String() writes it (the other engines' runtime)."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
 
 
-def fill_body(body, values):
-    if isinstance(body, str):
-        for key in ("userId", "productId", "page"):
-            if body == "{" + key + "}":
-                return values[key]
-        return fill_text(body, values, False)
-    if isinstance(body, list):
-        return [fill_body(item, values) for item in body]
-    if isinstance(body, dict):
-        return {key: fill_body(value, values) for key, value in body.items()}
-    return body
+def lookup(user, name, column):
+    if name in user["captured"]:
+        value = user["captured"][name]
+    elif name in DEFS:
+        if name not in user["iteration"]:
+            user["iteration"][name] = draw(DEFS[name])
+        value = user["iteration"][name]
+    else:
+        value = None
+    if column is not None:
+        value = value.get(column) if isinstance(value, dict) else None
+    return value
+
+
+def fill_text(user, text, encode):
+    def replace(match):
+        value = js_text(lookup(user, match.group(1), match.group(2)))
+        return quote(value, safe="-_.!~*'()") if encode else value
+    return REF.sub(replace, text)
+
+
+def fill_json(user, value):
+    if isinstance(value, str):
+        whole = WHOLE.match(value)
+        if whole:
+            found = lookup(user, whole.group(1), whole.group(2))
+            return "" if found is None else found
+        return fill_text(user, value, False)
+    if isinstance(value, list):
+        return [fill_json(user, item) for item in value]
+    if isinstance(value, dict):
+        return {key: fill_json(user, item) for key, item in value.items()}
+    return value
+
+
+def build(user, request):
+    """Method, path with its query, headers and body bytes, as the other engines send them."""
+    user["iteration"] = {}
+    path = fill_text(user, request["path"], True)
+    query = request.get("query") or {}
+    if query:
+        parts = [quote(key, safe="-_.!~*'()") + "=" + quote(fill_text(user, value, False), safe="-_.!~*'()") for key, value in query.items()]
+        path += ("&" if "?" in path else "?") + "&".join(parts)
+    headers = {key: fill_text(user, value, False) for key, value in HEADERS.items()}
+    for key, value in (request.get("headers") or {}).items():
+        for existing in [name for name in headers if name.lower() == key.lower()]:
+            del headers[existing]
+        headers[key] = fill_text(user, value, False)
+    body = None
+    spec = request.get("body")
+    if spec is not None:
+        if "json" in spec:
+            body = json.dumps(fill_json(user, spec["json"]), separators=(",", ":"))
+            content_type = "application/json"
+        elif "form" in spec:
+            body = "&".join(quote_plus(key) + "=" + quote_plus(fill_text(user, value, False)) for key, value in spec["form"].items())
+            content_type = "application/x-www-form-urlencoded"
+        else:
+            body = fill_text(user, spec["raw"], False)
+            content_type = spec["contentType"]
+        if not any(name.lower() == "content-type" for name in headers):
+            headers["content-type"] = content_type
+    return path, headers, body
 
 
 def is_expected(status, expect):
@@ -284,6 +353,14 @@ class OpenSchedule:
 
 
 SCHEDULE = OpenSchedule()
+_pooled_handed = [0]
+
+
+def next_pooled():
+    """This worker's users take pool entries index, index + count, ... (workers interleave)."""
+    value = SCHEDULE.index + _pooled_handed[0] * SCHEDULE.count
+    _pooled_handed[0] += 1
+    return value
 
 
 def run_seconds():
@@ -299,7 +376,10 @@ class PlanUser(FastHttpUser):
     insecure = True
 
     def on_start(self):
-        self.token = TOKENS[random.randrange(len(TOKENS))] if TOKENS else None
+        # The pool's sign-ins (made by capacity before the load) are handed out in turn.
+        self.user = {"captured": {}, "iteration": {}}
+        if POOLED:
+            self.user["captured"] = dict(POOLED[next_pooled() % len(POOLED)])
 
     @task
     def send(self):
@@ -317,20 +397,10 @@ class PlanUser(FastHttpUser):
             if RECORDER.finishing:
                 return
         request = pick_request()
-        values = draw_values()
-        headers = {}
-        if request.get("auth") and self.token:
-            headers["Authorization"] = "Bearer " + self.token
-        kwargs = {"name": request["name"], "headers": headers}
-        if "body" in request:
-            body = fill_body(request["body"], values)
-            if isinstance(body, str):
-                kwargs["data"] = body
-            else:
-                kwargs["json"] = body
+        path, headers, body = build(self.user, request)
         RECORDER.in_flight += 1
         try:
-            self.client.request(request["method"], fill_text(request["path"], values, True), context={"expect": request.get("expectStatus")}, **kwargs)
+            self.client.request(request["method"], path, name=request["name"], headers=headers, data=body, context={"expect": request.get("expectStatus")})
         finally:
             RECORDER.in_flight -= 1
 
@@ -416,7 +486,7 @@ class Master:
             for worker_id in list(runner.clients.keys()):
                 runner.send_message("capacity_finish", None, worker_id)
         pending = [worker_id for worker_id in self.known if worker_id not in self.done and worker_id not in self.lost]
-        return not pending or now - self.finish_sent_at > CONFIG["requestTimeoutS"] + 5
+        return not pending or now - self.finish_sent_at > CONFIG["endGraceS"] + 3
 
 
 MASTER = Master()
@@ -472,6 +542,8 @@ def send_records(runner, everything, done):
         "host": socket.gethostname(), "pid": os.getpid(), "records": RECORDER.take(everything),
         "dropped": RECORDER.dropped, "sample": cpu_sample(), "done": done,
     }
+    if done:
+        data["inFlight"] = RECORDER.in_flight
     RECORDER.dropped = 0
     runner.send_message("capacity_records", data)
 
@@ -484,7 +556,8 @@ def report_loop(runner):
 
 
 def finish_worker(runner):
-    deadline = time.time() + CONFIG["requestTimeoutS"] + 1
+    # The plan's end plus its grace: what is still unanswered then is reported as in flight.
+    deadline = time.time() + CONFIG["endGraceS"]
     while RECORDER.in_flight > 0 and time.time() < deadline:
         gevent.sleep(0.05)
     send_records(runner, True, True)

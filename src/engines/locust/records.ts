@@ -38,6 +38,8 @@ export type MasterLine =
       dropped: number;
       sample: { epoch: number; cpu: number; rss: number };
       done: boolean;
+      /** With the last report (done): requests still unanswered at the plan's end plus its grace. */
+      inFlight?: number;
     };
 
 /** A master's stdout line that carries a record, parsed; undefined for Locust's own log lines. */
@@ -109,6 +111,7 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
   const cpuBySecond = new Map<number, { cpu: number; rss: number }>();
   const events: WorkerEvent[] = [];
   let dropped = 0;
+  let inFlight: number | undefined;
   const workerOf = (id: string) => {
     let found = workers.get(id);
     if (!found) {
@@ -135,6 +138,7 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
     const summed = cpuBySecond.get(second) ?? { cpu: 0, rss: 0 };
     cpuBySecond.set(second, { cpu: summed.cpu + line.sample.cpu, rss: summed.rss + line.sample.rss });
     dropped += line.dropped;
+    if (line.inFlight !== undefined) inFlight = (inFlight ?? 0) + line.inFlight;
     for (const record of line.records) {
       const histogram = record.h ? decodeLatencies(record.h) : undefined;
       while (buckets.length <= record.i) buckets.push(newBucket());
@@ -182,6 +186,7 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
     ...(planned === undefined ? {} : { plannedRps: round(planned) }),
     ...(summary ? { latencyMs: summary } : {}),
     ...(plan.model === 'open' ? { droppedIterations: dropped } : {}),
+    ...(inFlight === undefined ? {} : { inFlightAtEnd: inFlight }),
     errorsByKind: all.errorsByKind,
     statusCounts: all.statusCounts,
   };
