@@ -111,6 +111,8 @@ export const EVENT_LOOP_LATE_MS = 50;
  * loaded machine every wake-up waits a little: a light generator's few milliseconds are no limit). */
 export const HELD_BACK_SHARE = 1 / 3;
 export const HELD_BACK_MIN_CORES = 0.2;
+/** ... in at least this share of the samples. */
+export const HELD_BACK_TIME_SHARE = 0.5;
 /** Below this share of the planned rate, the run fell short. */
 export const MIN_ACHIEVED_RATIO = 0.95;
 /** Open model: every user was waiting for an answer when the requests in flight reached this share of them. */
@@ -272,7 +274,8 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
   const loopLate = eventLoopLateShare !== undefined && eventLoopLateShare >= TIME_SHARE;
   // Saturated cores limit the generator only when it waited for them; without schedstat, busy cores are the evidence.
   const coresBusyAll = machineBusyShare !== undefined && machineBusyShare >= TIME_SHARE;
-  const machineFull = coresBusyAll && (heldBackShare === undefined || heldBackShare >= TIME_SHARE);
+  // Half the seconds, not a quarter: on a loaded machine every process waits now and then.
+  const machineFull = coresBusyAll && (heldBackShare === undefined || heldBackShare >= HELD_BACK_TIME_SHARE);
   const shortOfPlan = rates.ratio !== undefined && rates.ratio < MIN_ACHIEVED_RATIO;
   const behindCycle = rates.cycleRatio !== undefined && rates.cycleRatio < MIN_CYCLE_RATIO;
   const usersBusy = figures.model === 'open' && rates.usersKnown > 0 && rates.usersBusy / rates.usersKnown >= 0.5;
