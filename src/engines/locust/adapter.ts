@@ -160,6 +160,8 @@ export const locustEngine: Engine = {
     const ticker = setInterval(() => {
       if (loadStartMs === undefined) return;
       for (const tick of live.ready((Date.now() - loadStartMs) / 1000, intervalS, 1.5)) {
+        // Past the plan's end only the drain is left: the result has it, the live view does not.
+        if (tick.t - intervalS >= plan.totalDurationS) continue;
         const planned = plannedRpsBetween(plan, tick.t - intervalS, tick.t);
         input.onTick?.({ ...tick, ...(planned === undefined ? {} : { plannedRps: planned }) });
       }
