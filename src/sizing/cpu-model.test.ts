@@ -73,14 +73,15 @@ describe('CPU model fit', () => {
     expect(() => fitCpuModel([[0, 1]])).toThrow(/positive rate/);
   });
 
-  it('splits the floor per instance and extends the tangent beyond the trusted range', () => {
-    const model = { ...fitCpuModel([100, 200, 300, 400].map((x) => [x, curve(0.3, 0.004, 0.8)(x)] as [number, number]), 3) };
+  it('splits the floor per instance and keeps the CPU per request constant beyond the trusted range', () => {
+    const model = fitCpuModel([100, 200, 300, 400].map((x) => [x, curve(0.3, 0.004, 0.8)(x)] as [number, number]), 3);
     // Three instances measured: one instance at a third of the tier's rate carries a third of the cores.
     expect(instanceCores(model, 100)).toBeCloseTo(tierCores(model, 300) / 3, 9);
     const limit = (400 / 3) * EXTRAPOLATION_LIMIT;
-    const slope = (instanceCores(model, limit) - instanceCores(model, limit - 1e-3)) / 1e-3;
-    const beyond = instanceCores(model, limit * 2);
-    expect(beyond).toBeCloseTo(instanceCores(model, limit) + slope * limit, 3);
+    const perRequestAtLimit = instanceCores(model, limit) / limit;
+    expect(instanceCores(model, limit * 5) / (limit * 5)).toBeCloseTo(perRequestAtLimit, 12);
+    // Up to the limit the curve itself: 3R is inside it.
+    expect(tierCores(model, 1200)).toBeCloseTo(curve(0.3, 0.004, 0.8)(1200), 2);
   });
 
   it('finds the rate for a core budget and the demand at a target load', () => {

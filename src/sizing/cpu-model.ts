@@ -39,7 +39,7 @@ export interface CpuModel {
   points: Array<[number, number]>;
 }
 
-/** Beyond this multiple of the highest measured rate the curve is not trusted: the tangent there is extended. */
+/** Beyond this multiple of the highest measured rate the curve is not followed: the CPU per request stays at its value there. */
 export const EXTRAPOLATION_LIMIT = 4;
 /** A more complex form must beat a simpler one by this much held-out error to be chosen (noise). */
 const COMPLEXITY_MARGIN = 0.02;
@@ -184,16 +184,17 @@ export function proportionalModel(demandS: number, rateRps: number, instances = 
 /**
  * Busy cores of one instance at `rateRps` through it. The tier was measured with `instances`
  * sharing the load, so U_tier(X) = k·u(X/k): u(x) = U0/k + a·k^(b−1)·x^b. Beyond
- * EXTRAPOLATION_LIMIT × the highest measured per-instance rate the tangent there is extended
- * (the marginal demand stays at its last trusted value).
+ * EXTRAPOLATION_LIMIT × the highest measured per-instance rate the curve is not followed: the
+ * CPU per request stays at its value there (u grows in proportion to x), so no saving from
+ * batching is assumed that was not measured near; a concave fit would otherwise promise a single
+ * process tens of thousands of requests a second.
  */
 export function instanceCores(model: CpuModel, rateRps: number): number {
   const k = model.instances;
   const perInstance = (x: number) => model.floorCores / k + model.coefficient * Math.pow(k, model.exponent - 1) * Math.pow(Math.max(0, x), model.exponent);
   const limit = (model.rateRangeRps[1] / k) * EXTRAPOLATION_LIMIT;
-  if (!(rateRps > limit) || model.exponent === 1 || !(limit > 0)) return perInstance(rateRps);
-  const slope = model.coefficient * Math.pow(k, model.exponent - 1) * model.exponent * Math.pow(limit, model.exponent - 1);
-  return perInstance(limit) + slope * (rateRps - limit);
+  if (!(rateRps > limit) || !(limit > 0) || (model.exponent === 1 && model.floorCores === 0)) return perInstance(rateRps);
+  return (perInstance(limit) / limit) * rateRps;
 }
 
 /** Busy cores of the whole tier, with as many instances as measured, at `rateRps`. */

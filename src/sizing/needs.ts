@@ -125,7 +125,7 @@ export function computeNeeds(workload: Workload, calibration: Calibration, a: As
   if (!redisTier) notes.push('the calibration has no "redis" tier: Redis CPU is not sized (memory only)');
 
   const pgTier = tier(calibration, 'postgres');
-  // PostgreSQL scales over the cores of its server: its tier model at the peak rate (tangent past the trusted range).
+  // PostgreSQL scales over the cores of its server: its tier model at the peak rate (constant CPU per request past the trusted range).
   const pgDemand = pgTier ? peakDemand(calibration, pgTier, X, cpu) : 0;
   if (!pgTier) notes.push('the calibration has no "postgres" tier: PostgreSQL CPU is not sized (memory and storage only)');
   const rows = workload.usersAtHorizon * (a.rowsPerUser + a.rowsPerUserPerMonth * a.horizonMonths * a.dailyActiveRatio);
