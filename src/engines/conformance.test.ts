@@ -48,13 +48,23 @@ const rate: fc.Arbitrary<number> = fc.oneof(
 );
 const users = fc.integer({ min: 0, max: 2_000 });
 
-const PLACEHOLDER_PATHS = ['/products?page={page}&limit=20', '/products/{productId}', '/products/search?q={query}', '/me', '/orders', '/users/{userId}'];
+const TEMPLATE_PATHS = ['/products?page={{page}}&limit=20', '/products/{{productId}}', '/products/search?q={{query}}', '/me', '/orders', '/users/{{userId}}'];
+const VARIABLES: NonNullable<ScenarioInput['variables']> = {
+  userId: { range: [1, 1000] },
+  productId: { range: [1, 100] },
+  page: { range: [1, 5] },
+  query: { list: ['lamp', 'oak'] },
+  loginUser: { range: [1, 1000], order: 'sequential' },
+};
 const mixEntry = fc.record({
   method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE'),
-  path: fc.constantFrom(...PLACEHOLDER_PATHS),
+  path: fc.constantFrom(...TEMPLATE_PATHS),
   weight: fc.oneof(fc.integer({ min: 0, max: 30 }), fc.double({ min: 0.1, max: 5, noNaN: true }).map(round3)),
-  auth: fc.boolean(),
-  body: fc.option(fc.constantFrom({ items: [{ productId: '{productId}', quantity: 1 }] }, { q: '{query}' }, 'text {userId}'), { nil: undefined }),
+  headers: fc.option(fc.constant<Record<string, string>>({ authorization: 'Bearer {{token}}' }), { nil: undefined }),
+  body: fc.option(
+    fc.constantFrom<NonNullable<NonNullable<ScenarioInput['requests']>[number]['body']>>({ json: { items: [{ productId: '{{productId}}', quantity: 1 }] } }, { json: { q: '{{query}}' } }, { json: 'text {{userId}}' }),
+    { nil: undefined },
+  ),
   expectStatus: fc.option(fc.constantFrom([200], [200, 404], [201, 409]).map((statuses) => [...statuses]), { nil: undefined }),
 });
 const mix = fc
@@ -88,6 +98,9 @@ const scenarioInput = fc
       requestTimeout,
       stages,
       requests,
+      variables: VARIABLES,
+      // Signed-in entries use the token of a pool sign-in (the built-ins' shape).
+      auth: { per: 'pool', login: { path: '/auth/login', body: { json: { email: 'user{{loginUser}}@capacity.test' } }, capture: { token: { json: 'accessToken' } } } },
       target: { url: 'http://127.0.0.1:9' },
     };
   });

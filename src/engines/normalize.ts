@@ -233,10 +233,13 @@ export function round(value: number, digits = 3): number {
   return Math.round(value * scale) / scale;
 }
 
-/** The endpoints a plan can produce: its mix, plus the login when any entry needs a token. */
+/** The endpoints a plan can produce: its mix or flow, plus its sign-in (counted per user, setup in a pool). */
 export function endpointShapesOf(plan: Plan): EndpointShape[] {
   const shapes: EndpointShape[] = plan.requests.map((request) => ({ name: request.name, method: request.method, path: request.path }));
-  if (plan.requests.some((request) => request.auth) && !shapes.some((shape) => shape.name === 'login')) {
+  const login = plan.auth?.login;
+  if (login && !shapes.some((shape) => shape.name === login.name)) shapes.push({ name: login.name, method: login.method, path: login.path });
+  // Plans stored before schema 2 signed in at the reference app's route.
+  if (!login && plan.requests.some((request) => request.auth) && !shapes.some((shape) => shape.name === 'login')) {
     shapes.push({ name: 'login', method: 'POST', path: '/auth/login' });
   }
   return shapes;

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CapacityError, ExitCode } from '../core/errors.js';
 import { signInFailureInLog } from './k6/adapter.js';
-import { sampleLine, signInFailed, tokenFromLoginBody } from './tokens.js';
-
-describe('tokenFromLoginBody', () => {
-  it('finds the access token under the usual names', () => {
-    expect(tokenFromLoginBody({ accessToken: 'a', refreshToken: 'r' })).toBe('a');
-    expect(tokenFromLoginBody({ access_token: 'b' })).toBe('b');
-    expect(tokenFromLoginBody({ token: 'c' })).toBe('c');
-    expect(tokenFromLoginBody({ accessToken: '' })).toBeUndefined();
-    expect(tokenFromLoginBody('x')).toBeUndefined();
-    expect(tokenFromLoginBody(null)).toBeUndefined();
-  });
-});
+import { sampleLine, signInFailed } from './tokens.js';
 
 describe('a failed sign-in', () => {
   it('stops the run with exit 4 naming the endpoint, the status and the first line of the answer', () => {

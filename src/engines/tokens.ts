@@ -1,17 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { unhealthy } from '../core/errors.js';
 import type { Plan } from '../scenarios/types.js';
-import { isExpectedStatus, loginEmail, networkErrorKind, httpErrorKind } from './mix.js';
+import { networkErrorKind, httpErrorKind } from './mix.js';
+import type { Runtime } from './runtime.js';
 
 /**
- * A pool of access tokens for engines that cannot log each virtual user in by themselves
- * (autocannon, Artillery): the adapter signs in a few seeded users before the run, and the
- * requests rotate over their tokens. The logins are real requests, reported as the run's setup
+ * A pool of sign-ins (auth.per: pool): the adapter signs in a few users before the run, and the
+ * virtual users rotate over what they captured (their tokens). The logins are real requests, reported as the run's setup
  * traffic apart from the measured load; one that fails stops the run before the load.
  */
 
 export interface SetupRequest {
-  name: 'login';
+  name: string;
   status: number;
   latencyMs?: number;
   ok: boolean;
@@ -19,7 +19,8 @@ export interface SetupRequest {
 }
 
 export interface TokenPool {
-  tokens: string[];
+  /** What each pool sign-in captured (e.g. { token }), handed to the virtual users in turn. */
+  captures: Array<Record<string, unknown>>;
   requests: SetupRequest[];
 }
 
@@ -39,47 +40,45 @@ export function signInFailed(endpoint: string, status: number, sample: string, f
   const count = attempts > 1 ? ` (${failures} of ${attempts} sign-ins failed)` : '';
   return unhealthy(
     `sign-in failed before the load: POST ${endpoint} ${answered}${count}: ${sample.length > 0 ? JSON.stringify(sample) : '(empty response)'}`,
-    'check that the target is the reference app and is seeded (capacity up seeds it), and the scenario\'s data.users and data.password',
+    'check the scenario\'s auth.login (path, body, variables) and its captures; for the reference app, that it is seeded (capacity up seeds it)',
   );
 }
 
-/** Reads the access token out of a login response, whatever the field is called. */
-export function tokenFromLoginBody(body: unknown): string | undefined {
-  if (body === null || typeof body !== 'object') return undefined;
-  const record = body as Record<string, unknown>;
-  for (const key of ['accessToken', 'access_token', 'token']) {
-    const value = record[key];
-    if (typeof value === 'string' && value.length > 0) return value;
-  }
-  return undefined;
-}
-
-/** Pool size: enough tokens to spread over users, few enough to log in quickly. */
+/** Pool size: the scenario's, never more sign-ins than users. */
 export function tokenPoolSize(plan: Plan): number {
-  const [low, high] = plan.data.userIdRange;
-  return Math.max(1, Math.min(plan.maxUsers, high - low + 1, 50));
+  return Math.max(1, Math.min(plan.maxUsers, plan.auth?.poolSize ?? 1));
 }
 
 /** What an engine tells the view before the load: who signs in, if anyone. */
 export function signInPhase(plan: Plan): string {
-  return plan.requests.some((request) => request.auth) ? `signing in ${tokenPoolSize(plan)} users…` : 'starting the load…';
+  return plan.auth?.per === 'pool' ? `signing in ${tokenPoolSize(plan)} users…` : 'starting the load…';
 }
 
-export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenPool> {
-  const needed = plan.requests.some((request) => request.auth);
-  if (!needed) return { tokens: [], requests: [] };
+/**
+ * The pool sign-ins (auth.per: pool): each is the scenario's login request with its own draw of
+ * the variables, run before the load; what each captured is handed to the virtual users in turn.
+ */
+export async function loginPool(plan: Plan, signal: AbortSignal, runtime: Runtime): Promise<TokenPool> {
+  const login = plan.auth?.per === 'pool' ? plan.auth.login : undefined;
+  if (!login) return { captures: [], requests: [] };
   const size = tokenPoolSize(plan);
-  const [low] = plan.data.userIdRange;
-  const url = new URL('/auth/login', plan.baseUrl).toString();
-  const tokens: string[] = [];
+  const base = new URL(plan.baseUrl);
+  const prefix = base.pathname.replace(/\/$/, '');
+  const captures: Array<Record<string, unknown>> = [];
   const requests: SetupRequest[] = [];
   let failures = 0;
-  let firstProblem: { status: number; sample: string } | undefined;
+  let firstProblem: { status: number; sample: string; url: string } | undefined;
   // One listener on the run's signal while the pool signs in (removed when it is done), passed on
   // to the logins in flight.
   const abortAll = new Set<() => void>();
   const onAbort = (): void => abortAll.forEach((abort) => abort());
-  const loginOne = async (userId: number): Promise<void> => {
+  // Drawn in order, so the pool's sequential sources give the same sign-ins on every engine.
+  const built = Array.from({ length: size }, () => {
+    const user = runtime.newUser();
+    return { user, request: runtime.build(user, login) };
+  });
+  const loginOne = async ({ user, request: sent }: (typeof built)[number]): Promise<void> => {
+    const url = `${base.origin}${prefix}${sent.path}`;
     const started = performance.now();
     // Its own controller, aborted by the run (one listener for the pool, below) or by the
     // timeout, and its timer cleared when it ends: no AbortSignal.timeout left ticking after the
@@ -90,34 +89,23 @@ export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenP
     abortAll.add(onRunAbort);
     const timeout = setTimeout(() => request.abort(new DOMException('login timed out', 'TimeoutError')), plan.requestTimeoutS * 1000);
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: loginEmail(userId), password: plan.data.password }),
-        signal: request.signal,
-      });
+      const response = await fetch(url, { method: sent.method, headers: sent.headers, ...(sent.body === undefined ? {} : { body: sent.body }), signal: request.signal });
       const text = await response.text();
       const latencyMs = performance.now() - started;
-      const ok = isExpectedStatus(response.status, undefined);
-      requests.push({ name: 'login', status: response.status, latencyMs, ok, ...(ok ? {} : { errorKind: httpErrorKind(response.status) }) });
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      const token = ok ? tokenFromLoginBody(parsed) : undefined;
-      if (token) tokens.push(token);
+      const outcome = runtime.receive(user, login, response.status, (name) => response.headers.get(name) ?? undefined, text);
+      const errorKind = outcome.ok ? undefined : outcome.kind === 'check' ? 'check' : httpErrorKind(response.status);
+      requests.push({ name: login.name, status: response.status, latencyMs, ok: outcome.ok, ...(errorKind ? { errorKind } : {}) });
+      if (outcome.ok) captures.push({ ...user.captured });
       else {
         failures += 1;
-        firstProblem ??= { status: response.status, sample: ok ? `no access token in ${sampleLine(text)}` : sampleLine(text) };
+        firstProblem ??= { url, status: response.status, sample: outcome.problem ? `${outcome.problem} in ${sampleLine(text)}` : sampleLine(text) };
       }
     } catch (error) {
       if (signal.aborted) return;
       const message = error instanceof Error ? `${error.name} ${error.message} ${String((error.cause as { code?: string } | undefined)?.code ?? '')}` : String(error);
-      requests.push({ name: 'login', status: 0, ok: false, errorKind: networkErrorKind(message) });
+      requests.push({ name: login.name, status: 0, ok: false, errorKind: networkErrorKind(message) });
       failures += 1;
-      firstProblem ??= { status: 0, sample: message.trim() };
+      firstProblem ??= { url, status: 0, sample: message.trim() };
     } finally {
       clearTimeout(timeout);
       abortAll.delete(onRunAbort);
@@ -125,16 +113,14 @@ export async function loginPool(plan: Plan, signal: AbortSignal): Promise<TokenP
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    // A few at a time: bcrypt makes logins the app's most expensive request.
+    // A few at a time: password hashing makes sign-ins an API's most expensive request.
     const concurrency = 8;
     for (let first = 0; first < size && !signal.aborted; first += concurrency) {
-      const batch: Promise<void>[] = [];
-      for (let i = first; i < Math.min(size, first + concurrency); i += 1) batch.push(loginOne(low + i));
-      await Promise.all(batch);
+      await Promise.all(built.slice(first, first + concurrency).map(loginOne));
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-  if (firstProblem && !signal.aborted) throw signInFailed(url, firstProblem.status, firstProblem.sample, failures, size);
-  return { tokens, requests };
+  if (firstProblem && !signal.aborted) throw signInFailed(firstProblem.url, firstProblem.status, firstProblem.sample, failures, size);
+  return { captures, requests };
 }

@@ -111,8 +111,9 @@ function checkTargetUrl(text: string): string {
 }
 
 /** Loads, overrides and validates: everything that can be bad input, before anything starts. */
-export async function prepareRun(options: Pick<RunOptions, 'scenario' | 'targetUrl' | 'overrides'>, cwd: string): Promise<PreparedRun> {
-  const loaded = await loadScenario(options.scenario, cwd);
+export async function prepareRun(options: Pick<RunOptions, 'scenario' | 'targetUrl' | 'overrides'>, cwd: string, env?: Record<string, string | undefined>): Promise<PreparedRun> {
+  // With the run's environment, a scenario's `env:` variable that is not set is bad input now.
+  const loaded = await loadScenario(options.scenario, cwd, env === undefined ? {} : { env });
   const targetUrl = options.targetUrl === undefined ? undefined : checkTargetUrl(options.targetUrl);
   // The base URL is not known before the stack is up; overrides are validated now all the same.
   const { scenario: effective } = buildPlan(loaded.scenario, { baseUrl: targetUrl ?? 'http://stack.invalid', overrides: options.overrides });
@@ -391,7 +392,7 @@ export function translateForEngines<T extends { engine: Engine }>(choice: Engine
 }
 
 export async function executeRun(options: RunOptions, deps: RunDependencies): Promise<RunOutcome> {
-  const prepared = await prepareRun(options, deps.cwd);
+  const prepared = await prepareRun(options, deps.cwd, deps.env);
   const { chosen, skipped } = await selectEngines(options.engine, deps);
   for (const entry of skipped) deps.observer.onMessage?.(`engine ${entry.name} skipped: not installed (${entry.hint})`);
   const translated = planFromScenario(prepared.effective, 'http://stack.invalid');

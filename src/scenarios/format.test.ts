@@ -17,10 +17,10 @@ const plan: Plan = {
   requestTimeoutS: 10,
   intervalS: 1,
   requests: [
-    { name: 'a', method: 'GET', path: '/a', weight: 3, auth: false },
-    { name: 'b', method: 'POST', path: '/b', weight: 1, auth: true },
+    { name: 'a', method: 'GET', path: '/a', weight: 3 },
+    { name: 'b', method: 'POST', path: '/b', weight: 1, headers: { authorization: 'Bearer {{token}}' } },
   ],
-  data: { userIdRange: [1, 2], productIdRange: [1, 2], password: 'p', searchTerms: ['x'] },
+  auth: { per: 'pool', poolSize: 2, login: { name: 'login', method: 'POST', path: '/login', weight: 1, captures: [{ variable: 'token', json: 'token' }] } },
   slos: [{ name: 'p95 <= 200 ms', metric: 'p95', threshold: 200 }],
   totalDurationS: 20,
   peakTarget: 100,

@@ -1,5 +1,5 @@
 import { formatDuration } from './duration.js';
-import type { Plan } from './types.js';
+import type { Plan, PlanRequest, PlanVariable } from './types.js';
 
 /** `capacity plan` output, pure: the stages as a table and as a small text chart over time. */
 
@@ -71,19 +71,40 @@ export function formatPlan(plan: Plan, extra: { engine?: string; source?: string
   lines.push(...pad(stageRows));
   lines.push('', `  ${unit} over time (peak ${plan.peakTarget.toLocaleString('en-US')})`, `  │${stageSparkline(plan)}│`, `  0${' '.repeat(58)}${formatDuration(plan.totalDurationS)}`);
   const totalWeight = plan.requests.reduce((sum, request) => sum + request.weight, 0);
-  lines.push('', '  request mix');
+  // A request is signed in when it uses what the sign-in captured (or, in older plans, said auth).
+  const captured = (plan.auth?.login.captures ?? []).map((capture) => capture.variable);
+  const usesSignIn = (request: PlanRequest): boolean =>
+    request.auth === true || captured.some((name) => JSON.stringify([request.path, request.query, request.headers, request.body]).includes(`{{${name}`));
+  lines.push('', plan.flow ? '  user flow (each user, in order)' : '  request mix');
   lines.push(
     ...pad([
-      ['    name', 'share', 'method', 'path', 'auth'],
-      ...plan.requests.map((request) => [
+      ['    name', plan.flow ? 'step' : 'share', 'method', 'path', 'signed in'],
+      ...plan.requests.map((request, index) => [
         `    ${request.name}`,
-        `${((request.weight / totalWeight) * 100).toFixed(1)} %`,
+        plan.flow ? `${index + 1}` : `${((request.weight / totalWeight) * 100).toFixed(1)} %`,
         request.method,
         request.path,
-        request.auth ? 'yes' : '',
+        usesSignIn(request) ? 'yes' : '',
       ]),
     ]),
   );
+  if (plan.auth) {
+    const login = plan.auth.login;
+    lines.push('', `  sign-in    ${login.method} ${login.path}, ${plan.auth.per === 'pool' ? `a pool of ${plan.auth.poolSize} before the load` : 'once per virtual user (again after a 401)'}; captures ${captured.join(', ') || 'nothing'}`);
+  }
+  if (plan.variables && plan.variables.length > 0) {
+    // Secrets are named by their environment variable, never shown: the plan holds no value of theirs.
+    const describe = (variable: PlanVariable): string => {
+      if (variable.kind === 'literal') return JSON.stringify(variable.value);
+      if (variable.kind === 'list') return `one of ${variable.values.length}`;
+      if (variable.kind === 'range') return `${variable.low}..${variable.high}${variable.order === 'sequential' ? ' in order' : ''}`;
+      if (variable.kind === 'uuid') return 'uuid';
+      if (variable.kind === 'env') return `secret from $${variable.env}`;
+      return `${variable.format.toUpperCase()} rows of ${variable.file} (${variable.order})`;
+    };
+    lines.push('', '  variables');
+    lines.push(...pad(plan.variables.map((variable) => [`    ${variable.name}`, describe(variable)])));
+  }
   lines.push('', '  SLOs');
   if (plan.slos.length === 0) lines.push('    none');
   for (const slo of plan.slos) lines.push(`    ${slo.name}`);

@@ -31,7 +31,7 @@ describe('parseScenarioText', () => {
     const scenario = parseScenarioText(VALID, 'tiny.yaml');
     expect(scenario.stages).toEqual([{ duration: 5, target: 10 }]);
     expect(scenario.target).toEqual({ stack: 'local' });
-    expect(scenario.requests[0]).toMatchObject({ method: 'GET', weight: 1, auth: false });
+    expect(scenario.requests?.[0]).toMatchObject({ method: 'GET', weight: 1 });
     expect(scenario.interval).toBe(1);
     expect(scenario.slos).toEqual({ endpoints: {} });
   });
@@ -83,11 +83,12 @@ slos:
     expect(details[0]).toMatch(/^bad\.yaml:\d+:\d+ YAML syntax: /);
   });
 
-  it('rejects a bad duration and an unknown placeholder', () => {
-    const { details } = problemsOf(VALID.replace('5s', 'soon').replace('path: /', 'path: /u/{user}'));
+  it('rejects a bad duration, an unknown variable and the old placeholder syntax, each at its line', () => {
+    const { details } = problemsOf(VALID.replace('5s', 'soon').replace('path: /', 'path: /u/{{user}}/{page}'));
     expect(details).toEqual([
       'bad.yaml:5:15 stage 1 duration: must be seconds or a duration such as 30s, 5m, 1h30m or 500ms',
-      'bad.yaml:9:11 requests[0].path: unknown placeholder {user} (known: {userId}, {productId}, {page}, {query})',
+      'bad.yaml:9:11 requests[0].path: unknown variable {{user}} (known: none; define it under variables)',
+      'bad.yaml:9:11 requests[0].path: {page} is the old placeholder syntax: write {{page}} and define page under variables',
     ]);
   });
 
@@ -189,8 +190,8 @@ describe('YAML aliases that refer to themselves', () => {
   });
 
   it('still accepts an alias to an earlier value', () => {
-    const scenario = parseScenarioText(`${VALID}    body: &c { n: 1 }\n  - { name: again, path: /again, body: *c }\n`, 'ok.yaml');
-    expect(scenario.requests.map((request) => request.body)).toEqual([{ n: 1 }, { n: 1 }]);
+    const scenario = parseScenarioText(`${VALID}    body: &c { json: { n: 1 } }\n  - { name: again, path: /again, body: *c }\n`, 'ok.yaml');
+    expect(scenario.requests?.map((request) => request.body)).toEqual([{ json: { n: 1 } }, { json: { n: 1 } }]);
   });
 });
 

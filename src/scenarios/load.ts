@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { badInput } from '../core/errors.js';
-import { Scenario } from './schema.js';
+import { referencesIn, Scenario, templateTexts } from './schema.js';
+import { readDataFile } from './data-files.js';
 
 /** Scenario files are small; anything bigger is a mistake or an attack. */
 export const MAX_SCENARIO_BYTES = 1024 * 1024;
@@ -273,15 +274,80 @@ export function looksLikeFile(reference: string): boolean {
   return reference.includes('/') || reference.includes(path.sep) || /\.ya?ml$/i.test(reference);
 }
 
+export interface LoadOptions {
+  /** The environment the run will have: every `env:` variable must be set in it (exit 2 naming the missing ones). */
+  env?: Record<string, string | undefined>;
+}
+
+/** Where a field is written: "file:line:col" when it can be found. */
+function fieldLocation(text: string, label: string, fieldPath: PathKey[]): string {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  return where(label, locate(doc, lineCounter, { path: fieldPath, message: '' }));
+}
+
+/**
+ * Data files (paths relative to the scenario file, made absolute here so the plan carries them)
+ * are read now: a missing, empty or malformed file, or a {{name.column}} the file lacks, is exit 2
+ * before any load. Environment variables named by `env:` must be set when an environment is given.
+ */
+async function checkExternalInputs(scenario: Scenario, text: string, label: string, baseDir: string, options: LoadOptions): Promise<Scenario> {
+  const lines: string[] = [];
+  const variables = { ...scenario.variables };
+  const columnsOf = new Map<string, string[] | undefined>();
+  for (const [name, source] of Object.entries(variables)) {
+    if (typeof source !== 'object' || !('csv' in source || 'json' in source)) continue;
+    const relative = 'csv' in source ? source.csv : source.json;
+    const file = path.resolve(baseDir, relative);
+    try {
+      const table = await readDataFile(file, 'csv' in source ? 'csv' : 'json', relative);
+      columnsOf.set(name, table.columns);
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      const details = 'details' in error && Array.isArray(error.details) ? (error.details as string[]) : [];
+      lines.push(`${fieldLocation(text, label, ['variables', name])} variables.${name}: ${error.message}`, ...details.map((detail) => `  ${detail}`));
+      continue;
+    }
+    variables[name] = 'csv' in source ? { ...source, csv: file } : { ...source, json: file };
+  }
+  const entries: Array<{ at: PathKey[]; request: Parameters<typeof templateTexts>[0] }> = [];
+  if (scenario.auth) entries.push({ at: ['auth', 'login'], request: scenario.auth.login });
+  (scenario.requests ?? []).forEach((request, index) => entries.push({ at: ['requests', index], request }));
+  (scenario.flow ?? []).forEach((step, index) => entries.push({ at: ['flow', index], request: step }));
+  const texts = [
+    ...Object.entries(scenario.target.headers ?? {}).map(([key, value]) => ({ at: ['target', 'headers', key] as PathKey[], text: value })),
+    ...entries.flatMap((entry) => templateTexts(entry.request, entry.at)),
+  ];
+  for (const { at, text: template } of texts) {
+    for (const { name, column } of referencesIn(template)) {
+      const columns = columnsOf.get(name);
+      if (column === undefined || !columns) continue;
+      if (!columns.includes(column)) lines.push(`${fieldLocation(text, label, at)} ${formatFieldPath(at)}: {{${name}.${column}}}: the data file of ${name} has no column "${column}" (columns: ${columns.join(', ')})`);
+    }
+  }
+  if (options.env) {
+    for (const [name, source] of Object.entries(scenario.variables)) {
+      if (typeof source === 'object' && 'env' in source && options.env[source.env] === undefined) {
+        lines.push(`${fieldLocation(text, label, ['variables', name])} variables.${name}: environment variable ${source.env} is not set`);
+      }
+    }
+  }
+  if (lines.length > 0) {
+    throw badInput(`${label}: ${lines.filter((line) => !line.startsWith('  ')).length} problem(s) with the scenario's data files or environment`, lines, 'data-file paths are relative to the scenario file; set the environment variables the scenario names (docs/scenarios.md, "Variables")');
+  }
+  return { ...scenario, variables };
+}
+
 /** Loads `peak` (a built-in) or `./my.yaml` (a file relative to cwd). Throws exit 2 on any problem. */
-export async function loadScenario(reference: string, cwd: string): Promise<LoadedScenario> {
+export async function loadScenario(reference: string, cwd: string, options: LoadOptions = {}): Promise<LoadedScenario> {
   if (!looksLikeFile(reference)) {
     const names = await listBuiltinNames();
     if (!names.includes(reference)) {
       throw badInput(`no built-in scenario named "${reference}"`, [], `built-ins: ${names.join(', ')}; or give a file: --scenario ./my-scenario.yaml`);
     }
     const file = path.join(builtinDirectory(), `${reference}.yaml`);
-    const scenario = parseScenarioText(await readFile(file, 'utf8'), `${reference}.yaml`);
+    const text = await readFile(file, 'utf8');
+    const scenario = await checkExternalInputs(parseScenarioText(text, `${reference}.yaml`), text, `${reference}.yaml`, path.dirname(file), options);
     return { scenario, source: `builtin:${reference}`, label: `${reference}.yaml` };
   }
   const file = path.resolve(cwd, reference);
@@ -297,6 +363,7 @@ export async function loadScenario(reference: string, cwd: string): Promise<Load
     throw error;
   }
   if (size > MAX_SCENARIO_BYTES) throw badInput(`${reference} is larger than ${MAX_SCENARIO_BYTES} bytes: not a scenario file`);
-  const scenario = parseScenarioText(await readFile(file, 'utf8'), reference);
+  const text = await readFile(file, 'utf8');
+  const scenario = await checkExternalInputs(parseScenarioText(text, reference), text, reference, path.dirname(file), options);
   return { scenario, source: file, label: reference };
 }

@@ -10,9 +10,12 @@ maxUsers: 100
 stages:
   - { name: ramp, duration: 10s, target: 50 }
   - { name: hold, duration: 1m, target: 100 }
+variables:
+  page: { range: [1, 5] }
+  productId: { range: [1, 100] }
 requests:
-  - { name: list, path: "/products?page={page}", weight: 3 }
-  - { name: buy, method: POST, path: /orders, auth: true, body: { productId: "{productId}" } }
+  - { name: list, path: "/products?page={{page}}", weight: 3 }
+  - { name: buy, method: POST, path: /orders, headers: { x-user: "7" }, body: { json: { productId: "{{productId}}" } } }
 slos:
   p95Ms: 200
   errorRate: 0.001
@@ -64,12 +67,16 @@ describe('planFromScenario', () => {
       peakTarget: 100,
       intervalS: 1,
       requestTimeoutS: 10,
-      data: { userIdRange: [1, 1000], productIdRange: [1, 100], pageRange: [1, 5], password: 'capacity' },
+      planVersion: 2,
+      variables: [
+        { name: 'page', kind: 'range', low: 1, high: 5, order: 'random' },
+        { name: 'productId', kind: 'range', low: 1, high: 100, order: 'random' },
+      ],
       failover: { atS: 20, restoreAtS: 40, instance: 'app2' },
     });
     expect(plan.requests).toEqual([
-      { name: 'list', method: 'GET', path: '/products?page={page}', weight: 3, auth: false },
-      { name: 'buy', method: 'POST', path: '/orders', weight: 1, auth: true, body: { productId: '{productId}' } },
+      { name: 'list', method: 'GET', path: '/products?page={{page}}', weight: 3 },
+      { name: 'buy', method: 'POST', path: '/orders', weight: 1, headers: { 'x-user': '7' }, body: { json: { productId: '{{productId}}' } } },
     ]);
     expect(plan.slos).toEqual([
       { name: 'p95 <= 200 ms', metric: 'p95', threshold: 200 },
@@ -172,7 +179,7 @@ describe('overrides', () => {
       '--set stages.5.target=7: the scenario has 2 stage(s): use a stage number from 1 to 3 (3 adds one)',
     );
     // Other lists keep their 0-based indexes.
-    expect(applyOverrides(OPEN, { set: ['requests.0.weight=9'] }).requests[0]?.weight).toBe(9);
+    expect(applyOverrides(OPEN, { set: ['requests.0.weight=9'] }).requests?.[0]?.weight).toBe(9);
   });
 
   it('a --set without "=" or through a value is bad input', () => {
@@ -215,7 +222,7 @@ describe('overrides', () => {
       exitCode: 2,
       message: '--set requests.1.body=&a [*a]: alias *a refers to itself: it is inside the value anchored &a (at 1:4), a cycle that would never end',
     });
-    expect(applyOverrides(OPEN, { set: ['requests.1.body={a: &x [1], b: *x}'] }).requests[1]?.body).toEqual({ a: [1], b: [1] });
+    expect(applyOverrides(OPEN, { set: ['requests.1.body={json: {a: &x [1], b: *x}}'] }).requests?.[1]?.body).toEqual({ json: { a: [1], b: [1] } });
   });
 
   it('leaves the input scenario untouched', () => {

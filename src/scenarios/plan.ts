@@ -2,7 +2,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { badInput } from '../core/errors.js';
 import { describeAliasCycle, findAliasCycles, formatFieldPath, MAX_ALIAS_COUNT, problemsFromIssues, scenarioErrorMap } from './load.js';
 import { DEFAULT_MAX_ERROR_RATE, Scenario, SCENARIO_LIMITS, type ScenarioSloSet } from './schema.js';
-import type { Plan, PlanSlo } from './types.js';
+import type { Plan, PlanBody, PlanCapture, PlanCheck, PlanRequest, PlanSlo, PlanVariable } from './types.js';
 
 /**
  * Scenario + overrides + target → Plan. Pure: no files, clocks or processes, so `capacity plan`
@@ -213,6 +213,54 @@ function slosOf(set: ScenarioSloSet, endpoint?: string): PlanSlo[] {
   return slos;
 }
 
+type ScenarioEntry = NonNullable<Scenario['flow']>[number] | NonNullable<Scenario['requests']>[number] | NonNullable<Scenario['auth']>['login'];
+
+const asText = (value: string | number | boolean): string => String(value);
+
+function planRequest(entry: ScenarioEntry, weight: number, thinkTimeS?: number): PlanRequest {
+  const body: PlanBody | undefined =
+    entry.body === undefined
+      ? undefined
+      : 'json' in entry.body
+        ? { json: entry.body.json }
+        : 'form' in entry.body
+          ? { form: Object.fromEntries(Object.entries(entry.body.form).map(([key, value]) => [key, asText(value)])) }
+          : { raw: entry.body.raw, contentType: entry.body.contentType };
+  const checks: PlanCheck[] | undefined = entry.checks?.map((check) => {
+    if ('status' in check) return { status: Array.isArray(check.status) ? check.status : [check.status] };
+    if ('jsonPath' in check) return { jsonPath: check.jsonPath, exists: check.exists ?? true, ...(check.equals === undefined ? {} : { equals: check.equals }) };
+    return { bodyContains: check.bodyContains };
+  });
+  const captures: PlanCapture[] | undefined = entry.capture ? Object.entries(entry.capture).map(([variable, from]) => ({ variable, ...from })) : undefined;
+  return {
+    name: entry.name,
+    method: entry.method,
+    path: entry.path,
+    weight,
+    ...(entry.query ? { query: Object.fromEntries(Object.entries(entry.query).map(([key, value]) => [key, asText(value)])) } : {}),
+    ...(entry.headers && Object.keys(entry.headers).length > 0 ? { headers: entry.headers } : {}),
+    ...(body ? { body } : {}),
+    ...(entry.expectStatus ? { expectStatus: entry.expectStatus } : {}),
+    ...(checks && checks.length > 0 ? { checks } : {}),
+    ...(captures && captures.length > 0 ? { captures } : {}),
+    ...(thinkTimeS === undefined ? {} : { thinkTimeS }),
+  };
+}
+
+/** Variables as the plan carries them. Data files: the path as the loader resolved it (absolute); engines read the rows at run time. */
+function planVariables(variables: Scenario['variables']): PlanVariable[] {
+  return Object.entries(variables).map(([name, source]): PlanVariable => {
+    if (typeof source !== 'object') return { name, kind: 'literal', value: source };
+    if ('list' in source) return { name, kind: 'list', values: source.list };
+    if ('range' in source) return { name, kind: 'range', low: source.range[0], high: source.range[1], order: source.order };
+    if ('uuid' in source) return { name, kind: 'uuid' };
+    if ('env' in source) return { name, kind: 'env', env: source.env };
+    const format = 'csv' in source ? 'csv' : 'json';
+    const file = 'csv' in source ? source.csv : source.json;
+    return { name, kind: 'data', format, file, order: source.order };
+  });
+}
+
 /** The plan an engine executes: durations in seconds, SLOs flattened, data ranges resolved. */
 export function planFromScenario(scenario: Scenario, baseUrl: string): Plan {
   const plan: Plan = {
@@ -221,26 +269,17 @@ export function planFromScenario(scenario: Scenario, baseUrl: string): Plan {
     baseUrl: baseUrl.replace(/\/+$/, ''),
     startTarget: scenario.startTarget,
     stages: scenario.stages.map((stage) => ({ ...(stage.name ? { name: stage.name } : {}), durationS: stage.duration, target: stage.target })),
-    thinkTimeS: scenario.thinkTime,
+    // Flows: the mean pause between a user's requests over one pass (each step keeps its own).
+    thinkTimeS: scenario.flow ? round(scenario.flow.reduce((sum, step) => sum + (step.think ?? scenario.thinkTime), 0) / scenario.flow.length, 6) : scenario.thinkTime,
     maxUsers: scenario.maxUsers,
     requestTimeoutS: scenario.requestTimeout,
     intervalS: scenario.interval,
-    requests: scenario.requests.map((request) => ({
-      name: request.name,
-      method: request.method,
-      path: request.path,
-      weight: request.weight,
-      auth: request.auth,
-      ...(request.body !== undefined ? { body: request.body } : {}),
-      ...(request.expectStatus ? { expectStatus: request.expectStatus } : {}),
-    })),
-    data: {
-      userIdRange: scenario.data.users,
-      productIdRange: scenario.data.products,
-      pageRange: scenario.data.pages,
-      password: scenario.data.password,
-      searchTerms: scenario.data.searchTerms,
-    },
+    requests: scenario.flow ? scenario.flow.map((step) => planRequest(step, 1, step.think ?? scenario.thinkTime)) : (scenario.requests ?? []).map((request) => planRequest(request, request.weight)),
+    ...(scenario.flow ? { flow: true } : {}),
+    ...(scenario.target.headers && Object.keys(scenario.target.headers).length > 0 ? { headers: scenario.target.headers } : {}),
+    ...(Object.keys(scenario.variables).length > 0 ? { variables: planVariables(scenario.variables) } : {}),
+    ...(scenario.auth ? { auth: { login: planRequest(scenario.auth.login, 1), per: scenario.auth.per, poolSize: scenario.auth.poolSize } } : {}),
+    planVersion: 2,
     slos: planSlos(scenario.slos),
     totalDurationS: round(totalOf(scenario), 3),
     peakTarget: peakOf(scenario),

@@ -355,7 +355,7 @@ function checkReferences(scenario: ScenarioShapeOutput, entries: Array<{ at: Fie
 
 /** Cross-field checks. They run even when other fields failed, so guard every read. */
 function checkSemantics(scenario: ScenarioShapeOutput, ctx: z.RefinementCtx): void {
-  if (!scenario || typeof scenario !== 'object') return;
+  if (!scenario || typeof scenario !== 'object' || Array.isArray(scenario)) return;
   const hasMix = Array.isArray(scenario.requests);
   const hasFlow = Array.isArray(scenario.flow);
   if (hasMix === hasFlow) {

@@ -21,6 +21,7 @@ export const command: CommandModule = {
         overrides: overridesFrom(options),
       },
       ctx.cwd,
+      ctx.env,
     );
     let baseUrl: string;
     if (prepared.target.kind === 'url') baseUrl = prepared.target.url;

@@ -14,7 +14,8 @@ import { childEnv } from '../child-env.js';
 import { BACKSTOP_AFTER_GRACE_S, planEndGraceS, spawnEngineChild, superviseChild } from '../child-process.js';
 import { loginPool, signInPhase } from '../tokens.js';
 import { artilleryScriptText, CLOSED_REQUESTS_PER_VU, PROCESSOR_FILE, translateArtillery } from './config.js';
-import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, type ProcessorTimeline } from './processor.js';
+import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, type ProcessorData, type ProcessorTimeline } from './processor.js';
+import { createRuntime, loadPlanRows, runtimeConfig, secretNames, secretValues } from '../runtime.js';
 import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
 
 /** Seconds Artillery may take to start before its first phase (the backstop counts them only until the phase line shows). */
@@ -50,8 +51,12 @@ export const artilleryEngine: Engine = {
     const found = await locate(input);
     if (!found.available || !found.path) throw missingDependency('Artillery was not found', found.hint);
     const startedAt = new Date();
+    // The sign-in pool runs here with the same runtime the processor runs; secrets come from the
+    // run's environment, and reach Artillery through its process environment only.
+    const secrets = secretValues(plan, input.env ?? {});
+    const rows = await loadPlanRows(plan);
     input.onPhase?.(signInPhase(plan));
-    const pool = await loginPool(plan, signal);
+    const pool = await loginPool(plan, signal, createRuntime(runtimeConfig(plan, rows, secrets)));
     input.onPhase?.('starting Artillery…');
 
     const scriptName = 'artillery-script.yaml';
@@ -62,7 +67,9 @@ export const artilleryEngine: Engine = {
     await writeFile(path.join(outDir, processorName), PROCESSOR_SOURCE);
     const graceS = planEndGraceS(plan.requestTimeoutS);
     const timeline: ProcessorTimeline = { planEndMs: Math.round(plan.totalDurationS * 1000), graceMs: Math.round(graceS * 1000) };
-    await writeFile(path.join(outDir, PROCESSOR_DATA_FILE), JSON.stringify({ ...plan.data, tokens: pool.tokens, timeline }));
+    const { env: _secrets, ...runtime } = runtimeConfig(plan, rows, {});
+    const processorData: ProcessorData = { runtime, secretNames: secretNames(plan), pooled: pool.captures, timeline };
+    await writeFile(path.join(outDir, PROCESSOR_DATA_FILE), JSON.stringify(processorData));
 
     const { child } = spawnEngineChild(found.path, ['run', '--output', reportName, scriptName], {
       cwd: outDir,
@@ -157,7 +164,7 @@ export const artilleryEngine: Engine = {
     if (notSentAfterEnd > 0) notes.push(`${notSentAfterEnd} requests of virtual users still at work were not sent because the plan had ended`);
     if (endedAfterReport) notes.push("Artillery was ended once its report was written (its own shutdown waits for telemetry it sends even when disabled)");
     else if (exit !== 0) notes.push(`artillery exited with ${String(exit)} (an ensure check failed or it was stopped); figures come from its report`);
-    if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (token pool of ${pool.tokens.length}): reported as setup, not in totals, intervals or endpoints`);
+    if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (pool of ${pool.captures.length}): reported as setup, not in totals, intervals or endpoints`);
     const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
     const runStart = new Date(normalized.runStartMs || startedAt.getTime());
     return {

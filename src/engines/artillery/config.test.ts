@@ -25,11 +25,11 @@ const plan: Plan = {
   requestTimeoutS: 10,
   intervalS: 1,
   requests: [
-    { name: 'get-product', method: 'GET', path: '/products/{productId}', weight: 3, auth: false },
-    { name: 'create-order', method: 'POST', path: '/orders', weight: 1, auth: true, body: { productId: '{productId}', quantity: 1 } },
-    { name: 'off', method: 'GET', path: '/x', weight: 0, auth: false },
+    { name: 'get-product', method: 'GET', path: '/products/{{productId}}', weight: 3 },
+    { name: 'create-order', method: 'POST', path: '/orders', weight: 1, headers: { authorization: 'Bearer {{token}}' }, body: { json: { productId: '{{productId}}', quantity: 1 } } },
+    { name: 'off', method: 'GET', path: '/x', weight: 0 },
   ],
-  data: { userIdRange: [1, 10], productIdRange: [1, 10], password: 'p', searchTerms: [] },
+  variables: [{ name: 'productId', kind: 'range', low: 1, high: 10, order: 'random' }],
   slos: [
     { name: 'p95', metric: 'p95', threshold: 200 },
     { name: 'orders p99', metric: 'p99', threshold: 500, endpoint: 'create-order' },
@@ -69,9 +69,33 @@ describe('Artillery script generation', () => {
       ['get-product', 3],
       ['create-order', 1],
     ]);
+    // The processor's runtime builds the request (variables, headers, body) and judges the response.
     expect(script.scenarios[1]?.flow[0]).toEqual({
-      post: { url: '/orders', name: 'create-order', beforeRequest: 'capacityFillAuth', json: { productId: '{productId}', quantity: 1 } },
+      post: { url: '/orders', name: 'create-order', beforeRequest: 'capacityBefore', afterResponse: 'capacityAfter' },
     });
+  });
+
+  it('runs a flow as one pass per virtual user (open), its per-user sign-in first and again once after a 401', () => {
+    const login = { name: 'login', method: 'POST' as const, path: '/login', weight: 1, captures: [{ variable: 'token', json: 'token' }] };
+    const flow: Plan = {
+      ...plan,
+      flow: true,
+      requests: [
+        { name: 'create', method: 'POST', path: '/orders', weight: 1, captures: [{ variable: 'id', json: 'id' }] },
+        { name: 'read', method: 'GET', path: '/orders/{{id}}', weight: 1 },
+      ],
+      auth: { per: 'user', poolSize: 1, login },
+    };
+    const translated = translateArtillery(flow);
+    expect(translated.config.requestsPerArrival).toBe(3);
+    const script = parse(artilleryScriptText(translated.config)) as { scenarios: { flow: Record<string, Record<string, unknown>>[] }[] };
+    expect(script.scenarios).toHaveLength(1);
+    expect(script.scenarios[0]?.flow.map((step) => Object.values(step)[0]?.['name'])).toEqual(['login', 'login', 'create', 'login', 'read']);
+    expect(script.scenarios[0]?.flow[1]?.['post']?.['ifTrue']).toBe('capacitySignInAgain');
+    // Arrivals carry the planned req/s: three requests each.
+    expect(impliedArtilleryLoad(translated.config).requests).toBeCloseTo(plannedLoad(flow).requests as number, 0);
+    // A mix whose users would each sign in before every request is refused, naming the feature.
+    expect(() => translateArtillery({ ...flow, flow: false })).toThrow(/artillery cannot run this plan: sign-in per virtual user/);
   });
 
   it('approximates the closed model with looping users arriving at users / lifetime', () => {

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { Plan, PlanRequest, WorkloadModel } from '../../scenarios/types.js';
-import { figure, stageLabel, sumRequests, translationRefused, wholeCounts, type ImpliedLoad, type ImpliedStage, type Translation } from '../translation.js';
+import { figure, seconds, stageLabel, sumRequests, translationRefused, wholeCounts, type ImpliedLoad, type ImpliedStage, type Translation } from '../translation.js';
 import { arrivalsOf, phaseLoad, stageCandidates, TIMER_PRECISE_RATE, type ArrivalStage, type ArtilleryPhase, type StagePhases } from './phases.js';
 
 /**
@@ -39,14 +39,51 @@ export interface ArtilleryConfig {
   userLifetimeS: number;
 }
 
-function requestStep(request: PlanRequest): Record<string, unknown> {
+/** One request of the script: the processor's runtime builds it (beforeRequest) and judges its response (afterResponse). */
+function requestStep(request: PlanRequest, condition?: string): Record<string, unknown> {
   const spec: Record<string, unknown> = {
     url: request.path,
     name: request.name,
-    beforeRequest: request.auth ? 'capacityFillAuth' : 'capacityFill',
+    beforeRequest: 'capacityBefore',
+    afterResponse: 'capacityAfter',
+    ...(condition ? { ifTrue: condition } : {}),
   };
-  if (request.body !== undefined) spec['json'] = request.body;
   return { [request.method.toLowerCase()]: spec };
+}
+
+/** What one Artillery virtual user sends: the script's flow, requests per arrival, and lifetime (closed model). */
+interface UserShape {
+  flow: (entry: PlanRequest) => unknown[];
+  requestsPerArrival: number;
+  lifetimeS: number;
+}
+
+/**
+ * Artillery's virtual users live for one arrival. A mix entry: one request (open), or a loop of
+ * CLOSED_REQUESTS_PER_VU requests with think time (closed). A flow: one pass through its steps
+ * (open), or enough passes for about CLOSED_REQUESTS_PER_VU requests (closed); a per-user sign-in
+ * first, and again, once, before a step after a 401 (a conditional step the runtime turns on).
+ */
+function userShape(plan: Plan): UserShape {
+  const login = plan.auth?.per === 'user' ? plan.auth.login : undefined;
+  const signInAgain = (step: unknown): unknown[] => (login ? [requestStep(login, 'capacitySignInAgain'), step] : [step]);
+  if (!plan.flow) {
+    const closed = plan.model === 'closed';
+    return {
+      flow: (entry) => (closed ? [{ loop: [requestStep(entry), { think: plan.thinkTimeS }], count: CLOSED_REQUESTS_PER_VU }] : [requestStep(entry)]),
+      requestsPerArrival: closed ? CLOSED_REQUESTS_PER_VU : 1,
+      lifetimeS: plan.thinkTimeS * CLOSED_REQUESTS_PER_VU,
+    };
+  }
+  const steps = plan.requests;
+  const passes = plan.model === 'closed' ? Math.max(1, Math.round(CLOSED_REQUESTS_PER_VU / steps.length)) : 1;
+  const pass = steps.flatMap((step) => {
+    const think = step.thinkTimeS ?? plan.thinkTimeS;
+    return [...signInAgain(requestStep(step)), ...(plan.model === 'closed' && think > 0 ? [{ think }] : [])];
+  });
+  const flow = [...(login ? [requestStep(login)] : []), ...(passes > 1 ? [{ loop: pass, count: passes }] : pass)];
+  const passThinkS = steps.reduce((sum, step) => sum + (step.thinkTimeS ?? plan.thinkTimeS), 0);
+  return { flow: () => flow, requestsPerArrival: passes * steps.length + (login ? 1 : 0), lifetimeS: passes * passThinkS };
 }
 
 export function artilleryEnsure(plan: Plan): Record<string, unknown> | undefined {
@@ -64,8 +101,8 @@ export function artilleryEnsure(plan: Plan): Record<string, unknown> | undefined
 }
 
 /** Arrivals at each stage: requests per second (open), or users / lifetime (closed). */
-function arrivalStages(plan: Plan, lifetimeS: number): Array<Omit<ArrivalStage, 'whole'>> {
-  const perSecond = (target: number): number => (plan.model === 'open' ? target : target / lifetimeS);
+function arrivalStages(plan: Plan, lifetimeS: number, requestsPerArrival: number): Array<Omit<ArrivalStage, 'whole'>> {
+  const perSecond = (target: number): number => (plan.model === 'open' ? target / requestsPerArrival : target / lifetimeS);
   const durationsMs = wholeCounts(plan.stages.map((stage) => stage.durationS * 1000));
   let from = perSecond(plan.startTarget);
   return plan.stages.map((stage, index) => {
@@ -104,6 +141,13 @@ function writeStage(planned: Omit<ArrivalStage, 'whole'>, carried: number, unit:
 }
 
 export function translateArtillery(plan: Plan): Translation<ArtilleryConfig> {
+  if (plan.auth?.per === 'user' && !plan.flow) {
+    throw translationRefused(
+      'artillery',
+      'sign-in per virtual user with a weighted mix: an Artillery virtual user lives for one request of the mix, so it would sign in before every request',
+      'use auth.per: pool, or a flow, or --engine autocannon or k6',
+    );
+  }
   if (plan.model === 'closed' && plan.thinkTimeS <= 0) {
     throw translationRefused(
       'artillery',
@@ -111,10 +155,17 @@ export function translateArtillery(plan: Plan): Translation<ArtilleryConfig> {
       'use --engine k6 or autocannon for this scenario, or give it a thinkTime',
     );
   }
-  const lifetimeS = plan.thinkTimeS * CLOSED_REQUESTS_PER_VU;
-  const unit = plan.model === 'open' ? 'req/s' : 'virtual users/s';
+  const shape = userShape(plan);
+  const lifetimeS = shape.lifetimeS;
+  const unit = plan.model === 'open' ? (shape.requestsPerArrival === 1 ? 'req/s' : 'virtual users/s') : 'virtual users/s';
   const adaptations: string[] = [];
-  if (plan.model === 'closed') {
+  if (plan.flow) {
+    adaptations.push(
+      plan.model === 'open'
+        ? `flow: each Artillery virtual user makes one pass (${shape.requestsPerArrival} requests${plan.auth?.per === 'user' ? ', its sign-in included' : ''}); they arrive at the planned req/s / ${shape.requestsPerArrival}, and think times are not waited in the open model`
+        : `flow: each Artillery virtual user sends ${shape.requestsPerArrival} requests (${Math.max(1, Math.round(CLOSED_REQUESTS_PER_VU / plan.requests.length))} pass(es)${plan.auth?.per === 'user' ? ' after its sign-in' : ''}) over ${seconds(lifetimeS)} of think time, then a new one arrives`,
+    );
+  } else if (plan.model === 'closed') {
     adaptations.push(
       `closed model: Artillery has no fixed users; virtual users arrive at users / ${lifetimeS} s and each sends ${CLOSED_REQUESTS_PER_VU} requests with ${plan.thinkTimeS} s of think time between them, so about the planned users are active in a steady stage`,
     );
@@ -125,7 +176,7 @@ export function translateArtillery(plan: Plan): Translation<ArtilleryConfig> {
   // (within its own 1 %): what Artillery's rounding adds or drops is made up, never accumulated.
   let plannedSoFar = 0;
   let sentSoFar = 0;
-  arrivalStages(plan, lifetimeS).forEach((planned, index) => {
+  arrivalStages(plan, lifetimeS, shape.requestsPerArrival).forEach((planned, index) => {
     plannedSoFar += planned.planned;
     if (planned.durationMs <= 0) return;
     const written = writeStage(planned, Math.round(plannedSoFar) - sentSoFar, unit);
@@ -146,13 +197,9 @@ export function translateArtillery(plan: Plan): Translation<ArtilleryConfig> {
   if (phases.length === 0) throw translationRefused('artillery', `the plan lasts ${plan.totalDurationS} s: Artillery needs phases of at least a millisecond`, 'lengthen the stages');
 
   const ensure = artilleryEnsure(plan);
-  const scenarios = plan.requests
-    .filter((request) => request.weight > 0)
-    .map((request) => {
-      const step = requestStep(request);
-      const flow = plan.model === 'closed' ? [{ loop: [step, { think: plan.thinkTimeS }], count: CLOSED_REQUESTS_PER_VU }] : [step];
-      return { name: request.name, weight: request.weight, flow };
-    });
+  const scenarios = plan.flow
+    ? [{ name: plan.scenario, weight: 1, flow: shape.flow(plan.requests[0] as PlanRequest) }]
+    : plan.requests.filter((request) => request.weight > 0).map((request) => ({ name: request.name, weight: request.weight, flow: shape.flow(request) }));
   const script: ArtilleryScript = {
     config: {
       target: plan.baseUrl.replace(/\/$/, ''),
@@ -165,7 +212,7 @@ export function translateArtillery(plan: Plan): Translation<ArtilleryConfig> {
     scenarios,
   };
   return {
-    config: { script, phaseStages, stageCount: plan.stages.length, model: plan.model, requestsPerArrival: plan.model === 'open' ? 1 : CLOSED_REQUESTS_PER_VU, userLifetimeS: lifetimeS },
+    config: { script, phaseStages, stageCount: plan.stages.length, model: plan.model, requestsPerArrival: shape.requestsPerArrival, userLifetimeS: lifetimeS },
     adaptations,
   };
 }
@@ -178,7 +225,7 @@ export function artilleryScriptText(config: ArtilleryConfig): string {
 /** The load Artillery sends for this configuration, from its phases' own arithmetic. */
 export function impliedArtilleryLoad(config: ArtilleryConfig): ImpliedLoad {
   // Arrivals per second, as req/s (open) or as the users they keep active (closed).
-  const asRate = (arrivalsPerS: number): number => (config.model === 'open' ? arrivalsPerS : arrivalsPerS * config.userLifetimeS);
+  const asRate = (arrivalsPerS: number): number => (config.model === 'open' ? arrivalsPerS * config.requestsPerArrival : arrivalsPerS * config.userLifetimeS);
   const stages: ImpliedStage[] = Array.from({ length: config.stageCount }, (_unused, index) => {
     const loads = config.script.config.phases.map((phase, at) => ({ load: phaseLoad(phase), tail: config.phaseStages[at]?.tail === true, stage: config.phaseStages[at]?.stage })).filter((entry) => entry.stage === index);
     const body = loads.filter((entry) => !entry.tail);

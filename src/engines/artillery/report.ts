@@ -3,9 +3,10 @@ import type { EndpointFigures, Interval, LatencySummary, Totals } from '../../re
 import { httpErrorKind, isExpectedStatus, networkErrorKind, plannedRequests, plannedRps, plannedRpsBetween } from '../mix.js';
 import { endpointShapesOf, round } from '../normalize.js';
 import { markPartialIntervals } from '../../results/intervals.js';
-import { IN_FLIGHT_CODE, PLAN_ENDED_CODE } from './processor.js';
+import { CHECK_COUNTER_PREFIX, IN_FLIGHT_CODE, PLAN_ENDED_CODE, ROWS_OUT_CODE } from './processor.js';
 
-const TIMELINE_CODES = new Set([IN_FLIGHT_CODE, PLAN_ENDED_CODE]);
+// Codes of requests that were never sent (the plan had ended, a unique data source ran out) or were cut at its end.
+const TIMELINE_CODES = new Set([IN_FLIGHT_CODE, PLAN_ENDED_CODE, ROWS_OUT_CODE]);
 
 /**
  * Pure normalization of Artillery's JSON report (`artillery run --output`): `aggregate` for the
@@ -93,10 +94,15 @@ function countPeriod(period: ArtilleryPeriod, plan: Plan, whole = false): Counte
       // The cut comes in the last period, the request was sent earlier: periods count what was
       // sent in them, the whole run leaves the unanswered out.
       if (whole) counted.requests -= value;
-    } else if (network?.[1] === PLAN_ENDED_CODE) counted.notSent += value;
+    } else if (network?.[1] === PLAN_ENDED_CODE || network?.[1] === ROWS_OUT_CODE) counted.notSent += value;
     else if (network) {
       counted.errors += value;
       add(counted.errorsByKind, networkErrorKind(network[1] as string), value);
+    }
+    // A response with an expected status that failed a check or a capture (the processor's counter).
+    if (key.startsWith(CHECK_COUNTER_PREFIX)) {
+      counted.errors += value;
+      add(counted.errorsByKind, 'check', value);
     }
     const endpointCode = key.startsWith(ENDPOINT_PREFIX) ? /^plugins\.metrics-by-endpoint\.(.+)\.codes\.(\d+)$/.exec(key) : null;
     if (endpointCode) {
@@ -216,6 +222,8 @@ export function normalizeArtilleryReport(report: ArtilleryReport, plan: Plan): N
         if (!isExpectedStatus(Number(code[1]), expect)) unexpected += value;
       } else if (rest.startsWith('errors.') && !TIMELINE_CODES.has(rest.slice('errors.'.length))) network += value;
     }
+    const checkFailures = counters[`${CHECK_COUNTER_PREFIX}${shape.name}`] ?? 0;
+    unexpected += checkFailures;
     const requestsHere = responses + network;
     const errorsHere = unexpected + network;
     const summaryHere = latency(aggregate.summaries?.[`${ENDPOINT_PREFIX}response_time.${shape.name}`]);

@@ -3,10 +3,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import autocannon, { type AutocannonClient, type AutocannonInstance, type AutocannonRequestData, type AutocannonResult } from 'autocannon';
+import autocannon, { type AutocannonClient, type AutocannonInstance, type AutocannonResult } from 'autocannon';
 import type { Plan } from '../../scenarios/types.js';
 import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from '../types.js';
-import { cumulativeWeights, drawPlaceholders, plannedRps, fillBody, fillPlaceholders, httpErrorKind, isExpectedStatus, networkErrorKind, pickRequest } from '../mix.js';
+import { plannedRps, httpErrorKind, isExpectedStatus, networkErrorKind } from '../mix.js';
+import { createRuntime, loadPlanRows, runtimeConfig, secretValues, type Runtime } from '../runtime.js';
+import { canPrebuild, connectionUser, type BuiltAutocannonRequest } from './users.js';
 import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { loginPool, signInPhase } from '../tokens.js';
@@ -63,15 +65,35 @@ export const autocannonEngine: Engine = {
     const outcomes: StepOutcome[] = [];
     let interrupted = false;
     let pool: Awaited<ReturnType<typeof loginPool>>;
+    let users: StepUsers;
+    // A unique data source that runs out ends the run there (no user may start another iteration).
+    let exhausted: { source: string; atS: number } | undefined;
+    const rowsOut = new AbortController();
+    let runStartMs: number | undefined;
+    const elapsedSinceStart = (): number => (runStartMs === undefined ? 0 : (performance.now() - runStartMs) / 1000);
     let durationS: number;
     let runStartedAt: Date;
     let samples: Awaited<ReturnType<typeof sampler.stop>>;
     try {
       input.onPhase?.(signInPhase(plan));
-      pool = await loginPool(plan, signal);
+      // Secrets reach the runtime from the run's environment only, never through a file.
+      const runtime = createRuntime(runtimeConfig(plan, await loadPlanRows(plan), secretValues(plan, input.env ?? {})));
+      users = {
+        runtime,
+        prebuilt: canPrebuild(plan),
+        onExhausted: (source) => {
+          if (exhausted) return;
+          exhausted = { source, atS: elapsedSinceStart() };
+          rowsOut.abort();
+        },
+        idle: [],
+        created: 0,
+      };
+      pool = await loginPool(plan, signal, runtime);
       for (const request of pool.requests) aggregator.recordSetup(request);
 
       const runStart = performance.now();
+      runStartMs = runStart;
       runStartedAt = new Date();
       const elapsedS = (): number => (performance.now() - runStart) / 1000;
       const { steps } = translation.config;
@@ -90,6 +112,7 @@ export const autocannonEngine: Engine = {
       }, 250);
 
       for (const step of steps) {
+        if (exhausted) break;
         if (signal.aborted) {
           interrupted = true;
           break;
@@ -103,7 +126,7 @@ export const autocannonEngine: Engine = {
         }
         currentConnections = step.connections;
         aggregator.recordActiveUsers(elapsedS(), step.connections);
-        outcomes.push(await runStep(plan, translation.config, step, pool.tokens, aggregator, elapsedS, signal));
+        outcomes.push(await runStep(plan, translation.config, step, Object.assign(users, { pooled: pool.captures }), aggregator, elapsedS, signal, rowsOut.signal));
         currentConnections = 0;
       }
       if (signal.aborted) interrupted = true;
@@ -128,7 +151,9 @@ export const autocannonEngine: Engine = {
         : `closed model: connections = users; think time approximated by capping each connection at 1/${plan.thinkTimeS} s (response time not subtracted)`,
       'latency of requests that got no response (timeouts, connection errors) is not recorded',
     ];
-    if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (token pool of ${pool.tokens.length}): reported as setup, not in totals, intervals or endpoints`);
+    if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (pool of ${pool.captures.length}): reported as setup, not in totals, intervals or endpoints`);
+    if (exhausted) notes.push(`the rows of ${exhausted.source} (order: unique) ran out at ${exhausted.atS.toFixed(1)} s: no user started another iteration, and the run ended there`);
+    if (!users.prebuilt) notes.push('virtual users: one per connection, each with its own variables, captures and sign-in; requests built one at a time');
     for (const adaptation of translation.adaptations) notes.push(`adapted to autocannon: ${adaptation}`);
     if (inFlight > 0) notes.push(`${inFlight} requests were still in flight when their step stopped (its planned end plus ${Math.min(plan.requestTimeoutS, STEP_GRACE_S)} s of grace): counted in totals.inFlightAtEnd, not as requests or errors`);
     return {
@@ -178,12 +203,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** A request as autocannon's iterator holds it, with its bytes built by us, once. */
-interface PrebuiltRequest extends AutocannonRequestData {
-  capacityName: string;
-  requestBuffer: Buffer;
-}
-
 /** Distinct prebuilt requests per autocannon instance (shared by its connections). */
 export const VARIANTS_PER_INSTANCE = 2048;
 
@@ -198,46 +217,49 @@ export function rawRequest(method: string, path: string, host: string, headers: 
 }
 
 /**
- * The mix as a rotation of prebuilt requests drawn by weight, placeholders filled, tokens
- * assigned round robin. Building each request's bytes per request (autocannon's setupRequest)
- * halves its throughput, so the bytes are built here once per instance.
+ * The mix as a rotation of prebuilt requests drawn by weight, variables filled by the runtime,
+ * pool sign-ins' captures (tokens) assigned round robin. Building each request's bytes per request
+ * costs throughput, so a plan without per-user state (canPrebuild) has its bytes built here once
+ * per instance.
  */
-export function requestVariants(plan: Plan, tokens: readonly string[], count: number, random: () => number): PrebuiltRequest[] {
-  const cumulative = cumulativeWeights(plan.requests);
+export function requestVariants(plan: Plan, runtime: Runtime, pooled: ReadonlyArray<Record<string, unknown>>, count: number, random: () => number): BuiltAutocannonRequest[] {
   const base = new URL(plan.baseUrl);
   const prefix = base.pathname.replace(/\/$/, '');
-  let tokenIndex = Math.floor(random() * Math.max(1, tokens.length));
+  let poolIndex = Math.floor(random() * Math.max(1, pooled.length));
   return Array.from({ length: count }, () => {
-    const entry = pickRequest(plan.requests, cumulative, random);
-    const values = drawPlaceholders(plan.data, random);
-    const headers: Record<string, string> = {};
-    if (entry.auth && tokens.length > 0) {
-      headers['authorization'] = `Bearer ${tokens[tokenIndex % tokens.length] as string}`;
-      tokenIndex += 1;
-    }
-    let body: string | undefined;
-    if (entry.body !== undefined) {
-      body = JSON.stringify(fillBody(entry.body, values));
-      headers['content-type'] = 'application/json';
-    }
-    const path = prefix + fillPlaceholders(entry.path, values, true);
-    return { capacityName: entry.name, method: entry.method, path, headers, ...(body === undefined ? {} : { body }), requestBuffer: rawRequest(entry.method, path, base.host, headers, body) };
+    const user = runtime.newUser();
+    if (pooled.length > 0) Object.assign(user.captured, pooled[poolIndex % pooled.length]);
+    poolIndex += 1;
+    const built = runtime.build(user, runtime.next(user));
+    const path = prefix + built.path;
+    return { capacityName: built.name, method: built.method, path, headers: built.headers, ...(built.body === undefined ? {} : { body: built.body }), requestBuffer: rawRequest(built.method, path, base.host, built.headers, built.body) };
   });
+}
+
+/** What a step's connections run: the runtime, prebuilt or per-user requests, the pool's captures. */
+interface StepUsers {
+  runtime: Runtime;
+  prebuilt: boolean;
+  onExhausted: (source: string) => void;
+  /** Virtual users between steps, and how many were made (for handing out the pool's captures). */
+  idle: Array<ReturnType<typeof connectionUser>>;
+  created: number;
 }
 
 /** The parts of autocannon's client internals the adapter touches (checked before use). */
 interface ClientInternals {
-  requestIterator?: { currentRequestIndex?: unknown; currentRequest?: unknown; requests?: unknown };
+  requestIterator?: { currentRequestIndex?: unknown; currentRequest?: unknown; requests?: unknown; nextRequest?: () => unknown };
 }
 
 async function runStep(
   plan: Plan,
   config: AutocannonConfig,
   step: AutocannonStep,
-  tokens: readonly string[],
+  users: StepUsers & { pooled: ReadonlyArray<Record<string, unknown>> },
   aggregator: RunAggregator,
   elapsedS: () => number,
   signal: AbortSignal,
+  rowsOut: AbortSignal,
 ): Promise<StepOutcome> {
   const instances = stepInstances(config, step);
   if (instances.length === 0) {
@@ -247,19 +269,44 @@ async function runStep(
   const expectByName = new Map(plan.requests.map((request) => [request.name, request.expectStatus]));
   let sent = 0;
   let completed = 0;
-  const variants = requestVariants(plan, tokens, VARIANTS_PER_INSTANCE, Math.random);
+  const base = new URL(plan.baseUrl);
+  const prefix = base.pathname.replace(/\/$/, '');
+  const raw = (method: string, path: string, headers: Record<string, string>, body: string | undefined): Buffer => rawRequest(method, path, base.host, headers, body);
+  const variants = users.prebuilt
+    ? requestVariants(plan, users.runtime, users.pooled, VARIANTS_PER_INSTANCE, Math.random)
+    : // Never sent: what autocannon builds before setupClient hands the connection its user.
+      [{ capacityName: 'unused', method: 'GET', path: prefix === '' ? '/' : prefix, headers: {}, requestBuffer: Buffer.alloc(0) }];
   // The response event fires before the client moves on to its next request, so the
   // iterator's current request is the one that just completed.
-  const nameOf = (client: AutocannonClient): string => {
-    const current = (client as ClientInternals).requestIterator?.currentRequest as Partial<PrebuiltRequest> | undefined;
-    return current?.capacityName ?? 'unknown';
-  };
+  const currentOf = (client: AutocannonClient): Partial<BuiltAutocannonRequest> | undefined =>
+    (client as ClientInternals).requestIterator?.currentRequest as Partial<BuiltAutocannonRequest> | undefined;
+  const nameOf = (client: AutocannonClient): string => currentOf(client)?.capacityName ?? 'unknown';
+  // Virtual users outlive a step's connections: a connection takes an idle user (its sign-in,
+  // captures and place in the flow kept) and gives it back when the step ends.
+  const taken: Array<ReturnType<typeof connectionUser>> = [];
   const setupClient = (client: AutocannonClient): void => {
-    // Share the prebuilt rotation instead of the per-connection copy autocannon made (copying
-    // and rebuilding thousands of requests per connection costs seconds); each connection
-    // starts at its own place in it. Without the expected internals, the copy stays in use.
     const iterator = (client as ClientInternals).requestIterator;
-    if (iterator && Array.isArray(iterator.requests) && typeof iterator.currentRequestIndex === 'number') {
+    if (!users.prebuilt) {
+      if (!iterator) throw new Error('autocannon internals changed: no request iterator to give a virtual user its requests');
+      const user = users.idle.pop() ?? connectionUser(users.runtime, users.pooled.length > 0 ? users.pooled[users.created++ % users.pooled.length] : undefined, prefix, raw, users.onExhausted);
+      taken.push(user);
+      const first = user.next();
+      if (first === undefined) {
+        client.destroy();
+      } else {
+        iterator.currentRequest = first;
+        iterator.nextRequest = () => {
+          const next = user.next();
+          // Rows ran out: this connection stops; the bytes of the last request are not sent again (its socket is closed).
+          if (next === undefined) client.destroy();
+          else iterator.currentRequest = next;
+          return iterator.currentRequest;
+        };
+      }
+    } else if (iterator && Array.isArray(iterator.requests) && typeof iterator.currentRequestIndex === 'number') {
+      // Share the prebuilt rotation instead of the per-connection copy autocannon made (copying
+      // and rebuilding thousands of requests per connection costs seconds); each connection
+      // starts at its own place in it. Without the expected internals, the copy stays in use.
       const start = Math.floor(Math.random() * variants.length);
       iterator.requests = variants;
       iterator.currentRequestIndex = start;
@@ -270,9 +317,10 @@ async function runStep(
     });
     client.on('response', (status: number, _bytes: number, latencyMs: number) => {
       completed += 1;
-      const name = nameOf(client);
-      const ok = isExpectedStatus(status, expectByName.get(name));
-      aggregator.record({ t: elapsedS(), name, status, latencyMs, ok, ...(ok ? {} : { errorKind: httpErrorKind(status) }) });
+      const current = currentOf(client);
+      const name = current?.capacityName ?? 'unknown';
+      const verdict = current?.verdict ? current.verdict(status) : isExpectedStatus(status, expectByName.get(name)) ? { ok: true } : { ok: false, errorKind: httpErrorKind(status) };
+      aggregator.record({ t: elapsedS(), name, status, latencyMs, ok: verdict.ok, ...(verdict.errorKind ? { errorKind: verdict.errorKind } : {}) });
     });
     client.on('timeout', () => {
       completed += 1;
@@ -291,6 +339,7 @@ async function runStep(
   // for their slot listen to it, one each, and are gone when the step ends.
   const stopStep = new AbortController();
   const unlink = linkAbort(signal, stopStep);
+  const unlinkRows = linkAbort(rowsOut, stopStep);
   stopStep.signal.addEventListener('abort', () => running.forEach((instance) => instance.stop()), { once: true });
   // A rated step ends when its requests are answered, but never later than a short grace after its
   // planned end on the plan's timeline: against a target that cannot keep up, lateness must not pile
@@ -322,6 +371,8 @@ async function runStep(
   } finally {
     clearTimeout(cap);
     unlink();
+    unlinkRows();
+    users.idle.push(...taken);
   }
   return { step, results, inFlightAtEnd: Math.max(0, sent - completed) };
 }

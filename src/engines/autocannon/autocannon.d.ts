@@ -10,8 +10,9 @@ declare module 'autocannon' {
     setupRequest?: (request: AutocannonRequestData, context: Record<string, unknown>) => AutocannonRequestData | null;
   }
 
-  /** One HTTP connection; emits 'request', 'response' (status, bytes, ms), 'timeout', 'connError'. */
-  type AutocannonClient = EventEmitter;
+  /** One HTTP connection; emits 'request', 'response' (status, bytes, ms), 'timeout', 'connError'.
+   * destroy() closes it for good (it emits 'done'). */
+  type AutocannonClient = EventEmitter & { destroy(): void };
 
   interface AutocannonOptions {
     url: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../scenarios/types.js';
+import { createRuntime, runtimeConfig, sharedCounters } from '../runtime.js';
 import { rawRequest, requestVariants } from './adapter.js';
 
 const plan: Plan = {
@@ -13,10 +14,10 @@ const plan: Plan = {
   requestTimeoutS: 5,
   intervalS: 1,
   requests: [
-    { name: 'get-product', method: 'GET', path: '/products/{productId}', weight: 3, auth: false },
-    { name: 'create-order', method: 'POST', path: '/orders', weight: 1, auth: true, body: { productId: '{productId}', quantity: 1 } },
+    { name: 'get-product', method: 'GET', path: '/products/{{productId}}', weight: 3 },
+    { name: 'create-order', method: 'POST', path: '/orders', weight: 1, headers: { authorization: 'Bearer {{token}}' }, body: { json: { productId: '{{productId}}', quantity: 1 } } },
   ],
-  data: { userIdRange: [1, 10], productIdRange: [7, 7], password: 'p', searchTerms: [] },
+  variables: [{ name: 'productId', kind: 'range', low: 7, high: 7, order: 'random' }],
   slos: [],
   totalDurationS: 1,
   peakTarget: 1,
@@ -37,7 +38,8 @@ describe('autocannon request variants', () => {
       state = (state * 16807) % 2147483647;
       return (state - 1) / 2147483646;
     };
-    const variants = requestVariants(plan, ['t1', 't2'], 400, random);
+    const runtime = createRuntime(runtimeConfig(plan, {}, {}), { random, next: sharedCounters() });
+    const variants = requestVariants(plan, runtime, [{ token: 't1' }, { token: 't2' }], 400, random);
     const orders = variants.filter((variant) => variant.capacityName === 'create-order');
     expect(orders.length / variants.length).toBeGreaterThan(0.17);
     expect(orders.length / variants.length).toBeLessThan(0.33);

@@ -1,0 +1,237 @@
+/**
+ * The one implementation of the scenario language at run time: drawing variables, filling
+ * {{name}} templates, building a request, the order of a virtual user's requests (sign-in, flow
+ * steps or the weighted mix, a second sign-in after a 401), checks and captures. It is plain
+ * JavaScript (ES2015, no imports) so that the same text runs in Node (autocannon, evaluated by
+ * runtime.ts), in Artillery's processor and in k6's script: every engine honours the same semantics
+ * because it runs the same code. Unit-tested through runtime.ts.
+ *
+ * config: { variables, rows: { name: row[] }, env: { NAME: value }, headers, requests, flow, auth }
+ * io: { random(): number in [0, 1), next(name): the shared counter of a sequential or unique source }
+ */
+export const RUNTIME_SOURCE = String.raw`
+function capacityRuntime(config, io) {
+  'use strict';
+  var REF = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_][A-Za-z0-9_ -]*?))?\s*\}\}/g;
+  var WHOLE = /^\{\{\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_][A-Za-z0-9_ -]*?))?\s*\}\}$/;
+  var defs = {};
+  (config.variables || []).forEach(function (v) { defs[v.name] = v; });
+  var requests = config.requests;
+  var cumulative = [];
+  var total = 0;
+  requests.forEach(function (r) { total += Math.max(0, r.weight); cumulative.push(total); });
+  var auth = config.auth;
+
+  function exhausted(name) {
+    var error = new Error('the rows of ' + name + ' ran out (order: unique)');
+    error.capacityExhausted = name;
+    return error;
+  }
+  function uuid() {
+    var hex = '';
+    for (var i = 0; i < 32; i += 1) {
+      var digit = Math.floor(io.random() * 16);
+      if (i === 12) digit = 4;
+      if (i === 16) digit = (digit & 3) | 8;
+      hex += digit.toString(16);
+    }
+    return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
+  }
+  function draw(def) {
+    if (def.kind === 'literal') return def.value;
+    if (def.kind === 'list') return def.values[Math.floor(io.random() * def.values.length)];
+    if (def.kind === 'range') {
+      var size = def.high - def.low + 1;
+      return def.low + (def.order === 'sequential' ? io.next(def.name) % size : Math.floor(io.random() * size));
+    }
+    if (def.kind === 'uuid') return uuid();
+    if (def.kind === 'env') return config.env[def.env];
+    var rows = config.rows[def.name] || [];
+    if (rows.length === 0) throw exhausted(def.name);
+    if (def.order === 'random') return rows[Math.floor(io.random() * rows.length)];
+    var index = io.next(def.name);
+    if (def.order === 'unique' && index >= rows.length) throw exhausted(def.name);
+    return rows[index % rows.length];
+  }
+  function lookup(user, name, column) {
+    var value;
+    if (Object.prototype.hasOwnProperty.call(user.captured, name)) value = user.captured[name];
+    else if (defs[name]) {
+      if (!Object.prototype.hasOwnProperty.call(user.iteration, name)) user.iteration[name] = draw(defs[name]);
+      value = user.iteration[name];
+    }
+    if (column !== undefined) value = value === null || value === undefined ? undefined : value[column];
+    return value;
+  }
+  function asText(value) {
+    if (value === null || value === undefined) return '';
+    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  function fillText(user, text, encode) {
+    return text.replace(REF, function (_m, name, column) {
+      var value = asText(lookup(user, name, column));
+      return encode ? encodeURIComponent(value) : value;
+    });
+  }
+  function fillJson(user, value) {
+    if (typeof value === 'string') {
+      var whole = WHOLE.exec(value);
+      if (whole) {
+        var found = lookup(user, whole[1], whole[2]);
+        return found === undefined ? '' : found;
+      }
+      return fillText(user, value, false);
+    }
+    if (Array.isArray(value)) return value.map(function (item) { return fillJson(user, item); });
+    if (value !== null && typeof value === 'object') {
+      var out = {};
+      Object.keys(value).forEach(function (key) { out[key] = fillJson(user, value[key]); });
+      return out;
+    }
+    return value;
+  }
+  function formEncode(text) {
+    return encodeURIComponent(text).replace(/%20/g, '+');
+  }
+  function hasHeader(headers, name) {
+    var lower = name.toLowerCase();
+    return Object.keys(headers).some(function (key) { return key.toLowerCase() === lower; });
+  }
+
+  /** A new virtual user: its captured values live as long as it does. */
+  function newUser() {
+    return { captured: {}, iteration: {}, step: 0, signedIn: false, signInAgain: false, retried: false };
+  }
+  /** The next request the user sends: its sign-in first (per user), then flow steps in order or a pick of the mix. */
+  function next(user) {
+    if (auth && auth.per === 'user' && (!user.signedIn || user.signInAgain)) return auth.login;
+    if (config.flow) return requests[user.step % requests.length];
+    user.iteration = {};
+    var point = io.random() * total;
+    for (var i = 0; i < cumulative.length; i += 1) if (point < cumulative[i]) return requests[i];
+    return requests[requests.length - 1];
+  }
+  /** The request as sent: method, path with its query, headers and body text (variables drawn now). */
+  function build(user, request) {
+    if (config.flow && request !== (auth && auth.login) && user.step % requests.length === 0 && !user.iterationStarted) {
+      user.iteration = {};
+      user.iterationStarted = true;
+    }
+    if (auth && request === auth.login) user.iteration = {};
+    var path = fillText(user, request.path, true);
+    if (request.query) {
+      var parts = Object.keys(request.query).map(function (key) {
+        return encodeURIComponent(key) + '=' + encodeURIComponent(fillText(user, request.query[key], false));
+      });
+      if (parts.length > 0) path += (path.indexOf('?') >= 0 ? '&' : '?') + parts.join('&');
+    }
+    var headers = {};
+    var defaults = config.headers || {};
+    Object.keys(defaults).forEach(function (key) { headers[key] = fillText(user, defaults[key], false); });
+    var own = request.headers || {};
+    Object.keys(own).forEach(function (key) {
+      Object.keys(headers).forEach(function (existing) { if (existing.toLowerCase() === key.toLowerCase()) delete headers[existing]; });
+      headers[key] = fillText(user, own[key], false);
+    });
+    var body;
+    if (request.body) {
+      var type;
+      if (Object.prototype.hasOwnProperty.call(request.body, 'json')) {
+        body = JSON.stringify(fillJson(user, request.body.json));
+        type = 'application/json';
+      } else if (request.body.form) {
+        body = Object.keys(request.body.form).map(function (key) {
+          return formEncode(key) + '=' + formEncode(fillText(user, request.body.form[key], false));
+        }).join('&');
+        type = 'application/x-www-form-urlencoded';
+      } else {
+        body = fillText(user, request.body.raw, false);
+        type = request.body.contentType;
+      }
+      if (!hasHeader(headers, 'content-type')) headers['content-type'] = type;
+    }
+    return { name: request.name, method: request.method, path: path, headers: headers, body: body };
+  }
+  function jsonAt(document, path) {
+    var text = path.replace(/^\$\.?/, '');
+    if (text === '') return { found: true, value: document };
+    var keys = [];
+    text.replace(/([^.[\]]+)|\[(\d+)\]/g, function (_m, key, index) { keys.push(index !== undefined ? Number(index) : key); return ''; });
+    var node = document;
+    for (var i = 0; i < keys.length; i += 1) {
+      if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, keys[i])) return { found: false };
+      node = node[keys[i]];
+    }
+    return { found: true, value: node };
+  }
+  function sameJson(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  /**
+   * Checks and captures of a response. header(name) reads a response header (any case).
+   * Returns { ok, kind, problem }: kind 'status' (an unexpected status), 'check' (a failed check or a
+   * capture that found nothing) or undefined.
+   */
+  function receive(user, request, status, header, bodyText) {
+    var isLogin = auth && request === auth.login;
+    var expected = request.expectStatus && request.expectStatus.length > 0 ? request.expectStatus.indexOf(status) >= 0 : status >= 200 && status < 400;
+    var outcome = { ok: expected };
+    if (!expected) outcome.kind = 'status';
+    var parsed;
+    var parsedOnce = false;
+    function json() {
+      if (!parsedOnce) {
+        parsedOnce = true;
+        try { parsed = { value: JSON.parse(bodyText) }; } catch (_e) { parsed = undefined; }
+      }
+      return parsed;
+    }
+    var text = bodyText || '';
+    if (expected) {
+      var checks = request.checks || [];
+      for (var c = 0; c < checks.length && outcome.ok; c += 1) {
+        var check = checks[c];
+        var passed;
+        var what;
+        if (check.status) { passed = check.status.indexOf(status) >= 0; what = 'status ' + status + ' is not ' + check.status.join(' or '); }
+        else if (check.jsonPath !== undefined) {
+          var doc = json();
+          var at = doc ? jsonAt(doc.value, check.jsonPath) : { found: false };
+          if (Object.prototype.hasOwnProperty.call(check, 'equals')) { passed = at.found && sameJson(at.value, fillJson(user, check.equals)); what = check.jsonPath + ' does not equal ' + JSON.stringify(check.equals); }
+          else { passed = at.found === check.exists; what = check.jsonPath + (check.exists ? ' is missing' : ' exists'); }
+        } else { passed = text.indexOf(fillText(user, check.bodyContains, false)) >= 0; what = 'body lacks ' + JSON.stringify(check.bodyContains); }
+        if (!passed) { outcome.ok = false; outcome.kind = 'check'; outcome.problem = what; }
+      }
+      var captures = request.captures || [];
+      for (var k = 0; k < captures.length; k += 1) {
+        var capture = captures[k];
+        var value;
+        if (capture.json !== undefined) { var d = json(); var found = d ? jsonAt(d.value, capture.json) : { found: false }; value = found.found ? found.value : undefined; }
+        else if (capture.header !== undefined) value = header(capture.header);
+        else { var match = new RegExp(capture.regex).exec(text); value = match ? (match.length > 1 ? match[1] : match[0]) : undefined; }
+        if (value === undefined || value === null) {
+          if (outcome.ok) { outcome.ok = false; outcome.kind = 'check'; outcome.problem = 'capture ' + capture.variable + ' found nothing'; }
+        } else user.captured[capture.variable] = value;
+      }
+    }
+    if (isLogin) {
+      user.signedIn = outcome.ok || user.signedIn;
+      user.signInAgain = false;
+    } else {
+      if (status === 401 && auth && auth.per === 'user' && !user.retried) { user.signInAgain = true; user.retried = true; }
+      else if (outcome.ok) user.retried = false;
+      if (config.flow) {
+        user.step += 1;
+        if (user.step % requests.length === 0) user.iterationStarted = false;
+      }
+    }
+    return outcome;
+  }
+  /** Seconds to pause after this request (flows: the step's own, else the scenario's think time). */
+  function thinkAfter(request) {
+    if (auth && request === auth.login) return 0;
+    return request.thinkTimeS !== undefined ? request.thinkTimeS : config.thinkTimeS || 0;
+  }
+  return { newUser: newUser, next: next, build: build, receive: receive, thinkAfter: thinkAfter, fillText: fillText, jsonAt: jsonAt };
+}
+`;
