@@ -45,6 +45,8 @@ interface Context {
   /** Payload field -> the data-file variable holding it ("users"): {{username}} becomes {{users.username}}. */
   payloadFields: Map<string, string>;
   origin?: string;
+  /** The target's own path ("/api"), which scenario paths are appended to. */
+  basePath?: string;
 }
 
 function note(context: Context, at: ReadonlyArray<string | number>, what: string): void {
@@ -233,9 +235,10 @@ function stepOf({ method, spec, at }: StepInput, context: Context, name: (wanted
   let url = spec.url;
   if (/^https?:\/\//i.test(url)) {
     const absolute = new URL(url.replace(TEMPLATE, 'x'));
-    if (context.origin !== undefined && absolute.origin === context.origin) url = url.slice(context.origin.length) || '/';
+    const rest = context.origin !== undefined && absolute.origin === context.origin ? url.slice(context.origin.length) || '/' : undefined;
+    if (rest !== undefined && rest.startsWith(`${context.basePath ?? ''}/`)) url = rest.slice((context.basePath ?? '').length);
     else {
-      note(context, [...at, 'url'], `${method} ${url}: another host than the target, left out`);
+      note(context, [...at, 'url'], `${method} ${url}: outside the target ${context.origin ?? ''}${context.basePath ?? ''}, left out`);
       return undefined;
     }
   }
@@ -311,10 +314,10 @@ export function importArtillery(text: string, options: ArtilleryImportOptions & 
 
   let baseUrl: string | undefined;
   if (typeof config.target === 'string' && /^https?:\/\//.test(config.target) && !config.target.includes('{{')) {
-    baseUrl = new URL(config.target).origin;
-    context.origin = baseUrl;
-    const basePath = new URL(config.target).pathname;
-    if (basePath !== '/' && basePath !== '') note(context, ['config', 'target'], `the target's path ${basePath} is not part of the base URL: request paths are taken from the host's root`);
+    // Paths are appended to the target in both languages, its own path included.
+    baseUrl = config.target.replace(/\/+$/, '');
+    context.origin = new URL(config.target).origin;
+    context.basePath = new URL(config.target).pathname.replace(/\/+$/, '');
   } else note(context, ['config', 'target'], `target ${JSON.stringify(config.target)} is not an http(s) URL: pass --target`);
   for (const key of ['environments', 'processor', 'plugins', 'engines', 'tls', 'ensure']) {
     if (config[key] === undefined || (key === 'plugins' && isRecord(config.plugins) && Object.keys(config.plugins).every((p) => p === 'expect'))) continue;
