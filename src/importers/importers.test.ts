@@ -91,7 +91,7 @@ describe('OpenAPI import', () => {
     const { scenario, yaml } = validated(imported, 'openapi');
     expect(scenario.target.url).toBe('http://127.0.0.1:8080');
     const byName = new Map(imported.requests?.map((request) => [request.name, request]));
-    expect([...byName.keys()]).toEqual(['addPet', 'updatePet', 'findPetsByStatus', 'getPetById', 'deletePet', 'getInventory', 'placeOrder', 'getOrderById', 'loginUser', 'getUserByName']);
+    expect([...byName.keys()]).toEqual(['addPet', 'updatePet', 'findPetsByStatus', 'getPetById', 'deletePet', 'petExists', 'getInventory', 'placeOrder', 'getOrderById', 'loginUser', 'getUserByName']);
     expect(byName.get('getPetById')?.path).toBe('/api/v3/pet/{{petId}}');
     expect(scenario.variables.petId).toBe(10);
     expect(scenario.variables.orderId).toBe(3);
@@ -105,7 +105,8 @@ describe('OpenAPI import', () => {
     // The stated example wins; without one a sample is made from the schema (readOnly id left out).
     expect(byName.get('updatePet')?.body).toEqual({ kind: 'json', value: { id: 10, name: 'Rex', status: 'sold' } });
     expect(byName.get('addPet')?.body).toEqual({ kind: 'json', value: { name: 'doggie', category: { id: 1, name: 'Dogs' }, photoUrls: ['https://example.com/dog.png'], status: 'available' } });
-    expect(yaml).toMatch(/petstore\.openapi\.yaml:\d+:\d+: HEAD \/pet\/\{petId\}: method not in/);
+    expect(byName.get('petExists')).toMatchObject({ method: 'HEAD', path: '/api/v3/pet/{{petId}}' });
+    expect(yaml).toMatch(/petstore\.openapi\.yaml:\d+:\d+: request body of addPet has no example/);
   });
 
   it('refuses a Swagger 2 document, naming the line', () => {

@@ -4,7 +4,7 @@
  * plus what could not be translated. emit.ts writes it as scenario YAML.
  */
 
-export type ImportedMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type ImportedMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
 export type ImportedBody =
   | { kind: 'json'; value: unknown }

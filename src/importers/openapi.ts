@@ -18,8 +18,8 @@ import {
 } from './model.js';
 import { Problems, isRecord, readSource, type SourceDocument } from './source.js';
 
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-const OTHER_METHODS = ['head', 'options', 'trace'];
+const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
+const OTHER_METHODS = ['trace'];
 /** Depth of nested schemas a sample body is built to (recursive schemas stop here). */
 const MAX_SAMPLE_DEPTH = 6;
 
@@ -229,7 +229,7 @@ export function importOpenApi(text: string, options: OpenApiImportOptions): Impo
     const pathItem = resolve(pathItemRaw, source.at(['paths', template]));
     if (!isRecord(pathItem)) continue;
     for (const other of OTHER_METHODS) {
-      if (pathItem[other] !== undefined) untranslated.push({ where: source.at(['paths', template, other]), what: `${other.toUpperCase()} ${template}: method not in GET, POST, PUT, PATCH, DELETE` });
+      if (pathItem[other] !== undefined) untranslated.push({ where: source.at(['paths', template, other]), what: `${other.toUpperCase()} ${template}: method not in GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS` });
     }
     for (const method of METHODS) {
       const operation = pathItem[method];
@@ -295,7 +295,7 @@ export function importOpenApi(text: string, options: OpenApiImportOptions): Impo
       });
     }
   }
-  if (requests.length === 0) throw badInput(`${options.label} has no operation to load`, [`${source.at(['paths'])}: paths: no get, post, put, patch or delete operation`]);
+  if (requests.length === 0) throw badInput(`${options.label} has no operation to load`, [`${source.at(['paths'])}: paths: no get, post, put, patch, delete, head or options operation`]);
 
   const info = isRecord(root.info) ? root.info : {};
   const title = typeof info.title === 'string' ? info.title : options.label;
