@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../scenarios/types.js';
-import { IN_FLIGHT_CODE, PLAN_ENDED_CODE, PROCESSOR_DATA_FILE, PROCESSOR_SOURCE } from './processor.js';
+import { runtimeConfig } from '../runtime.js';
+import { IN_FLIGHT_CODE, PLAN_ENDED_CODE, PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, type ProcessorData } from './processor.js';
 import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
 
 /**
@@ -57,15 +58,17 @@ describe('the processor keeps the timeline', () => {
   // Long enough for the tests before the last to run inside the plan on a busy machine.
   const planEndMs = 1_500;
   const graceMs = 2_000;
-  writeFileSync(path.join(dir, PROCESSOR_DATA_FILE), JSON.stringify({ ...plan.data, tokens: [], timeline: { planEndMs, graceMs } }));
+  const { env: _env, ...runtime } = runtimeConfig(plan, {}, {});
+  const data: ProcessorData = { runtime, secretNames: [], pooled: [], timeline: { planEndMs, graceMs } };
+  writeFileSync(path.join(dir, PROCESSOR_DATA_FILE), JSON.stringify(data));
   writeFileSync(path.join(dir, 'processor.cjs'), PROCESSOR_SOURCE);
   type Hook = (request: Record<string, unknown>, context: unknown, events: unknown, done: (error?: Error & { code?: string }) => void) => void;
-  const processor = createRequire(import.meta.url)(path.join(dir, 'processor.cjs')) as { capacityFill: Hook };
+  const processor = createRequire(import.meta.url)(path.join(dir, 'processor.cjs')) as { capacityBefore: Hook };
   const fill = (request: Record<string, unknown>) =>
-    new Promise<(Error & { code?: string }) | undefined>((resolve) => processor.capacityFill(request, {}, {}, (error) => resolve(error)));
+    new Promise<(Error & { code?: string }) | undefined>((resolve) => processor.capacityBefore(request, { vars: {} }, { emit: () => undefined }, (error) => resolve(error)));
 
   it('before the end: the request goes, its timeout cut to the end plus grace, and a timeout then is marked in flight', async () => {
-    const request: Record<string, unknown> = { url: '/item', timeout: 30_000 };
+    const request: Record<string, unknown> = { name: 'get', url: '/item', timeout: 30_000 };
     expect(await fill(request)).toBeUndefined();
     expect(request['timeout']).toBeGreaterThan(graceMs);
     expect(request['timeout']).toBeLessThanOrEqual(planEndMs + graceMs);
@@ -77,14 +80,15 @@ describe('the processor keeps the timeline', () => {
   });
 
   it('a request timeout shorter than what is left stays as it is', async () => {
-    const request: Record<string, unknown> = { url: '/item', timeout: 100 };
+    const request: Record<string, unknown> = { name: 'get', url: '/item', timeout: 100 };
     expect(await fill(request)).toBeUndefined();
-    expect(request).toEqual({ url: '/item', timeout: 100 });
+    expect(request['timeout']).toBe(100);
+    expect(request['hooks']).toBeUndefined();
   });
 
   it('after the end: nothing is sent, the virtual user fails with the plan-ended code', async () => {
     await new Promise((resolve) => setTimeout(resolve, planEndMs + 50));
-    const error = await fill({ url: '/item', timeout: 30_000 });
+    const error = await fill({ name: 'get', url: '/item', timeout: 30_000 });
     expect(error?.code).toBe(PLAN_ENDED_CODE);
   });
 });
