@@ -329,7 +329,7 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
   if ((figures.model === 'open' && (shortOfPlan || droppedCounts)) || behindCycle) {
     if (behindCycle) push(`its users sent ${percentText(rates.cycleRatio ?? 0, 'below')} of what users / (think time + response time) allows`);
     push(shortOfPlan ? rateLine : undefined, droppedLine);
-    push(`${generatorLine}, the machine was not saturated and the target's latency did not rise: the generator's own pacing, or its connection or virtual-user cap, fell behind the plan`);
+    push(`${generatorLine}; it did not wait for the machine's cores, and neither the target's latency nor its users' wait for answers explains it: the generator's own pacing, or its connection or virtual-user cap, fell behind the plan`);
     return { verdict: 'generator-bound', summary: 'the load generator limited the run: it did not send on the planned schedule', reasons, figures: result };
   }
   push(rateLine, generatorLine);
