@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
@@ -11,10 +12,11 @@ import { plannedRps, plannedRpsBetween } from '../mix.js';
 import { ArtilleryConsoleReader } from './console.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
+import { translationRefused } from '../translation.js';
 import { BACKSTOP_AFTER_GRACE_S, planEndGraceS, spawnEngineChild, superviseChild } from '../child-process.js';
 import { loginPool, signInPhase } from '../tokens.js';
 import { artilleryScriptText, CLOSED_REQUESTS_PER_VU, PROCESSOR_FILE, translateArtillery } from './config.js';
-import { PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, type ProcessorData, type ProcessorTimeline } from './processor.js';
+import { EXHAUSTED_COUNTER_PREFIX, PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, type ProcessorData, type ProcessorTimeline } from './processor.js';
 import { createRuntime, loadPlanRows, runtimeConfig, secretNames, secretValues } from '../runtime.js';
 import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
 
@@ -53,6 +55,13 @@ export const artilleryEngine: Engine = {
     const startedAt = new Date();
     // The sign-in pool runs here with the same runtime the processor runs; secrets come from the
     // run's environment, and reach Artillery through its process environment only.
+    // Artillery runs cores - 1 worker threads, each with its own processor: shared counters
+    // (sequential and unique orders) hold across users only with one worker.
+    const workers = Math.max(1, cpus().length - 1);
+    const counted = (plan.variables ?? []).filter((variable) => (variable.kind === 'data' && variable.order !== 'random') || (variable.kind === 'range' && variable.order === 'sequential'));
+    if (workers > 1 && counted.length > 0) {
+      throw translationRefused('artillery', `sequential and unique orders (${counted.map((variable) => variable.name).join(', ')}) across its ${workers} worker threads, each of which would count on its own`, 'use order: random, or --engine autocannon or k6');
+    }
     const secrets = secretValues(plan, input.env ?? {});
     const rows = await loadPlanRows(plan);
     input.onPhase?.(signInPhase(plan));
@@ -158,6 +167,12 @@ export const artilleryEngine: Engine = {
       'latency of requests that got no response is not in the percentiles',
       'Artillery runs in one Node process: on this kind of machine it tops out near 3-4k req/s (see the saturation verdict)',
     ];
+    for (const adaptation of translation.adaptations.filter((line) => line.startsWith('flow:'))) notes.push(`adapted to Artillery: ${adaptation}`);
+    for (const [key, value] of Object.entries(report.aggregate.counters ?? {})) {
+      if (key.startsWith(EXHAUSTED_COUNTER_PREFIX)) {
+        notes.push(`the rows of ${key.slice(EXHAUSTED_COUNTER_PREFIX.length)} (order: unique) ran out: ${value} virtual user(s) found none left and sent nothing after that`);
+      }
+    }
     for (const adaptation of translation.adaptations) notes.push(`adapted to Artillery: ${adaptation}`);
     const { inFlightAtEnd, notSentAfterEnd } = normalized.timeline;
     if (inFlightAtEnd > 0) notes.push(`${inFlightAtEnd} requests were still in flight ${graceS} s after the plan's end and were cut: counted in totals.inFlightAtEnd, not as requests or errors`);
