@@ -15,9 +15,13 @@ function duration(value: string): number {
 
 export const ENGINE_CHOICES = ['k6', 'autocannon', 'artillery', 'locust', 'all'] as const;
 
-export function addScenarioOptions(command: Command, engineHelp: string): void {
+const SCENARIO_HELP = 'a built-in scenario (see `capacity scenarios`) or a YAML file, e.g. ./my.yaml';
+
+/** `alternative`: a flag that may stand in for --scenario (run's --k6-script); the action then checks that one of them is given. */
+export function addScenarioOptions(command: Command, engineHelp: string, alternative?: string): void {
+  if (alternative === undefined) command.requiredOption('-s, --scenario <name|file>', SCENARIO_HELP);
+  else command.option('-s, --scenario <name|file>', `${SCENARIO_HELP} (required unless ${alternative})`);
   command
-    .requiredOption('-s, --scenario <name|file>', 'a built-in scenario (see `capacity scenarios`) or a YAML file, e.g. ./my.yaml')
     .addOption(new Option('-e, --engine <name>', engineHelp).choices([...ENGINE_CHOICES]))
     .option('-t, --target <url>', 'load this base URL instead of the local stack (no stack is started)')
     .option('--rps <n>', 'open model: scale the stages so the peak arrival rate is n req/s', positiveNumber('--rps'))
@@ -76,4 +80,26 @@ export function addTierOptions(command: Command): void {
     collect,
     [],
   );
+}
+
+/** `run` only: the user's own k6 script instead of a scenario. */
+export function addK6ScriptOption(command: Command): void {
+  command.option('--k6-script <file>', "run your own k6 script as it is (k6 must be installed) with capacity's result, reports, gate and calibration; needs --target (the base URL it loads)");
+}
+
+/** `--scenario` or `--k6-script`, exactly one; the script needs k6 and --target. Usage errors are exit 2. */
+export function scriptOrScenario(options: CommandOptions): { scenario: string } | { k6Script: string; targetUrl: string } {
+  const scenario = typeof options.scenario === 'string' ? options.scenario : undefined;
+  const script = typeof options.k6Script === 'string' ? options.k6Script : undefined;
+  if (script === undefined) {
+    if (scenario === undefined) throw badInput("required option '-s, --scenario <name|file>' not specified", [], 'or run your own k6 script with --k6-script <file> --target <url>');
+    return { scenario };
+  }
+  if (scenario !== undefined) throw badInput('give --scenario or --k6-script, not both', [], 'the script sets its own load; --target names the base URL it loads');
+  if (options.engine !== undefined && options.engine !== 'k6') throw badInput(`--k6-script runs with k6, not ${String(options.engine)}`, [], 'drop --engine, or use --engine k6');
+  if (typeof options.target !== 'string') throw badInput('--k6-script needs --target: the base URL the script loads (checked before the run, and named in the result)', [], 'e.g. --target https://staging.example.com');
+  for (const flag of ['rps', 'users', 'duration'] as const) {
+    if (options[flag] !== undefined) throw badInput(`--${flag} does not apply to --k6-script: the script sets its own load`, [], "change the script's options instead");
+  }
+  return { k6Script: script, targetUrl: options.target };
 }

@@ -38,6 +38,9 @@ export interface EngineRunInput {
   /** Distributed engines (Locust): how many workers, and where the master listens for workers on
    * other hosts (none are then started here). Absent: one local worker. */
   distributed?: DistributedOptions;
+  /** k6 only: the user's own script (`run --k6-script`), run instead of the plan's translation;
+   * the plan then stands for it in the result (stages, model, users read from the script). */
+  k6Script?: string;
 }
 
 export interface DistributedOptions {

@@ -38,5 +38,5 @@ export function importScenario(input: ImportInput): ImportedScenario {
   }
 }
 
-export { emitScenarioYaml, untranslatedLines } from './emit.js';
+export { emitScenarioYaml, scenarioDocument, untranslatedLines } from './emit.js';
 export type { ImportedScenario, ImportedDataFile } from './model.js';

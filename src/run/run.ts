@@ -14,7 +14,7 @@ import type { EngineInfo, RunResult, ServerSeries } from '../results/schema.js';
 import { createResultDir, writeResult } from '../results/store.js';
 import { loadScenario } from '../scenarios/load.js';
 import { buildPlan, planFromScenario, type ScenarioOverrides } from '../scenarios/plan.js';
-import type { Scenario } from '../scenarios/schema.js';
+import { Scenario as ScenarioSchema, type Scenario, type ScenarioInput } from '../scenarios/schema.js';
 import type { Plan } from '../scenarios/types.js';
 import type { StackState, UpOptions } from '../stack/types.js';
 import type { Calibrator, Collector, CollectorFactory } from '../metrics/types.js';
@@ -46,6 +46,9 @@ export interface RunOptions {
   apps?: number;
   /** Locust: workers, and where the master listens for workers on other hosts. */
   distributed?: DistributedOptions;
+  /** `--k6-script`: the user's own k6 script, run as it is by the k6 engine; `scenario` is ignored
+   * and this scenario (read from the script's options, src/engines/k6/user-script.ts) stands for it. */
+  k6Script?: { path: string; scenario: ScenarioInput };
 }
 
 export interface StackApi {
@@ -110,10 +113,17 @@ function checkTargetUrl(text: string): string {
   return text.replace(/\/+$/, '');
 }
 
+/** The scenario standing for a user's k6 script; one the schema refuses is a bug of the reading. */
+function scriptScenario(script: NonNullable<RunOptions['k6Script']>): { scenario: Scenario; source: string; label: string } {
+  const parsed = ScenarioSchema.safeParse(script.scenario);
+  if (!parsed.success) throw new Error(`the plan read from ${script.path} does not validate: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  return { scenario: parsed.data, source: script.path, label: path.basename(script.path) };
+}
+
 /** Loads, overrides and validates: everything that can be bad input, before anything starts. */
-export async function prepareRun(options: Pick<RunOptions, 'scenario' | 'targetUrl' | 'overrides'>, cwd: string, env?: Record<string, string | undefined>): Promise<PreparedRun> {
+export async function prepareRun(options: Pick<RunOptions, 'scenario' | 'targetUrl' | 'overrides' | 'k6Script'>, cwd: string, env?: Record<string, string | undefined>): Promise<PreparedRun> {
   // With the run's environment, a scenario's `env:` variable that is not set is bad input now.
-  const loaded = await loadScenario(options.scenario, cwd, env === undefined ? {} : { env });
+  const loaded = options.k6Script ? scriptScenario(options.k6Script) : await loadScenario(options.scenario, cwd, env === undefined ? {} : { env });
   const targetUrl = options.targetUrl === undefined ? undefined : checkTargetUrl(options.targetUrl);
   // The base URL is not known before the stack is up; overrides are validated now all the same.
   const { scenario: effective } = buildPlan(loaded.scenario, { baseUrl: targetUrl ?? 'http://stack.invalid', overrides: options.overrides });
@@ -308,6 +318,7 @@ async function runOneEngine(
       projectRoot: deps.projectRoot,
       ...(context.children ? { children: context.children } : {}),
       ...(options.distributed ? { distributed: options.distributed } : {}),
+      ...(options.k6Script ? { k6Script: options.k6Script.path } : {}),
       onTick: (tick) => {
         scheduleAt(tick.t);
         lastTick = tick;

@@ -126,7 +126,7 @@ describe('import har', () => {
       const context = await browser.newContext({ recordHar: { path: harFile }, extraHTTPHeaders: { authorization: `Bearer ${SECRET_TOKEN}` } });
       const page = await context.newPage();
       await page.goto(`${target.url}/`);
-      await page.waitForFunction(() => document.title === 'done', undefined, { timeout: 30_000 });
+      await page.waitForFunction("document.title === 'done'", undefined, { timeout: 30_000 });
       await context.close();
     } finally {
       await browser.close();
@@ -251,6 +251,14 @@ describe('import artillery', () => {
     expect(loginHeaders.every((headers) => headers['x-api-key'] === SECRET_KEY)).toBe(true);
     const ordersAuth = target.seen.headers.filter((headers) => typeof headers.authorization === 'string').map((headers) => headers.authorization);
     for (const header of ordersAuth) expect(header).toMatch(/^Bearer token-(alice|bob|carol)$/);
+  });
+
+  it('prints the scenario and what was not translated as JSON with --json', async () => {
+    const run = await cli(['import', 'artillery', join(FIXTURES, 'load-items.artillery.yml'), '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const printed = JSON.parse(run.stdout) as { scenario: { flow: Array<{ name: string }> }; untranslated: string[] };
+    expect(printed.scenario.flow.map((step) => step.name)).toEqual(['post-items', 'get-items-itemId']);
+    expect(printed.untranslated.some((line) => line.includes('expect contentType not translated'))).toBe(true);
   });
 
   it('runs several weighted scenarios as one mix', async () => {

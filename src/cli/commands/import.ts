@@ -1,10 +1,12 @@
 import { Argument } from 'commander';
 import type { CommandModule } from '../command.js';
 import { ExitCode, badInput } from '../../core/errors.js';
+import { addFormatOption, formatOf } from '../options.js';
 
 /** Source files are small; a HAR with response bodies can be large, but not this large. */
 const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
 const KINDS = ['har', 'openapi', 'artillery'] as const;
+const FORMATS = ['text', 'json'] as const;
 
 /**
  * `capacity import har|openapi|artillery <file> [--out scenario.yaml]`: the user's own recording,
@@ -20,15 +22,17 @@ export const command: CommandModule = {
       .argument('<file>', 'the HAR (.har), OpenAPI 3.0/3.1 (YAML or JSON) or Artillery script (YAML)')
       .option('-o, --out <path>', 'write the scenario here (never replaces a file; a CSV payload is written beside it); default: stdout')
       .option('--name <name>', 'scenario name (default: from the file name)');
+    addFormatOption(command, FORMATS, 'on stdout: text is the scenario YAML (without --out), json is {scenario, untranslated, dataFiles, out}');
   },
   async action({ args, options, ctx }) {
-    const [{ readFile, stat, access }, path, { importScenario, emitScenarioYaml, untranslatedLines }, { writeFileAtomic }, { parse }] = await Promise.all([
+    const [{ readFile, stat, access }, path, { importScenario, emitScenarioYaml, scenarioDocument, untranslatedLines }, { writeFileAtomic }, { parse }] = await Promise.all([
       import('node:fs/promises'),
       import('node:path'),
       import('../../importers/index.js'),
       import('../../core/atomic-file.js'),
       import('yaml'),
     ]);
+    const format = formatOf(options, FORMATS);
     const kind = args[0] as (typeof KINDS)[number];
     const file = args[1] as string;
     const source = path.resolve(ctx.cwd, file);
@@ -60,8 +64,10 @@ export const command: CommandModule = {
       ctx.stderr.write(`not translated (also written as comments in the scenario):\n`);
       for (const line of lines) ctx.stderr.write(`  - ${line}\n`);
     }
+    const summary = (written?: string) =>
+      `${JSON.stringify({ scenario: scenarioDocument(imported), untranslated: lines, dataFiles: imported.dataFiles.map((data) => ({ target: data.target, source: data.source, header: data.header })), ...(written ? { out: written } : {}) }, null, 2)}\n`;
     if (out === undefined) {
-      ctx.stdout.write(yaml);
+      ctx.stdout.write(format === 'json' ? summary() : yaml);
       for (const data of imported.dataFiles) ctx.stderr.write(`note: the scenario reads ${data.target} (${data.source} with the header row ${data.header.join(',')}): give --out to have it written beside the scenario\n`);
       return ExitCode.Ok;
     }
@@ -87,6 +93,7 @@ export const command: CommandModule = {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw badInput(`${options.out as string} already exists: import never replaces a file`);
       throw error;
     }
+    if (format === 'json') ctx.stdout.write(summary(out));
     ctx.stderr.write(`wrote ${options.out as string}: run it with \`capacity run --scenario ${options.out as string}\`${imported.baseUrl === undefined ? ' --target <base URL>' : ''}\n`);
     return ExitCode.Ok;
   },

@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { badInput, ExitCode, interrupted } from '../../core/errors.js';
 import { isInteractive } from '../../core/context.js';
-import { addScenarioOptions, addTierOptions, addVerboseOption, addWorkerOptions, distributedFrom, overridesFrom } from '../run-options.js';
+import { addK6ScriptOption, addScenarioOptions, addTierOptions, addVerboseOption, addWorkerOptions, distributedFrom, overridesFrom, scriptOrScenario } from '../run-options.js';
 import { collect, fraction, integer, stackFlags, withStackFlags } from '../options.js';
 import type { RunObserver } from '../../run/observer.js';
 
@@ -41,7 +41,8 @@ export const command: CommandModule = {
   name: 'run',
   summary: 'run a scenario with k6, autocannon, Artillery or Locust against the local stack or a URL; exit 1 when an SLO fails',
   configure(command) {
-    addScenarioOptions(command, 'load generator: k6, autocannon, artillery, locust, or all one after another (default: k6 when installed, else autocannon)');
+    addScenarioOptions(command, 'load generator: k6, autocannon, artillery, locust, or all one after another (default: k6 when installed, else autocannon)', '--k6-script');
+    addK6ScriptOption(command);
     command
       .option('--keep', 'leave the stack running afterwards when this run started it')
       .option('--results-dir <dir>', 'where results/<id>/ folders go', 'results')
@@ -69,6 +70,16 @@ export const command: CommandModule = {
     const { getEngine, listEngines } = await import('../../engines/index.js');
     const { ensureStack, downStack, instanceController, resolveStateDir } = await import('../../stack/index.js');
 
+    // --scenario or the user's own k6 script (k6 missing: exit 3; an unreadable script: exit 2).
+    const what = scriptOrScenario(options);
+    let k6Script: { path: string; scenario: import('../../scenarios/schema.js').ScenarioInput } | undefined;
+    if ('k6Script' in what) {
+      const { planForUserScript } = await import('../../engines/k6/adapter.js');
+      const { notes, ...script } = await planForUserScript(path.resolve(ctx.cwd, what.k6Script), what.targetUrl, ctx.env);
+      k6Script = script;
+      if (!options.quiet) for (const note of notes) ctx.stderr.write(`k6 script: ${note}\n`);
+    }
+
     // A bad baseline is bad input: refuse it before any load is sent.
     const baseline = typeof options.baseline === 'string' ? options.baseline : undefined;
     const updateBaseline = typeof options.updateBaseline === 'string' ? options.updateBaseline : undefined;
@@ -89,8 +100,9 @@ export const command: CommandModule = {
     const distributed = distributedFrom(options);
     const outcome = await executeRun(
       {
-        scenario: options.scenario as string,
-        engine: (options.engine as 'k6' | 'autocannon' | 'artillery' | 'locust' | 'all' | undefined) ?? 'auto',
+        scenario: 'scenario' in what ? what.scenario : what.k6Script,
+        engine: k6Script ? 'k6' : ((options.engine as 'k6' | 'autocannon' | 'artillery' | 'locust' | 'all' | undefined) ?? 'auto'),
+        ...(k6Script ? { k6Script } : {}),
         ...(options.target === undefined ? {} : { targetUrl: options.target as string }),
         overrides: overridesFrom(options),
         keep: Boolean(options.keep),

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { missingDependency } from '../../core/errors.js';
+import { badInput, missingDependency } from '../../core/errors.js';
+import type { ScenarioInput } from '../../scenarios/schema.js';
+import { k6ScriptScenario } from './user-script.js';
 import { findBinary } from '../../core/binaries.js';
 import type { Engine, EngineAvailability, EngineLookup, EngineRunInput, EngineRunOutput } from '../types.js';
 import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
@@ -65,6 +67,40 @@ const K6_COMPLETED = new Set([0, 99]);
 /** Seconds k6 may take for its start-up and setup() before the plan's clock (the backstop adds them). */
 const K6_STARTUP_ALLOWANCE_S = 30;
 
+/**
+ * `run --k6-script`: k6 must be here (exit 3 with the install hint), and the script readable by
+ * k6 (exit 2 with k6's words); the plan that stands for it is read from `k6 inspect`.
+ */
+export async function planForUserScript(file: string, targetUrl: string, env: Record<string, string | undefined>): Promise<{ path: string; scenario: ScenarioInput; notes: string[] }> {
+  const found = await locate({ env });
+  if (!found.available || !found.path) throw missingDependency('k6 was not found: --k6-script runs your script with k6', found.hint);
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw badInput(`--k6-script ${file}: no such file`);
+  let inspected: unknown;
+  try {
+    const { stdout } = await execFileAsync(found.path, ['inspect', '--execution-requirements', file], { timeout: 60_000, env: childEnv(env, { K6_NO_USAGE_REPORT: 'true' }), maxBuffer: 16 * 1024 * 1024 });
+    inspected = JSON.parse(stdout) as unknown;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? (error instanceof Error ? error.message : String(error));
+    throw badInput(`k6 cannot read the script ${file}`, stderr.trim().split('\n').slice(-5), 'run `k6 inspect <script>` to see what k6 says');
+  }
+  const { scenario, notes } = k6ScriptScenario(inspected, { scriptName: path.basename(file), targetUrl });
+  return { path: path.resolve(file), scenario, notes };
+}
+
+/** k6's gracefulStop when a script sets none. */
+const K6_DEFAULT_GRACEFUL_STOP_S = 30;
+
+/** How a user's own script was run, for the result's notes. Its text is not copied into the result
+ * folder: it is the user's file, and may hold what they would not want stored. */
+function userScriptNotes(script: string, graceS: number): string[] {
+  return [
+    `the user's k6 script ${script}, run as it is (--k6-script): its own options, requests, checks and thresholds`,
+    "latency percentiles from HDR histograms filled from k6's CSV sample stream (read through a FIFO); endpoints are k6's name tags (the URL unless the script names its requests)",
+    `requests made in the script's setup() are reported as setup, apart from the load; iterations still running ${graceS} s after the plan's end are cut by the backstop`,
+  ];
+}
+
 export const k6Engine: Engine = {
   name: 'k6',
   detect: locate,
@@ -83,17 +119,22 @@ export const k6Engine: Engine = {
     const stderrFile = 'k6-output.log';
     // k6 waits 30 s for iterations still running at the plan's end unless told otherwise: the
     // plan's grace instead, then it interrupts them.
-    const graceS = planEndGraceS(plan.requestTimeoutS);
-    const k6Config = { ...translation.config, scenario: { ...translation.config.scenario, gracefulStop: `${graceS}s` } };
-    await writeFile(planFile, JSON.stringify({ plan, k6: k6Config }));
-    await writeFile(scriptCopy, await readFile(bundledScriptPath(input.projectRoot)));
+    // A user's own script (--k6-script) runs as it is, with k6's own 30 s gracefulStop unless it sets one.
+    const userScript = input.k6Script;
+    const graceS = userScript ? Math.max(K6_DEFAULT_GRACEFUL_STOP_S, planEndGraceS(plan.requestTimeoutS)) : planEndGraceS(plan.requestTimeoutS);
+    if (!userScript) {
+      const k6Config = { ...translation.config, scenario: { ...translation.config.scenario, gracefulStop: `${graceS}s` } };
+      // The runtime's data (rows of data files included); secrets are named, their values reach
+      // k6 through its process environment only.
+      await writeFile(planFile, JSON.stringify(k6PlanFile(plan, k6Config, await loadPlanRows(plan))));
+      await writeFile(scriptCopy, k6ScriptText());
+    }
     await rm(fifo, { force: true });
     await execFileAsync('mkfifo', [fifo]);
 
     const args = ['run', '--no-usage-report', '--no-color', '--quiet', '--out', `csv=${fifo}`];
     const env = childEnv(input.env, {
-      CAPACITY_PLAN_FILE: planFile,
-      CAPACITY_SUMMARY_FILE: summaryFile,
+      ...(userScript ? {} : { CAPACITY_PLAN_FILE: planFile, CAPACITY_SUMMARY_FILE: summaryFile }),
       K6_CSV_TIME_FORMAT: 'unix_micro',
       K6_NO_USAGE_REPORT: 'true',
     });
@@ -103,12 +144,13 @@ export const k6Engine: Engine = {
       env['K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM'] = 'true';
       env['K6_PROMETHEUS_RW_PUSH_INTERVAL'] = `${Math.max(1, plan.intervalS)}s`;
     }
-    args.push(scriptCopy);
+    args.push(userScript ?? scriptCopy);
 
-    const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
+    // A user's script names its own requests (k6's name tag: the URL unless the script sets one).
+    const aggregator = new RunAggregator(plan, userScript ? [] : endpointShapesOf(plan));
     const parser = new K6CsvParser();
     // k6's setup() signs the pool in before its first interval.
-    input.onPhase?.(`starting k6, ${signInPhase(plan)}`);
+    input.onPhase?.(userScript ? `starting k6 with ${path.basename(userScript)}` : `starting k6, ${signInPhase(plan)}`);
     const startedAt = new Date();
     // Reading end first: opening a FIFO blocks until the other side opens it too.
     const samples = createReadStream(fifo, { encoding: 'utf8', highWaterMark: 1 << 20 });
@@ -131,7 +173,8 @@ export const k6Engine: Engine = {
         else if (event.kind === 'request') {
           aggregator.record(event.sample);
           latestT = Math.max(latestT, event.sample.t);
-        } else if (event.kind === 'dropped') aggregator.recordDropped(event.count);
+        } else if (event.kind === 'check') aggregator.recordCheckFailure(event.t, event.name);
+        else if (event.kind === 'dropped') aggregator.recordDropped(event.count);
         else aggregator.recordActiveUsers(event.t, event.users);
         // An interval is complete once samples are a second past its end.
         const complete = Math.floor((latestT - 1) / intervalS) - 1;
@@ -163,7 +206,7 @@ export const k6Engine: Engine = {
     await rm(fifo, { force: true });
     await writeFile(path.join(outDir, stderrFile), log);
 
-    const signIn = signInFailureInLog(log);
+    const signIn = userScript ? undefined : signInFailureInLog(log);
     if (signIn) throw signInFailed(signIn.url, signIn.status, signIn.sample);
     const completed = exit.code !== null && K6_COMPLETED.has(exit.code);
     if (!completed && !interrupted) {
@@ -177,7 +220,7 @@ export const k6Engine: Engine = {
       aggregator.recordDropped(summary.droppedIterations - aggregator.droppedIterations);
     }
     const result = aggregator.finish(durationS);
-    const notes = [
+    const notes = userScript ? userScriptNotes(userScript, graceS) : [
       'latency percentiles from HDR histograms filled from k6\'s CSV sample stream (read through a FIFO, aggregated per interval in memory; no per-sample file)',
       plan.model === 'open' ? 'open model: ramping-arrival-rate' : 'closed model: ramping-vus with sleep(thinkTime) after each request',
       'sign-in: setup() logs in a pool of up to 50 seeded users; each virtual user uses the token of its slot (the logins are reported as setup, not in totals, intervals or endpoints)',
@@ -191,7 +234,7 @@ export const k6Engine: Engine = {
     }
     if (input.prometheusRemoteWriteUrl) notes.push(`series also written to Prometheus remote write (${input.prometheusRemoteWriteUrl}) as native histograms`);
     const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
-    const rawFiles = ['k6-plan.json', 'k6-script.js', stderrFile, ...(summaryText === undefined ? [] : ['k6-summary.json'])];
+    const rawFiles = [...(userScript ? [] : ['k6-plan.json', 'k6-script.js']), stderrFile, ...(summaryText === undefined ? [] : ['k6-summary.json'])];
     return {
       engine: { name: 'k6', version: found.version ?? 'unknown', percentileSource: 'histogram', notes },
       startedAt,
