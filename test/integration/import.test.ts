@@ -210,6 +210,9 @@ describe('import openapi', () => {
       expect(text.includes(SECRET_TOKEN) || text.includes(SECRET_KEY), String(file)).toBe(false);
     }
     expect((await readFile(out, 'utf8')).includes(SECRET_TOKEN)).toBe(false);
+    for (const text of [run.stdout, run.stderr, imported.stdout, imported.stderr]) {
+      expect(text.includes(SECRET_TOKEN) || text.includes(SECRET_KEY)).toBe(false);
+    }
   });
 });
 
