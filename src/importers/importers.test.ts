@@ -109,6 +109,37 @@ describe('OpenAPI import', () => {
     expect(yaml).toMatch(/petstore\.openapi\.yaml:\d+:\d+: request body of addPet has no example/);
   });
 
+  it('reads an OpenAPI 3.1 document in JSON: server variables, type lists, examples arrays, form bodies, OAuth2 listed', () => {
+    const document = {
+      openapi: '3.1.0',
+      info: { title: 'Notes', version: '1' },
+      servers: [{ url: 'https://{region}.notes.example/v2', variables: { region: { default: 'eu' } } }],
+      components: { securitySchemes: { oauth: { type: 'oauth2', flows: {} } } },
+      security: [{ oauth: [] }],
+      paths: {
+        '/notes/{noteId}': {
+          get: { operationId: 'getNote', parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: ['integer', 'null'], examples: [7] } }] },
+          patch: {
+            operationId: 'patchNote',
+            parameters: [{ name: 'noteId', in: 'path', required: true, schema: { type: 'integer', examples: [8] } }],
+            requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { title: { type: 'string', example: 'hi' }, pinned: { type: 'boolean' } } } } } },
+          },
+        },
+      },
+    };
+    const imported = importScenario({ kind: 'openapi', text: JSON.stringify(document, null, 2), label: 'notes.json', documentDir: '.' });
+    const { scenario } = validated(imported, 'openapi');
+    expect(scenario.target.url).toBe('https://eu.notes.example');
+    expect(imported.requests?.map((r) => [r.method, r.path])).toEqual([
+      ['GET', '/v2/notes/{{noteId}}'],
+      // Another operation gives the same parameter another value: its own variable.
+      ['PATCH', '/v2/notes/{{patchNote_noteId}}'],
+    ]);
+    expect(scenario.variables).toEqual({ noteId: 7, patchNote_noteId: 8 });
+    expect(imported.requests?.[1]?.body).toEqual({ kind: 'form', fields: { title: 'hi', pinned: 'true' } });
+    expect(imported.untranslated.map((u) => u.what)).toContain('security oauth (oauth2) not translated: only bearer, basic and API keys in a header or query are; add a login step');
+  });
+
   it('refuses a Swagger 2 document, naming the line', () => {
     const error = thrown(() => importScenario({ kind: 'openapi', text: 'swagger: "2.0"\ninfo: {}\npaths:\n  /a:\n    get: {}\n', label: 'old.yaml', documentDir: '.' }));
     expect(error.exitCode).toBe(2);
