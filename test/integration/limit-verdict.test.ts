@@ -39,8 +39,21 @@ afterAll(async () => {
   stopLoops(busyLoops);
   for (const server of servers) await new Promise((resolve) => server.close(resolve));
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  for (const cgroup of cgroups) await rmdir(cgroup).catch(() => undefined);
+  for (const cgroup of cgroups) await removeCgroup(cgroup);
 });
+
+/** A cgroup can be removed once the last process in it is gone: engine children may take a moment. */
+async function removeCgroup(dir: string): Promise<void> {
+  for (let attempt = 0; attempt < 25; attempt += 1) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
 
 /** A loopback target: answers at once, or (serial) one request at a time with a fixed service time. */
 async function startTarget(options: { serialServiceMs?: number } = {}): Promise<string> {
