@@ -111,6 +111,18 @@ export class RunAggregator {
     addSample(this.endpointBucket(sample.name), sample);
   }
 
+  /**
+   * A response already recorded as a success that then failed a check (or a capture): one more
+   * error of kind `check` in its interval and endpoint, the request itself already counted. For
+   * engines that report the check apart from the request (k6's custom counter).
+   */
+  recordCheckFailure(t: number, name: string): void {
+    for (const bucket of [this.bucketAt(t), this.endpointBucket(name)]) {
+      bucket.errors += 1;
+      increment(bucket.errorsByKind, 'check');
+    }
+  }
+
   /** A request made before the measured load (a login for the token pool): reported apart, in
    * no total, interval or endpoint, so every engine's figures are those of the load alone. */
   recordSetup(sample: Omit<RequestSample, 't'>): void {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { findBinary } from '../../src/core/binaries.js';
 import type { AutocannonLoadOptions } from '../../src/engines/autocannon/steps.js';
 import type { ArtilleryScript } from '../../src/engines/artillery/config.js';
-import type { K6Config } from '../../src/engines/k6/translate.js';
+import { k6PlanFile, k6ScriptText, type K6Config } from '../../src/engines/k6/translate.js';
 import type { Plan } from '../../src/scenarios/types.js';
 
 /**
@@ -119,13 +119,15 @@ export function k6InspectSkipReason(env: Record<string, string | undefined> = pr
   return findBinary('k6', { path: env['PATH'] }) ? undefined : 'k6 is not on PATH (AGPL-3.0: capacity never installs it)';
 }
 
-/** `k6 inspect` of the bundled script with this plan and configuration: k6's own parse of the options. */
-export function k6Inspect(projectRoot: string, plan: Plan, config: K6Config): { scenarios?: Record<string, unknown> } {
+/** `k6 inspect` of the generated script with this plan and configuration: k6's own parse of the options. */
+export function k6Inspect(_projectRoot: string, plan: Plan, config: K6Config): { scenarios?: Record<string, unknown> } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'capacity-k6-inspect-'));
   try {
     const planFile = path.join(dir, 'k6-plan.json');
-    writeFileSync(planFile, JSON.stringify({ plan, k6: config }));
-    const output = execFileSync('k6', ['inspect', path.join(projectRoot, 'src', 'engines', 'k6', 'scripts', 'capacity.js')], {
+    writeFileSync(planFile, JSON.stringify(k6PlanFile(plan, config, {})));
+    const script = path.join(dir, 'k6-script.js');
+    writeFileSync(script, k6ScriptText());
+    const output = execFileSync('k6', ['inspect', script], {
       env: { ...process.env, CAPACITY_PLAN_FILE: planFile, CAPACITY_SUMMARY_FILE: path.join(dir, 'summary.json') },
       encoding: 'utf8',
       timeout: 30_000,

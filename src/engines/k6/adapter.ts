@@ -18,7 +18,8 @@ import { childEnv } from '../child-env.js';
 import { BACKSTOP_AFTER_GRACE_S, planEndGraceS, spawnEngineChild, superviseChild } from '../child-process.js';
 import { K6CsvParser } from './csv-stream.js';
 import { k6SummaryFigures } from './summary.js';
-import { translateK6 } from './translate.js';
+import { k6PlanFile, k6ScriptText, translateK6 } from './translate.js';
+import { loadPlanRows } from '../runtime.js';
 import { signInFailed, signInPhase } from '../tokens.js';
 
 const execFileAsync = promisify(execFile);
@@ -26,10 +27,6 @@ const execFileAsync = promisify(execFile);
 const K6_HINT =
   "install k6 from Grafana's packages (https://grafana.com/docs/k6/latest/set-up/install-k6/; k6 is AGPL-3.0 and not bundled), or use --engine autocannon";
 
-/** The bundled script, from the installation's root so it works from src/ and from dist/. */
-export function bundledScriptPath(projectRoot: string): string {
-  return path.join(projectRoot, 'src', 'engines', 'k6', 'scripts', 'capacity.js');
-}
 
 /** "k6 v1.8.1 (go1.26.8, linux/amd64)" -> "1.8.1" */
 export function parseK6Version(text: string): string | undefined {
@@ -47,7 +44,7 @@ async function locate({ env }: Pick<EngineLookup, 'env'>): Promise<EngineAvailab
   }
 }
 
-/** The failed sign-in setup() reported (see scripts/capacity.js), read from k6's log. */
+/** The failed sign-in setup() reported (see k6ScriptText in translate.ts), read from k6's log. */
 export function signInFailureInLog(log: string): { status: number; url: string; sample: string } | undefined {
   const match = /CAPACITY_SIGNIN_FAILED status=(\d+) url=([^\s"\\]+) sample=([^\s"\\]*)/.exec(log);
   if (!match) return undefined;

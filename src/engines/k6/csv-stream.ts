@@ -12,7 +12,12 @@ export type K6Event =
   /** A request made in setup() (the sign-in pool), before the scenario starts. */
   | { kind: 'setup'; sample: RequestSample }
   | { kind: 'dropped'; t: number; count: number }
-  | { kind: 'vus'; t: number; users: number };
+  | { kind: 'vus'; t: number; users: number }
+  /** A response of this request name that failed a check or a capture (the script's capacity_check_failures counter). */
+  | { kind: 'check'; t: number; name: string };
+
+/** The custom counter the generated script adds to for each failed check (translate.ts). */
+export const K6_CHECK_METRIC = 'capacity_check_failures';
 
 /** k6 error codes of requests that got no response (see k6's error code table). */
 export function k6NetworkErrorKind(code: number): string {
@@ -62,7 +67,8 @@ export class K6CsvParser {
       this.columns = new Map(splitCsv(line).map((name, index) => [name, index]));
       return undefined;
     }
-    const wanted = line.startsWith('http_req_duration,') || line.startsWith('dropped_iterations,') || line.startsWith('vus,') || line.startsWith('vus_max,');
+    const wanted =
+      line.startsWith('http_req_duration,') || line.startsWith('dropped_iterations,') || line.startsWith('vus,') || line.startsWith('vus_max,') || line.startsWith(`${K6_CHECK_METRIC},`);
     if (!wanted) return undefined;
     const fields = splitCsv(line);
     const get = (name: string): string => fields[this.columns?.get(name) ?? -1] ?? '';
@@ -78,6 +84,7 @@ export class K6CsvParser {
     // requests at low rates); vus_max those k6 holds ready, like autocannon's open connections.
     // Users are the larger of the two, the same meaning as the other engines'.
     if (metric === 'vus' || metric === 'vus_max') return { kind: 'vus', t, users: value };
+    if (metric === K6_CHECK_METRIC) return inSetup ? undefined : { kind: 'check', t, name: get('name') || 'unknown' };
     const status = Number(get('status') || '0');
     const ok = get('expected_response') === 'true';
     const errorCode = Number(get('error_code') || '0');
