@@ -28,7 +28,7 @@ export const ASSUMPTIONS = [
   { name: 'targetUtilization', default: 0.7, unit: 'fraction', min: 0.05, max: 1, reason: "the seeds' scale-out threshold (70 % CPU)" },
   { name: 'appSpareNodes', default: 1, unit: 'nodes', min: 0, integer: true, reason: 'N+1: one node can fail or be redeployed at peak without breaking the objective' },
   { name: 'appMinNodes', default: 2, unit: 'nodes', min: 1, integer: true, reason: 'two nodes at least, in two zones, for the 99.9 % objective' },
-  { name: 'burstableForPeak', default: 0, unit: '0/1', min: 0, max: 1, integer: true, reason: 'burstable (CPU-credit) offers such as t3/t4g left out of peak-sized tiers (0): at the target utilization they run above their baseline through the busy hours, and credit baselines and surplus prices are not in the catalogs; 1 includes them, credit charges not priced' },
+  { name: 'burstableForPeak', default: 0, unit: '0/1', min: 0, max: 1, integer: true, reason: 'burstable (CPU-credit) offers such as t3/t4g on peak-sized tiers. 0: those whose credit baseline and surplus price are sourced carry their credit charge (unlimited mode) as a bill line; the others are left out, the reason printed. 1: every burstable offer, credit charges not priced where unsourced (flagged). --dedicated-cpu leaves them all out' },
   { name: 'nodeOverheadGiB', default: 0.5, unit: 'GiB', min: 0, reason: 'memory the OS, agents and the runtime take on each server before the app' },
   { name: 'dbStandby', default: 1, unit: 'standbys', min: 0, integer: true, reason: 'a standby (Multi-AZ) so a database failure does not break 99.9 %' },
   { name: 'dbReadReplicas', default: 0, unit: 'replicas', min: 0, integer: true, reason: 'read replicas; none until the measured read share needs them' },

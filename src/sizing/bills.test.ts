@@ -214,13 +214,62 @@ describe('AWS', () => {
     expect(perPartition * partitions).toBeGreaterThanOrEqual(minimum * partitions);
   });
 
-  it('leaves burstable offers out of peak sizing by default and says why', async () => {
+  it('gives every burstable server tier its CPU-credit line and leaves the offers without a sourced baseline out, saying why', async () => {
     const catalog = await catalogOf('aws');
     const { plan } = await planFor(catalog, 1_000_000);
-    for (const l of plan.lines) expect(l.flags.join()).not.toMatch(/burstable/);
-    expect(plan.notes.join('\n')).toMatch(/burstable offers left out of peak sizing .*t3\.small.*burstableForPeak=1/);
+    for (const l of plan.lines.filter((x) => x.flags.includes('burstable vCPU'))) {
+      expect(plan.lines.some((c) => c.item === 'CPU credits (unlimited mode)' && c.tier === l.tier && c.type === l.type), `${l.tier} ${l.type}`).toBe(true);
+    }
+    const leftOut = plan.notes.find((n) => n.startsWith('burstable offers left out of peak sizing'));
+    expect(leftOut).toMatch(/db\.t4g\.medium.*no sourced CPU-credit baseline.*burstableForPeak=1/);
+    expect(leftOut).not.toMatch(/t3\.small/);
     const included = await planFor(catalog, 1_000_000, { ...defaultAssumptions(), burstableForPeak: 1 });
-    expect(included.plan.lines.some((l) => l.flags.includes('burstable vCPU'))).toBe(true);
+    expect(included.plan.notes.join('\n')).not.toMatch(/burstable offers left out/);
+  });
+});
+
+describe('burstable CPU credits', () => {
+  // "nobase" is the cheapest server but has no sourced baseline; "burst" has one; "steady" is dedicated.
+  const credits = (surplus: number) => Catalog.parse({
+    provider: 'aws', name: 'Test', currency: 'USD', region: 'test', readAt: '2026-12-01', freshnessDays: 90, hoursPerMonth: 730,
+    sources: [{ id: 'Z', title: 'test figures', url: 'test', date: '2026-12-01' }],
+    servers: [
+      { type: 'nobase', vcpu: 2, memoryGiB: 8, cpu: 'burstable', price: { figure: 1, unit: 'USD/month', source: 'Z', date: '2026-12-01' } },
+      { type: 'burst', vcpu: 2, memoryGiB: 8, cpu: 'burstable', price: { figure: 10, unit: 'USD/month', source: 'Z', date: '2026-12-01' }, creditBaseline: { perVcpu: 0.1, source: 'Z', date: '2026-12-01' } },
+      { type: 'steady', vcpu: 2, memoryGiB: 8, cpu: 'dedicated', price: { figure: 30, unit: 'USD/month', source: 'Z', date: '2026-12-01' } },
+    ],
+    cpuCreditSurplus: { figure: surplus, unit: 'USD/vCPU-hour', source: 'Z', date: '2026-12-01' },
+  });
+  const flat = { ...defaultAssumptions(), averageToPeak: 1 };
+
+  it('leaves the offer without a sourced baseline out by default, with the reason in the notes', async () => {
+    const { plan } = await planFor(credits(0.05), 1_000_000);
+    expect(plan.lines.some((l) => l.type === 'nobase')).toBe(false);
+    expect(plan.notes.join('\n')).toMatch(/burstable offers left out of peak sizing \(nobase\): .*no sourced CPU-credit baseline.*burstableForPeak=1/);
+    const included = await planFor(credits(0.05), 1_000_000, { ...defaultAssumptions(), burstableForPeak: 1 });
+    const nobase = included.plan.lines.find((l) => l.type === 'nobase');
+    expect(nobase?.flags).toContain('CPU-credit charges not priced (no sourced baseline)');
+  });
+
+  it('prices the surplus above the baseline as its own line: (mean − baseline) × vCPU × hours × count × price', async () => {
+    const { plan } = await planFor(credits(0.01), 1_000_000, flat);
+    const app = plan.lines.find((l) => l.tier === 'app' && l.item === 'app servers')!;
+    expect(app.type).toBe('burst');
+    const line = plan.lines.find((l) => l.tier === 'app' && l.item === 'CPU credits (unlimited mode)')!;
+    // averageToPeak 1: the mean is the peak utilization
+    const expected = (app.utilizationAtPeak! - 0.1) * 2 * 730 * app.count * 0.01;
+    expect(expected).toBeGreaterThan(0);
+    expect(line.monthly).toBeCloseTo(expected, 9);
+    expect(line.sources).toEqual(['Z']);
+    expect(plan.totalMonthly).toBeCloseTo(plan.lines.reduce((s, l) => s + l.monthly, 0), 9);
+  });
+
+  it('chooses a dedicated offer when the credits make the burstable one cost more', async () => {
+    const { plan } = await planFor(credits(5), 1_000_000, flat);
+    expect(plan.lines.find((l) => l.tier === 'app' && l.item === 'app servers')!.type).toBe('steady');
+    expect(plan.lines.some((l) => l.item === 'CPU credits (unlimited mode)')).toBe(false);
+    const burst = plan.runnersUp.find((r) => r.tier === 'app' && r.type === 'burst')!;
+    expect(burst.billMonthlyUsd).toBeGreaterThan(plan.totalMonthly);
   });
 });
 

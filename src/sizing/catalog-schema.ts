@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
-export const PRICE_PERIODS = ['hour', 'month', 'GB-month', 'GB', 'GiB', 'TB', 'LCU-hour', 'metric-month', 'alarm-month', 'dashboard-month'] as const;
+export const PRICE_PERIODS = ['hour', 'month', 'GB-month', 'GB', 'GiB', 'TB', 'LCU-hour', 'vCPU-hour', 'metric-month', 'alarm-month', 'dashboard-month'] as const;
 export type PricePeriod = (typeof PRICE_PERIODS)[number];
 
 export const Price = z.object({
@@ -44,6 +44,12 @@ export const ServerOffer = z.object({
   /** Outbound transfer included per server per month, pooled (DigitalOcean, Hetzner). */
   includedTransferTB: z.number().nonnegative().optional(),
   price: Price,
+  /**
+   * A burstable offer's CPU-credit baseline: the utilization per vCPU it holds without spending
+   * credits (0.2 = 20 %), sourced and dated. With the catalog's cpuCreditSurplus it prices the
+   * offer's credit charge; a burstable offer without it is left out of peak sizing by default.
+   */
+  creditBaseline: z.object({ perVcpu: z.number().gt(0).max(1), source: z.string().min(1), date: isoDate, note: z.string().optional() }).optional(),
 });
 
 export const ManagedDatabaseOffer = z.object({
@@ -112,6 +118,8 @@ export const Catalog = z
     managedPostgresHa: z.enum(['deployment', 'per-node']).default('per-node'),
     managedCaches: z.array(ManagedCacheOffer).default([]),
     loadBalancers: z.array(LoadBalancerOffer).default([]),
+    /** Price of one surplus CPU-credit vCPU-hour of burstable servers in unlimited mode (AWS T3: per vCPU-hour). */
+    cpuCreditSurplus: Price.optional(),
     /** Charges every server carries besides its own price (Hetzner's primary IPv4), on each server line. */
     perServer: z.array(z.object({ item: z.string().min(1), price: Price })).default([]),
     storage: z

@@ -1,4 +1,5 @@
 import type { Assumptions } from './assumptions.js';
+import { creditCharge } from './burstable-credits.js';
 import { monthly } from './catalog-price.js';
 import type { Catalog, Price, ServerOffer } from './catalog-schema.js';
 import { mmcResponsePercentile } from './erlang.js';
@@ -20,8 +21,9 @@ export interface PlanOptions {
   /** 'prefer': managed database and cache where the catalog has them; 'never': self-host everything. */
   managed: 'prefer' | 'never';
   /**
-   * Let burstable (CPU-credit) offers carry the peak-sized tiers. Unset: the assumption
-   * burstableForPeak decides (0 by default: left out, with the reason in the notes).
+   * Let every burstable (CPU-credit) offer carry the peak-sized tiers, credit charges priced where
+   * the catalog sources them. Unset: the assumption burstableForPeak decides (0 by default: only
+   * offers whose credit model is sourced; the others left out, with the reason in the notes).
    */
   includeBurstable?: boolean;
 }
@@ -74,14 +76,52 @@ function priceFlags(price: Price, catalog: Catalog): string[] {
   return flags;
 }
 
-/** Whether an offer of this CPU kind may carry a peak-sized tier under the options. */
-function cpuAllowed(cpu: ServerOffer['cpu'], options: PlanOptions): boolean {
-  if (options.dedicatedCpuOnly) return cpu === 'dedicated';
-  return cpu !== 'burstable' || options.includeBurstable === true;
+/** The line item of a burstable tier's credit charge; not a server line. */
+const CREDIT_ITEM = 'CPU credits (unlimited mode)';
+
+/** Whether the catalog sources a burstable offer's credit model: its baseline and the surplus price. */
+function hasCreditModel(catalog: Catalog, offer: { cpu: ServerOffer['cpu']; creditBaseline?: ServerOffer['creditBaseline'] }): boolean {
+  return offer.cpu === 'burstable' && offer.creditBaseline !== undefined && catalog.cpuCreditSurplus !== undefined;
+}
+
+/**
+ * Whether an offer may carry a peak-sized tier under the options. A burstable offer may when its
+ * credit model is sourced (the charge is priced) or when the options include every burstable offer.
+ */
+function cpuAllowed(catalog: Catalog, offer: { cpu: ServerOffer['cpu']; creditBaseline?: ServerOffer['creditBaseline'] }, options: PlanOptions): boolean {
+  if (options.dedicatedCpuOnly) return offer.cpu === 'dedicated';
+  return offer.cpu !== 'burstable' || options.includeBurstable === true || hasCreditModel(catalog, offer);
 }
 
 function eligibleServers(catalog: Catalog, options: PlanOptions): ServerOffer[] {
-  return catalog.servers.filter((s) => cpuAllowed(s.cpu, options));
+  return catalog.servers.filter((s) => cpuAllowed(catalog, s, options));
+}
+
+/**
+ * A burstable server tier's CPU-credit charge in unlimited mode, as its own line tied to the tier
+ * (see burstable-credits.ts for the model and its stated assumption). Without a sourced credit
+ * model (only with burstableForPeak=1) the tier's line is flagged instead.
+ */
+function withCredits(catalog: Catalog, options: PlanOptions, a: Assumptions, server: ServerOffer, c: Candidate, utilizationPerVcpu: number | null): Candidate {
+  if (server.cpu !== 'burstable') return c;
+  const surplus = catalog.cpuCreditSurplus;
+  if (!server.creditBaseline || !surplus) {
+    return { ...c, line: { ...c.line, flags: [...c.line.flags, 'CPU-credit charges not priced (no sourced baseline)'] } };
+  }
+  const baseline = server.creditBaseline.perVcpu;
+  const charge = creditCharge({
+    vcpu: server.vcpu, baselinePerVcpu: baseline, utilizationAtPeak: utilizationPerVcpu ?? 0, averageToPeak: a.averageToPeak,
+    hoursPerMonth: catalog.hoursPerMonth, count: c.line.count, surplusPerVcpuHour: surplus.figure,
+  });
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const detail = charge.sustained
+    ? `mean ${pct(charge.meanUtilization)} per vCPU (${pct(utilizationPerVcpu ?? 0)} at the peak × averageToPeak ${a.averageToPeak}) above the ${pct(baseline)} baseline of ${server.type}: ${integer.format(charge.surplusVcpuHours)} surplus vCPU-hours × ${surplus.figure} ${surplus.unit}`
+    : `mean ${pct(charge.meanUtilization)} per vCPU (${pct(utilizationPerVcpu ?? 0)} at the peak × averageToPeak ${a.averageToPeak}) within the ${pct(baseline)} baseline of ${server.type}; the busy ${charge.busyHoursPerDay.toFixed(1)} h a day spend ${integer.format(charge.burstCredits)} of at most ${integer.format(charge.maxBalance)} banked credits: no charge`;
+  const credits = line(catalog, options, {
+    tier: c.line.tier, item: CREDIT_ITEM, type: server.type, count: Math.round(charge.surplusVcpuHours), unitMonthly: surplus.figure, monthly: charge.monthly, utilizationAtPeak: null,
+    detail, sources: [...new Set([server.creditBaseline.source, surplus.source])], flags: priceFlags(surplus, catalog),
+  });
+  return { ...c, monthly: c.monthly + credits.monthly, extraLines: [...(c.extraLines ?? []), credits] };
 }
 
 function fmtGiB(bytes: number): string {
@@ -173,7 +213,8 @@ function appCandidate(catalog: Catalog, server: ServerOffer, needs: Needs, workl
       ...(pastLimit ? [`past the scalability limit: ${cells} independent cells`] : cells > 1 ? [`${cells} independent cells (cheaper than one cluster)`] : []),
     ],
   }));
-  return cells > 1 ? { ...found, appCells: cells, pastAppLimit: pastLimit } : found;
+  const priced = withCredits(catalog, options, a, server, found, utilizationAtPeak);
+  return cells > 1 ? { ...priced, appCells: cells, pastAppLimit: pastLimit } : priced;
 }
 
 function planApp(catalog: Catalog, needs: Needs, workload: Workload, a: Assumptions, options: PlanOptions): { best: Candidate; runnersUp: Candidate[]; notes: string[] } {
@@ -212,7 +253,7 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
   const managed = options.managed === 'prefer' && catalog.managedCaches.length > 0;
   if (managed) {
     for (const offer of catalog.managedCaches) {
-      if (!cpuAllowed(offer.cpu, options)) continue;
+      if (!cpuAllowed(catalog, offer, options)) continue;
       const shards = Math.max(shardsForCpu, Math.ceil(redis.memoryBytes / (offer.memoryGiB * GiB)));
       const nodes = shards * copies;
       const unit = monthly(offer.price, catalog.hoursPerMonth);
@@ -234,13 +275,15 @@ function planRedis(catalog: Catalog, needs: Needs, a: Assumptions, options: Plan
       const shards = Math.max(shardsForCpu, Math.ceil(redis.memoryBytes / usable));
       const nodes = shards * copies;
       const unit = monthly(server.price, catalog.hoursPerMonth);
-      candidates.push(candidate(server.type, line(catalog, options, {
+      // Redis runs its commands on one core: the instance's utilization per vCPU is that core's share.
+      const perVcpu = redis.coresAtTarget > 0 ? redis.busyCores / shards / server.vcpu : null;
+      candidates.push(withCredits(catalog, options, a, server, candidate(server.type, line(catalog, options, {
         tier: 'redis', item: 'self-hosted Redis', type: server.type, count: nodes, unitMonthly: unit, monthly: unit * nodes,
         utilizationAtPeak: redis.coresAtTarget > 0 ? redis.busyCores / shards : null,
         detail: `${shards} shard(s) × ${copies} node(s); ${fmtGiB(redis.dataBytes / shards)} of data per shard on ${server.memoryGiB} GiB (sessions ${fmtGiB(redis.sessionBytes)} + cache ${fmtGiB(redis.cacheBytes)}); ${integer.format(redis.opsPerSecond)} ops/s at peak`,
         sources: [server.price.source],
         flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : []), ...(shards > 1 ? ['sharded (Redis Cluster)'] : [])],
-      })));
+      })), perVcpu));
     }
   }
   const ranked = rank(candidates);
@@ -271,7 +314,7 @@ function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: P
   if (managed) {
     const noStandby: string[] = [];
     for (const offer of catalog.managedPostgres) {
-      if (!cpuAllowed(offer.cpu, options)) continue;
+      if (!cpuAllowed(catalog, offer, options)) continue;
       // A plan that cannot take the standbys asked for cannot be bought that way.
       if (offer.maxStandbys !== undefined && a.dbStandby > offer.maxStandbys) { noStandby.push(offer.type); continue; }
       const partitions = Math.max(1, Math.ceil(postgres.coresAtTarget / offer.vcpu), Math.ceil(postgres.ramBytes / (offer.memoryGiB * GiB)));
@@ -341,7 +384,8 @@ function planPostgres(catalog: Catalog, needs: Needs, a: Assumptions, options: P
         sources: [server.price.source],
         flags: [...priceFlags(server.price, catalog), 'self-hosted', ...(server.cpu !== 'dedicated' ? [`${server.cpu} vCPU`] : [])],
       }), extra);
-      candidates.push({ ...c, partitions });
+      // Standbys and replicas are charged as if as busy as their primary: an upper bound.
+      candidates.push({ ...withCredits(catalog, options, a, server, c, postgres.coresAtTarget > 0 ? postgres.busyCores / (partitions * server.vcpu) : null), partitions });
     }
   }
   flagPartitions(candidates, catalog.currency);
@@ -510,7 +554,7 @@ function planMonitoring(catalog: Catalog, servers: number, a: Assumptions, optio
 }
 
 function isServerLine(l: BomLine): boolean {
-  return l.tier === 'app' || l.item.startsWith('self-hosted');
+  return (l.tier === 'app' && l.item !== CREDIT_ITEM) || l.item.startsWith('self-hosted');
 }
 
 /** Every server carries the catalog's per-server charges (Hetzner's primary IPv4): added to its line. */
@@ -651,9 +695,11 @@ export function planProvider(catalog: Catalog, needs: Needs, workload: Workload,
     if (!changed) break;
   }
   const notes = [...tiers.flatMap((tier) => tier.notes), ...lb.notes, ...bill.notes];
-  const burstable = [...catalog.servers, ...catalog.managedCaches, ...catalog.managedPostgres].filter((offer) => offer.cpu === 'burstable').map((offer) => offer.type);
-  if (!effective.includeBurstable && !effective.dedicatedCpuOnly && burstable.length > 0) {
-    notes.push(`burstable offers left out of peak sizing (${[...new Set(burstable)].join(', ')}): sized for the peak at ${(a.targetUtilization * 100).toFixed(0)} % they would run above their CPU-credit baseline through the busy hours, and the catalog has neither baselines nor surplus-credit prices to price that; --set burstableForPeak=1 includes them (credit charges not priced)`);
+  const burstable = [...catalog.servers, ...catalog.managedCaches, ...catalog.managedPostgres].filter((offer) => offer.cpu === 'burstable');
+  const unpriced = burstable.filter((offer) => !hasCreditModel(catalog, offer)).map((offer) => offer.type);
+  if (!effective.includeBurstable && !effective.dedicatedCpuOnly && unpriced.length > 0) {
+    const why = catalog.cpuCreditSurplus ? 'the catalog has no sourced CPU-credit baseline for them' : 'the catalog has no sourced surplus-credit price';
+    notes.push(`burstable offers left out of peak sizing (${[...new Set(unpriced)].join(', ')}): sized for the peak at ${(a.targetUtilization * 100).toFixed(0)} % they may run above their CPU-credit baseline, and ${why}, so their credit charge cannot be priced; --set burstableForPeak=1 includes them (credit charges not priced)`);
   }
   const serverByType = new Map(catalog.servers.map((s) => [s.type, s]));
   const app = chosen[0]!;

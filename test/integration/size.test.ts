@@ -242,7 +242,7 @@ describe('capacity size', () => {
   it('the text report keys its source letters and lists the gaps behind a self-hosted tier', async () => {
     const run = await capacity('size', '--users', '1000000', '--provider', 'aws');
     // burstable RDS classes are left out of peak sizing by default, so PostgreSQL is self-hosted on EC2
-    expect(run.stdout).toMatch(/^postgres\s+self-hosted PostgreSQL\s+\S+\s+\d+\s+\d+ %\s+\$\d+\s+K\s+self-hosted/m);
+    expect(run.stdout).toMatch(/^postgres\s+self-hosted PostgreSQL\s+\S+\s+\d+\s+\d+ %\s+\$[\d,.]+\s+K\s+self-hosted/m);
     expect(run.stdout).toMatch(/^ {2}source K: aws\/karpenter-provider-aws .*\(\d{4}-\d{2}-\d{2}\)$/m);
     expect(run.stdout).toMatch(/^ {2}gap: RDS for PostgreSQL db\.m7g\.large.*self-hosted on EC2$/m);
     expect(run.stdout).toMatch(/^ {2}note: burstable offers left out of peak sizing/m);
