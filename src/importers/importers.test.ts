@@ -140,6 +140,14 @@ describe('OpenAPI import', () => {
     expect(imported.untranslated.map((u) => u.what)).toContain('security oauth (oauth2) not translated: only bearer, basic and API keys in a header or query are; add a login step');
   });
 
+  it('turns an undeclared path parameter into a variable to fill, listed', () => {
+    const imported = importScenario({ kind: 'openapi', text: 'openapi: 3.0.0\ninfo: { title: t, version: "1" }\nservers: [{ url: "http://127.0.0.1:9" }]\npaths:\n  /files/{fileId}:\n    get: { operationId: getFile }\n', label: 'f.yaml', documentDir: '.' });
+    const { scenario } = validated(imported, 'openapi');
+    expect(imported.requests?.[0]?.path).toBe('/files/{{fileId}}');
+    expect(scenario.variables.fileId).toBe('');
+    expect(imported.untranslated.map((u) => u.what).join('\n')).toContain('{{fileId}} is set nowhere the importer can see');
+  });
+
   it('refuses a Swagger 2 document, naming the line', () => {
     const error = thrown(() => importScenario({ kind: 'openapi', text: 'swagger: "2.0"\ninfo: {}\npaths:\n  /a:\n    get: {}\n', label: 'old.yaml', documentDir: '.' }));
     expect(error.exitCode).toBe(2);
@@ -210,6 +218,17 @@ describe('Artillery import', () => {
       [15, 17.5],
     ]);
     expect(imported.untranslated.map((u) => u.what).join('\n')).toContain('engine socketio not translated');
+  });
+
+  it('defines what the script sets in code as empty variables, listed, so the scenario loads', () => {
+    const script = 'config:\n  target: http://127.0.0.1:9\n  processor: ./helpers.js\nscenarios:\n  - flow:\n      - function: makeSession\n      - get:\n          url: "/sessions/{{ sessionId }}"\n';
+    const imported = importScenario({ kind: 'artillery', text: script, label: 'code.yml', documentDir: '.' });
+    const { scenario } = validated(imported, 'artillery');
+    expect(scenario.variables.sessionId).toBe('');
+    const notes = imported.untranslated.map((u) => u.what).join('\n');
+    expect(notes).toContain('{{sessionId}} is set nowhere the importer can see');
+    expect(notes).toContain('function not translated');
+    expect(notes).toContain('config.processor not translated');
   });
 
   it('refuses a YAML file that is not an Artillery script, naming where', () => {

@@ -7,6 +7,7 @@ import { importHar } from './har.js';
 import { importOpenApi } from './openapi.js';
 import type { ImportedScenario } from './model.js';
 import { safeName } from './model.js';
+import { closeReferences } from './references.js';
 
 export const IMPORT_KINDS = ['har', 'openapi', 'artillery'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -30,11 +31,11 @@ export function importScenario(input: ImportInput): ImportedScenario {
   const name = input.name ?? scenarioNameFor(input.label.split(/[\\/]/).pop() ?? input.label);
   switch (input.kind) {
     case 'har':
-      return importHar(input.text, { name, label: input.label });
+      return closeReferences(importHar(input.text, { name, label: input.label }));
     case 'openapi':
-      return importOpenApi(input.text, { name, label: input.label });
+      return closeReferences(importOpenApi(input.text, { name, label: input.label }));
     case 'artillery':
-      return importArtillery(input.text, { name, label: input.label, documentDir: input.documentDir });
+      return closeReferences(importArtillery(input.text, { name, label: input.label, documentDir: input.documentDir }));
   }
 }
 

@@ -54,10 +54,16 @@ export const command: CommandModule = {
       ...(typeof options.name === 'string' ? { name: options.name } : {}),
     });
     const yaml = emitScenarioYaml(imported, file, kind);
-    // The importer writes the scenario language; a document the schema refuses is a bug here.
     const { Scenario } = await import('../../scenarios/schema.js');
     const checked = Scenario.safeParse(parse(yaml));
-    if (!checked.success) throw new Error(`the imported scenario does not validate: ${checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    // What the source says but the language cannot hold (a capture used before it is made): named, nothing written.
+    if (!checked.success) {
+      throw badInput(
+        `${file} could not be expressed as a valid scenario`,
+        checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+        'fix the source, or write the scenario by hand (docs/scenarios.md)',
+      );
+    }
 
     const lines = untranslatedLines(imported);
     if (lines.length > 0) {
