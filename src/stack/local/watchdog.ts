@@ -44,9 +44,17 @@ export function startWatchdog(recordFile: string, owner: RecordedProcess): Watch
   return {
     pid: child.pid,
     async disarm() {
+      // While capacity waits here the watchdog must keep the event loop alive: with only unref'd
+      // handles left, Node would exit (code 0) before the run's summary and exit code.
+      child.ref();
       stdin.end(DISARM);
-      const timer = new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref());
+      let timeout: NodeJS.Timeout | undefined;
+      const timer = new Promise<void>((resolve) => {
+        timeout = setTimeout(resolve, 2_000);
+      });
       await Promise.race([exited, timer]);
+      clearTimeout(timeout);
+      child.unref();
     },
   };
 }
