@@ -196,7 +196,9 @@ describe('import openapi', () => {
     expect(plan.code, plan.stderr).toBe(0);
 
     const resultsDir = join(work, 'results-openapi');
-    const run = await cli(['run', '--scenario', out, '--engine', 'autocannon', '--target', target.url, '--rps', '30', '--duration', '6s', '--quiet', '--results-dir', resultsDir]);
+    // Closed, 4 users without think time: enough requests that each of the 11 operations (picked at
+    // random by weight) is sent, whatever pace this shared machine allows.
+    const run = await cli(['run', '--scenario', out, '--engine', 'autocannon', '--target', target.url, '--set', 'model=closed', '--users', '4', '--duration', '4s', '--quiet', '--results-dir', resultsDir]);
     expect(run.code, run.stderr).toBe(0);
     const expected = ['POST /api/v3/pet', 'PUT /api/v3/pet', 'GET /api/v3/pet/findByStatus', 'GET /api/v3/pet/10', 'DELETE /api/v3/pet/10', 'HEAD /api/v3/pet/10', 'GET /api/v3/store/inventory', 'POST /api/v3/store/order', 'GET /api/v3/store/order/3', 'GET /api/v3/user/login', 'GET /api/v3/user/theUser'];
     expect(new Set(target.seen.routes.keys())).toEqual(new Set(expected));
@@ -269,13 +271,14 @@ describe('import artillery', () => {
     const imported = await cli(['import', 'artillery', join(FIXTURES, 'browse-mix.artillery.yml'), '--out', out]);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stderr).toContain('engine socketio not translated');
-    const run = await cli(['run', '--scenario', out, '--engine', 'autocannon', '--target', target.url, '--rps', '40', '--duration', '5s', '--quiet', '--results-dir', join(work, 'results-mix')]);
+    // Closed, without think time: thousands of requests, so the shares are stable.
+    const run = await cli(['run', '--scenario', out, '--engine', 'autocannon', '--target', target.url, '--set', 'model=closed', '--users', '4', '--duration', '4s', '--quiet', '--results-dir', join(work, 'results-mix')]);
     expect(run.code, run.stderr).toBe(0);
     const search = target.seen.routes.get('GET /search') ?? 0;
     const others = ['GET /', 'GET /items/1', 'GET /items/2'].reduce((sum, key) => sum + (target.seen.routes.get(key) ?? 0), 0);
     expect(new Set(target.seen.routes.keys())).toEqual(new Set(['GET /search', 'GET /', 'GET /items/1', 'GET /items/2']));
-    // Weights 3:1 between the scenarios: search is about three quarters of the mix.
-    expect(search / (search + others)).toBeGreaterThan(0.6);
-    expect(search / (search + others)).toBeLessThan(0.9);
+    // Weights 3:1 between the scenarios: search is three quarters of the mix.
+    expect(search / (search + others)).toBeGreaterThan(0.7);
+    expect(search / (search + others)).toBeLessThan(0.8);
   });
 });
