@@ -63,6 +63,23 @@ describe('monthly total versus users', () => {
     expect(providers).toEqual(['aws', 'digitalocean', 'hetzner']);
     expect(falls).toEqual([]);
   }, 300_000);
+
+  it('never plans a server busier than its cores, with or without contention (σ = κ = 0 once planned 166 %)', async () => {
+    const busy: string[] = [];
+    for (const [uslSigma, uslKappa] of [[0, 0], [0.03, 0.0001], [0.2, 0.001]] as const) {
+      const assumptions = { ...defaultAssumptions(), uslSigma, uslKappa };
+      for (const provider of ['aws', 'digitalocean', 'hetzner'] as const) {
+        const catalog = await catalogOf(provider);
+        for (const users of [1_000, 100_000, 1_000_000, 10_000_000]) {
+          const { plan } = await planFor(catalog, users, assumptions);
+          for (const l of plan.lines) {
+            if (l.utilizationAtPeak !== null && l.utilizationAtPeak > 1) busy.push(`${provider} σ=${uslSigma} κ=${uslKappa} ${users} users: ${l.tier} ${l.count}×${l.type} at ${(l.utilizationAtPeak * 100).toFixed(0)} %`);
+          }
+        }
+      }
+    }
+    expect(busy).toEqual([]);
+  }, 120_000);
 });
 
 describe('DigitalOcean', () => {

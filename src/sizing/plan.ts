@@ -169,7 +169,8 @@ function appCandidate(catalog: Catalog, server: ServerOffer, needs: Needs, workl
   const cellSize = bestCellSize(app.usl, a.appSpareNodes);
   const cellCapacity = cellSize === null ? Infinity : cellSize * uslEfficiency(cellSize, app.usl);
   const fullCells = required > cellCapacity ? Math.floor(required / cellCapacity) : 0;
-  const remainder = required - fullCells * cellCapacity;
+  // Without contention (no cell size) there are no full cells; 0 · Infinity would be NaN.
+  const remainder = fullCells > 0 ? required - fullCells * cellCapacity : required;
   const p95Fits = (nodeCount: number, rateRps: number): number => {
     if (!(rateRps > 0) || !(app.serviceDemandS > 0)) return 0;
     return mmcResponsePercentile({ servers: nodeCount * server.vcpu, arrivalRate: rateRps, serviceTimeS: app.serviceDemandS / uslEfficiency(nodeCount, app.usl) }, 0.95);
@@ -178,7 +179,8 @@ function appCandidate(catalog: Catalog, server: ServerOffer, needs: Needs, workl
   const sized = (units: number, rateRps: number): { nodes: number; p95: number } | undefined => {
     let nodes = Math.max(1, unitsForCapacity(units, app.usl) ?? cellSize ?? 1);
     let p95 = p95Fits(nodes, rateRps);
-    for (let guard = 0; guard < 10_000 && p95 > budgetS; guard++) p95 = p95Fits(++nodes, rateRps);
+    // !(p95 <= budget) also raises the count when the queue is unstable (NaN or Infinity).
+    for (let guard = 0; guard < 10_000 && !(p95 <= budgetS); guard++) p95 = p95Fits(++nodes, rateRps);
     return p95 <= budgetS ? { nodes, p95 } : undefined;
   };
   const full = fullCells > 0 ? sized(cellCapacity, (workload.peakRps * cellCapacity) / required) : undefined;
