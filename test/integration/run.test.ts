@@ -232,7 +232,7 @@ describe('capacity run', () => {
     const empty = await runCli(['run', '--scenario', './empty.yaml', '--target', target.url], work);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('./empty.yaml:4:9 stages: needs at least one stage');
-    expect(empty.stderr).toContain('./empty.yaml:6:22 requests[0].path: unknown placeholder {user}');
+    expect(empty.stderr).toContain('./empty.yaml:6:22 requests[0].path: {user} is the old placeholder syntax: write {{user}} and define user under variables');
 
     await writeFile(path.join(work, 'syntax.yaml'), 'name: x\nstages: [ { duration: 1s\nmodel: open\n');
     const syntax = await runCli(['run', '--scenario', 'syntax.yaml', '--target', target.url], work);

@@ -24,7 +24,7 @@ const plan: Plan = {
   flow: true,
   requests: [
     { name: 'create', method: 'POST', path: '/orders', weight: 1, headers: { authorization: 'Bearer {{token}}' }, captures: [{ variable: 'id', json: 'id' }] },
-    { name: 'read', method: 'GET', path: '/orders/{{id}}', weight: 1, headers: { authorization: 'Bearer {{token}}' }, checks: [{ jsonPath: 'status', equals: 'open' }] },
+    { name: 'read', method: 'GET', path: '/orders/{{id}}', weight: 1, headers: { authorization: 'Bearer {{token}}' }, checks: [{ jsonPath: 'status', exists: true, equals: 'open' }] },
     { name: 'missing', method: 'GET', path: '/x', weight: 1, captures: [{ variable: 'nope', header: 'x-none' }] },
   ],
   variables: [
