@@ -6,7 +6,7 @@ import { K6CsvParser, k6NetworkErrorKind } from './csv-stream.js';
 import { parseK6Version } from './adapter.js';
 import { k6SummaryFigures } from './summary.js';
 
-// Recorded from a real k6 v1.8.1 run of scripts/capacity.js (fixtures/plan.json: 20 req/s for
+// Recorded from a real k6 v1.8.1 run of the bundled script of the time (fixtures/plan.json: 20 req/s for
 // 2 s; "bad" answers 500, "me" needs a token: setup() signed in 5 users first).
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -72,5 +72,27 @@ describe('k6 CSV sample stream', () => {
   it('reads the version out of `k6 version`', () => {
     expect(parseK6Version('k6 v1.8.1 (go1.26.8, linux/amd64)')).toBe('1.8.1');
     expect(parseK6Version('something else')).toBeUndefined();
+  });
+});
+
+describe("k6 check failures (the generated script's capacity_check_failures counter)", () => {
+  it('turn an answered request of that name into an error of kind check, in its interval and endpoint', () => {
+    const plan = { ...(JSON.parse(fixture('plan.json')) as Plan), intervalS: 1 };
+    const parser = new K6CsvParser();
+    const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
+    const lines = [
+      'metric_name,timestamp,metric_value,error_code,expected_response,method,name,scenario,status,extra_tags,metadata',
+      'http_req_duration,1000000,12.5,,true,GET,get-x,main,200,,',
+      'capacity_check_failures,1100000,1,,,,get-x,main,,,',
+      'http_req_duration,1200000,11.0,,true,GET,get-x,main,200,,',
+    ];
+    for (const line of lines) {
+      const event = parser.parseLine(line);
+      if (event?.kind === 'request') aggregator.record(event.sample);
+      else if (event?.kind === 'check') aggregator.recordCheckFailure(event.t, event.name);
+    }
+    const { totals, endpoints } = aggregator.finish(1);
+    expect(totals).toMatchObject({ requests: 2, errors: 1, errorsByKind: { check: 1 } });
+    expect(endpoints.find((endpoint) => endpoint.name === 'get-x')).toMatchObject({ requests: 2, errors: 1 });
   });
 });
