@@ -1,7 +1,7 @@
 /**
  * The scenario language against an API that is not the reference app (support/any-api-server.ts):
  * an API key from an environment secret on every route, a sign-in per virtual user whose token
- * later steps send, customers from a CSV, and a capture chain (create an order, read it back by
+ * later steps send (and signs in again after a 401), customers from a CSV, and a capture chain (create an order, read it back by
  * the id and Location the response gave). The server records what every request carried; the
  * tests hold each engine to that record, and grep every file of the result folder, stdout and
  * stderr for the secret. Bad input (unknown variable, missing environment variable, bad CSV)
@@ -215,6 +215,40 @@ describe('the scenario language against an API that is not the reference app', (
           // 32 planned requests, 12 rows: each row exactly once, then no more requests.
           expect([...ids].sort()).toEqual(Array.from({ length: 12 }, (_unused, index) => `u${index + 1}`).sort());
           expect((run.result as Result).engine.notes.join('\n')).toMatch(/rows of row \(order: unique\) ran out/);
+          await secretNowhere(run);
+        } finally {
+          await server?.close();
+        }
+      },
+      180_000,
+    );
+  }
+
+  for (const engine of ENGINES) {
+    it.skipIf(engine.skip !== undefined)(
+      `${engine.name}: a 401 signs the user in again, once, and its next requests carry the new token${engine.skip ? ` [skipped: ${engine.skip}]` : ''}`,
+      async () => {
+        let server: AnyApiServer | undefined;
+        try {
+          // Each token is good for one /orders request: the read after a create answers 401.
+          server = await startAnyApiServer(SECRET, { tokenUses: 1 });
+          const dir = await mkdtemp(join(work, `${engine.name}-401-`));
+          await writeFile(join(dir, 'customers.csv'), CUSTOMERS);
+          await writeFile(join(dir, 'flow.yaml'), FLOW(server.url));
+          const run = await runScenario(dir, 'flow.yaml', engine.name);
+          expect(run.code, run.stderr).toBe(0);
+          const refused = server.seen.filter((request) => request.status === 401);
+          expect(refused.length).toBeGreaterThan(0);
+          // After its 401 a token is never sent again: the user signed in and took the new one.
+          const perToken = new Map<string, number>();
+          for (const request of refused) perToken.set(request.token as string, (perToken.get(request.token as string) ?? 0) + 1);
+          expect(Math.max(...perToken.values())).toBe(1);
+          for (const request of server.seen.filter((seen) => seen.route.includes('/orders') && seen.status !== 401)) {
+            expect(refused.some((earlier) => earlier.token === request.token && server!.seen.indexOf(earlier) < server!.seen.indexOf(request))).toBe(false);
+          }
+          // Sign-ins: one per user, plus one after each 401 but a last one the run ended before.
+          const logins = server.seen.filter((request) => request.route === 'POST /login').length;
+          expect(logins).toBeGreaterThanOrEqual(refused.length);
           await secretNowhere(run);
         } finally {
           await server?.close();

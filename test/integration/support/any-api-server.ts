@@ -37,7 +37,14 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   response.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
 }
 
-export function startAnyApiServer(secret: string): Promise<AnyApiServer> {
+/** How the API misbehaves, for the sign-in-again test. */
+export interface AnyApiOptions {
+  /** A token is good for this many /orders requests, then answers 401 (an expired session). */
+  tokenUses?: number;
+}
+
+export function startAnyApiServer(secret: string, options: AnyApiOptions = {}): Promise<AnyApiServer> {
+  const uses = new Map<string, number>();
   const seen: SeenRequest[] = [];
   const tokens = new Map<string, string>();
   const orders = new Map<string, string>();
@@ -80,7 +87,10 @@ export function startAnyApiServer(secret: string): Promise<AnyApiServer> {
       return send(response, 200, { id: decodeURIComponent(customer[1] as string) });
     }
     if (url.pathname.startsWith('/orders')) {
-      if (!bearer || !tokens.has(bearer)) {
+      const used = bearer === undefined ? 0 : (uses.get(bearer) ?? 0);
+      if (bearer !== undefined) uses.set(bearer, used + 1);
+      const expired = options.tokenUses !== undefined && used >= options.tokenUses;
+      if (!bearer || !tokens.has(bearer) || expired) {
         record(method === 'POST' ? 'POST /orders' : 'GET /orders/:id', 401);
         return send(response, 401, { error: 'sign in' });
       }
