@@ -18,7 +18,7 @@ import { childEnv } from '../child-env.js';
 import { BACKSTOP_AFTER_GRACE_S, planEndGraceS, spawnEngineChild, superviseChild } from '../child-process.js';
 import { K6CsvParser } from './csv-stream.js';
 import { k6SummaryFigures } from './summary.js';
-import { k6PlanFile, k6ScriptText, translateK6 } from './translate.js';
+import { k6PlanFile, k6RowsExhausted, k6ScriptText, translateK6 } from './translate.js';
 import { loadPlanRows } from '../runtime.js';
 import { signInFailed, signInPhase } from '../tokens.js';
 
@@ -226,6 +226,8 @@ export const k6Engine: Engine = {
     if (supervised.stoppedAtBackstop) notes.push(`k6 was still running ${graceS + BACKSTOP_AFTER_GRACE_S + K6_STARTUP_ALLOWANCE_S} s after the plan's end (start-up allowance included) and was interrupted`);
     notes.push(`iterations still running ${graceS} s after the plan's end were interrupted by k6 (gracefulStop); k6 does not count them, so totals.inFlightAtEnd is absent`);
     if (exit.code === 99) notes.push('k6 reported crossed thresholds (exit 99); SLO verdicts are computed by capacity from the same figures');
+    const rowsOut = k6RowsExhausted(summaryText);
+    if (rowsOut > 0) notes.push(`the rows of a unique data source ran out: ${rowsOut} iteration(s) found none left and sent nothing`);
     if (summary && summary.requests !== result.totals.requests + result.setup.requests) {
       notes.push(`k6's own summary counted ${summary.requests} requests, the sample stream ${result.totals.requests + result.setup.requests} (setup included)`);
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlanRequest } from '../../scenarios/types.js';
 import { plannedLoad } from '../mix.js';
-import { impliedK6Load, k6PlanFile, k6ScriptText, translateK6 } from './translate.js';
+import { impliedK6Load, k6PlanFile, k6RowsExhausted, k6ScriptText, translateK6 } from './translate.js';
 
 /**
  * k6 is not installed here (AGPL-3.0, never fetched), so the generated script is checked as text
@@ -139,5 +139,8 @@ describe('k6: the generated script', () => {
   it('stops a virtual user when the unique rows run out, and counts it', () => {
     const { counted } = execute(k6ScriptText(), k6PlanFile(plan, translated.config, { who: [{ email: 'a@x' }] }), { API_KEY: 'k' }, [1, 2], 1);
     expect(counted.filter((entry) => entry.metric === 'capacity_rows_exhausted').map((entry) => entry.tags['source'])).toEqual(['who']);
+    // The adapter reads the counter back from k6's summary to say so in the result.
+    expect(k6RowsExhausted(JSON.stringify({ metrics: { capacity_rows_exhausted: { type: 'counter', values: { count: 3, rate: 0.3 } } } }))).toBe(3);
+    expect(k6RowsExhausted('{}')).toBe(0);
   });
 });

@@ -287,3 +287,15 @@ export function handleSummary(data) {
 }
 `;
 }
+
+/** Iterations the generated script found no unique row for (its capacity_rows_exhausted counter in k6's summary). */
+export function k6RowsExhausted(summaryText: string | undefined): number {
+  if (summaryText === undefined) return 0;
+  try {
+    const summary = JSON.parse(summaryText) as { metrics?: Record<string, { values?: { count?: unknown } }> };
+    const count = summary.metrics?.['capacity_rows_exhausted']?.values?.count;
+    return typeof count === 'number' ? count : 0;
+  } catch {
+    return 0;
+  }
+}
