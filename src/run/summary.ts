@@ -72,7 +72,11 @@ export function formatRunSummary(result: RunResult, where: string, options: { ve
     lines.push(...table(rows));
   }
   if (options.verbose) for (const note of result.engine.notes) lines.push(`  note: ${note}`);
-  else if (result.engine.notes.length > 0) lines.push(`  notes        ${result.engine.notes.length} engine notes (--verbose shows them)`);
+  else {
+    // A unique data source that ran out ended the load early: said at any verbosity.
+    for (const note of result.engine.notes.filter((text) => /\(order: unique\) ran out|unique data source ran out/.test(text))) lines.push(`  note: ${note}`);
+    if (result.engine.notes.length > 0) lines.push(`  notes        ${result.engine.notes.length} engine notes (--verbose shows them)`);
+  }
   lines.push(`  verdict      ${result.verdict === 'pass' ? 'pass: every SLO holds' : 'FAIL: an SLO does not hold'}`);
   lines.push(`  result       ${where}`);
   return lines.join('\n') + '\n';

@@ -215,6 +215,8 @@ describe('the scenario language against an API that is not the reference app', (
           // 32 planned requests, 12 rows: each row exactly once, then no more requests.
           expect([...ids].sort()).toEqual(Array.from({ length: 12 }, (_unused, index) => `u${index + 1}`).sort());
           expect((run.result as Result).engine.notes.join('\n')).toMatch(/rows of row \(order: unique\) ran out/);
+          // ...and the run's summary says it, without --verbose.
+          expect(run.stdout).toMatch(/note: the rows of row \(order: unique\) ran out/);
           await secretNowhere(run);
         } finally {
           await server?.close();
