@@ -221,3 +221,20 @@ describe('built-in scenarios', () => {
     await expect(loadScenario('./missing.yaml', '/tmp')).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('does not exist') });
   });
 });
+
+describe('docs/scenarios.md', () => {
+  it('its complete example and the mix example validate against the schema', async () => {
+    const { readFile: read } = await import('node:fs/promises');
+    const text = await read(new URL('../../docs/scenarios.md', import.meta.url), 'utf8');
+    const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+    const complete = blocks.find((block) => block.startsWith('name: shop-api')) as string;
+    const scenario = parseScenarioText(complete, 'docs example');
+    expect(scenario.flow?.map((step) => step.name)).toEqual(['search', 'buy', 'read-order']);
+    expect(scenario.auth?.per).toBe('user');
+    // The mix example replaces the flow of the complete one.
+    const mix = blocks.find((block) => block.startsWith('requests:')) as string;
+    // (without the complete example's objective on its flow step "buy")
+    const withMix = complete.replace(/flow:[\s\S]*?(?=slos:)/, `${mix}`).replace(/ {2}endpoints:\n {4}buy: .*\n/, '');
+    expect(parseScenarioText(withMix, 'docs mix example').requests?.map((request) => request.name)).toEqual(['get-product', 'search', 'login-form', 'upload']);
+  });
+});
