@@ -90,7 +90,7 @@ export function formatPlan(plan: Plan, extra: { engine?: string; source?: string
   );
   if (plan.auth) {
     const login = plan.auth.login;
-    lines.push('', `  sign-in    ${login.method} ${login.path}, ${plan.auth.per === 'pool' ? `a pool of ${plan.auth.poolSize} before the load` : 'once per virtual user (again after a 401)'}; captures ${captured.join(', ') || 'nothing'}`);
+    lines.push('', `  sign-in    ${login.method} ${login.path}, ${plan.auth.per === 'pool' ? `a pool of ${Math.max(1, Math.min(plan.auth.poolSize, plan.maxUsers))} before the load` : 'once per virtual user (again after a 401)'}; captures ${captured.join(', ') || 'nothing'}`);
   }
   if (plan.variables && plan.variables.length > 0) {
     // Secrets are named by their environment variable, never shown: the plan holds no value of theirs.
