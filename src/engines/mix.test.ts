@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Plan, PlanRequest } from '../scenarios/types.js';
+import type { Plan } from '../scenarios/types.js';
 import {
-  cumulativeWeights,
-  drawPlaceholders,
-  fillBody,
-  fillPlaceholders,
   httpErrorKind,
   isExpectedStatus,
   meanTargetBetween,
   networkErrorKind,
-  pickRequest,
   plannedLoad,
   plannedRequests,
   plannedRps,
@@ -20,11 +15,6 @@ import { RunAggregator, endpointShapesOf } from './normalize.js';
 import { normalizeArtilleryReport } from './artillery/report.js';
 
 const ramp = { startTarget: 0, stages: [{ durationS: 10, target: 100 }, { durationS: 10, target: 100 }, { durationS: 10, target: 0 }] };
-
-function sequence(values: number[]): () => number {
-  let index = 0;
-  return () => values[index++ % values.length] as number;
-}
 
 describe('planned target', () => {
   it('ramps linearly within a stage and holds between', () => {
@@ -76,34 +66,6 @@ describe('planned load (the one definition every engine reports)', () => {
     for (const runS of [8, 8.1, 8.6]) expect(new RunAggregator(smoke, endpointShapesOf(smoke)).finish(runS).totals.plannedRps).toBe(17.5);
     const report = { aggregate: { counters: {}, firstMetricAt: 0, lastMetricAt: 8_400 }, intermediate: [] };
     expect(normalizeArtilleryReport(report, smoke).totals.plannedRps).toBe(17.5);
-  });
-});
-
-describe('request mix', () => {
-  const requests: PlanRequest[] = [
-    { name: 'a', method: 'GET', path: '/a', weight: 1, auth: false },
-    { name: 'zero', method: 'GET', path: '/z', weight: 0, auth: false },
-    { name: 'b', method: 'GET', path: '/b', weight: 3, auth: false },
-  ];
-
-  it('picks by weight and never an entry of weight 0', () => {
-    const cumulative = cumulativeWeights(requests);
-    expect(cumulative).toEqual([1, 1, 4]);
-    const picks = [0, 0.2, 0.25, 0.5, 0.99].map((value) => pickRequest(requests, cumulative, () => value).name);
-    expect(picks).toEqual(['a', 'a', 'b', 'b', 'b']);
-  });
-
-  it('fills placeholders from the seeded ranges, encoding them in paths', () => {
-    const data = { userIdRange: [1, 10] as [number, number], productIdRange: [5, 5] as [number, number], password: 'p', searchTerms: ['desk chair'], pageRange: [2, 2] as [number, number] };
-    const values = drawPlaceholders(data, sequence([0.99, 0.5, 0.1, 0]));
-    expect(values).toEqual({ userId: 10, productId: 5, page: 2, query: 'desk chair' });
-    expect(fillPlaceholders('/p/{productId}?q={query}&page={page}', values, true)).toBe('/p/5?q=desk%20chair&page=2');
-    expect(fillBody({ productId: '{productId}', note: 'for {userId}', items: ['{page}'], quantity: 1 }, values)).toEqual({
-      productId: 5,
-      note: 'for 10',
-      items: [2],
-      quantity: 1,
-    });
   });
 });
 

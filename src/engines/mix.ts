@@ -1,13 +1,11 @@
-import type { Plan, PlanData, PlanRequest } from '../scenarios/types.js';
+import type { Plan } from '../scenarios/types.js';
 import { requestsForArea, sumRequests, type ImpliedLoad } from './translation.js';
 
 /**
  * Pure helpers every adapter uses to execute a plan the same way: the planned rate at a moment,
- * the weighted pick of the mix, placeholder filling, success statuses, error kinds.
+ * success statuses, error kinds. (The weighted pick, variables, sign-in, checks and captures are
+ * the scenario runtime's: runtime-source.ts.)
  */
-
-/** A random source in [0, 1); injected so tests are deterministic. */
-export type Random = () => number;
 
 /** Target (req/s in the open model, users in the closed) at `t` seconds, ramping linearly. */
 export function targetAt(plan: Pick<Plan, 'startTarget' | 'stages'>, t: number): number {
@@ -81,72 +79,6 @@ export function plannedRps(plan: Plan): number | undefined {
   return requests === undefined || durationS <= 0 ? undefined : requests / durationS;
 }
 
-/** Cumulative weights for a weighted pick; entries with weight 0 are never chosen. */
-export function cumulativeWeights(requests: readonly PlanRequest[]): number[] {
-  let sum = 0;
-  return requests.map((request) => (sum += Math.max(0, request.weight)));
-}
-
-export function pickRequest(requests: readonly PlanRequest[], cumulative: readonly number[], random: Random): PlanRequest {
-  const total = cumulative[cumulative.length - 1] ?? 0;
-  const point = random() * total;
-  for (let i = 0; i < cumulative.length; i += 1) {
-    if (point < (cumulative[i] as number)) return requests[i] as PlanRequest;
-  }
-  return requests[requests.length - 1] as PlanRequest;
-}
-
-function randomInt(range: readonly [number, number], random: Random): number {
-  const [low, high] = range;
-  return low + Math.floor(random() * (high - low + 1));
-}
-
-export interface PlaceholderValues {
-  userId: number;
-  productId: number;
-  page: number;
-  query: string;
-}
-
-export function drawPlaceholders(data: PlanData, random: Random): PlaceholderValues {
-  const terms = data.searchTerms.length > 0 ? data.searchTerms : ['a'];
-  return {
-    userId: randomInt(data.userIdRange, random),
-    productId: randomInt(data.productIdRange, random),
-    page: randomInt(data.pageRange ?? [1, 5], random),
-    query: terms[Math.floor(random() * terms.length)] as string,
-  };
-}
-
-const PLACEHOLDER = /\{(userId|productId|page|query)\}/g;
-
-/** Fills {userId} {productId} {page} {query}; `encode` URL-encodes the values (paths). */
-export function fillPlaceholders(text: string, values: PlaceholderValues, encode: boolean): string {
-  return text.replace(PLACEHOLDER, (_match, key: keyof PlaceholderValues) => {
-    const value = String(values[key]);
-    return encode ? encodeURIComponent(value) : value;
-  });
-}
-
-/** Deep copy of a JSON body with placeholders filled in its strings. A string that is exactly
- * one numeric placeholder ({userId}, {productId}, {page}) becomes a number. */
-export function fillBody(body: unknown, values: PlaceholderValues): unknown {
-  if (typeof body === 'string') {
-    const whole = /^\{(userId|productId|page)\}$/.exec(body);
-    if (whole) return values[whole[1] as 'userId' | 'productId' | 'page'];
-    return fillPlaceholders(body, values, false);
-  }
-  if (Array.isArray(body)) return body.map((item) => fillBody(item, values));
-  if (body !== null && typeof body === 'object') {
-    return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, fillBody(value, values)]));
-  }
-  return body;
-}
-
-export function loginEmail(userId: number): string {
-  return `user${userId}@capacity.test`;
-}
-
 /** Success unless the mix entry lists its own statuses: 2xx and 3xx. */
 export function isExpectedStatus(status: number, expect: readonly number[] | undefined): boolean {
   if (expect && expect.length > 0) return expect.includes(status);
@@ -168,6 +100,3 @@ export function networkErrorKind(codeOrMessage: string): string {
   if (text.includes('econnreset') || text.includes('reset')) return 'econnreset';
   return 'connection_error';
 }
-
-/** Names of the requests the run may produce: the mix, plus the login each virtual user does. */
-export const LOGIN_REQUEST_NAME = 'login';
