@@ -8,7 +8,9 @@ import type { Plan } from '../scenarios/types.js';
 import { impliedArtilleryLoad, translateArtillery } from './artillery/config.js';
 import { TIMER_PRECISE_RATE } from './artillery/phases.js';
 import { impliedAutocannonLoad, stepInstances, translateAutocannon } from './autocannon/steps.js';
-import { impliedK6Load, translateK6 } from './k6/translate.js';
+import { impliedK6Load, k6ScriptText, translateK6 } from './k6/translate.js';
+import { PROCESSOR_SOURCE } from './artillery/processor.js';
+import { RUNTIME_SOURCE } from './runtime-source.js';
 import { impliedLocustLoad, locustConfigProblem, translateLocust } from './locust/translate.js';
 import { plannedLoad } from './mix.js';
 import type { ImpliedLoad, Translation } from './translation.js';
@@ -105,6 +107,28 @@ const scenarioInput = fc
     };
   });
 
+/**
+ * Flow plans: the same generated stages and models, with a user flow of 2-4 steps (the first
+ * captures an id the later ones use, think times per step or none) and a sign-in per user or as a
+ * pool. Every engine runs them with the plan's load (a flow's pass is one unit: k6's iteration,
+ * an Artillery virtual user), or refuses with exit 2 naming the feature.
+ */
+const flowPlans: fc.Arbitrary<Plan> = fc
+  .tuple(scenarioInput, fc.integer({ min: 2, max: 4 }), fc.constantFrom('user' as const, 'pool' as const), fc.option(fc.constantFrom(0.5, 1, 2), { nil: undefined }))
+  .map(([input, steps, per, think]) => {
+    const { requests: _mix, ...rest } = input;
+    const flow = Array.from({ length: steps }, (_unused, index) => ({
+      name: `step${index}`,
+      method: index === 0 ? ('POST' as const) : ('GET' as const),
+      path: index === 0 ? '/orders' : '/orders/{{orderId}}',
+      headers: { authorization: 'Bearer {{token}}' },
+      ...(index === 0 ? { capture: { orderId: { json: 'id' } } } : { checks: [{ jsonPath: 'id', equals: '{{orderId}}' }] }),
+      ...(think === undefined || index % 2 === 1 ? {} : { think }),
+    }));
+    const scenario = Scenario.parse({ ...rest, flow, auth: { per, login: { path: '/auth/login', body: { json: { email: 'user{{loginUser}}@capacity.test' } }, capture: { token: { json: 'accessToken' } } } } });
+    return buildPlan(scenario, { baseUrl: 'http://127.0.0.1:9' }).plan;
+  });
+
 const overrides = fc.record(
   {
     rps: rate.filter((value) => value > 0),
@@ -189,10 +213,18 @@ interface Tally {
 }
 
 /** (a) and (b) for one engine over RUNS generated plans; refusals must be exit 2 and allowed by `mayRefuse`. */
-function conforms<C>(engine: string, translate: (plan: Plan) => Translation<C>, implied: (config: C) => ImpliedLoad, problem: (config: C) => string | undefined, mayRefuse: (plan: Plan) => boolean): Tally {
+function conforms<C>(
+  engine: string,
+  translate: (plan: Plan) => Translation<C>,
+  implied: (config: C) => ImpliedLoad,
+  problem: (config: C) => string | undefined,
+  mayRefuse: (plan: Plan) => boolean,
+  source: fc.Arbitrary<Plan> = plans,
+  runs = RUNS,
+): Tally {
   const tally: Tally = { plans: 0, adapted: 0, refused: 0, reasons: {} };
   fc.assert(
-    fc.property(plans, (plan) => {
+    fc.property(source, (plan) => {
       tally.plans += 1;
       let translation: Translation<C>;
       try {
@@ -202,7 +234,8 @@ function conforms<C>(engine: string, translate: (plan: Plan) => Translation<C>, 
         expect((error as CapacityError).exitCode).toBe(2);
         expect(mayRefuse(plan), `${engine} refused a plan it should run: ${(error as Error).message}`).toBe(true);
         tally.refused += 1;
-        const reason = (error as Error).message.includes('without think time') ? 'closed model without think time' : 'timer';
+        const message = (error as Error).message;
+        const reason = message.includes('without think time') ? 'closed model without think time' : message.includes('sign-in per virtual user') ? 'sign-in per user in a mix' : message.includes('does not run') ? 'features' : 'timer';
         tally.reasons[reason] = (tally.reasons[reason] ?? 0) + 1;
         return;
       }
@@ -210,7 +243,7 @@ function conforms<C>(engine: string, translate: (plan: Plan) => Translation<C>, 
       expect(problem(translation.config), `${engine}'s own validation`).toBeUndefined();
       expectSameLoad(plan, implied(translation.config));
     }),
-    { numRuns: RUNS, seed: SEED },
+    { numRuns: runs, seed: SEED },
   );
   const reasons = Object.entries(tally.reasons).map(([reason, count]) => `${count} ${reason}`).join(', ');
   console.log(`${engine}: ${tally.plans} plans (seed ${SEED}): ${tally.adapted} adapted, ${tally.refused} refused${reasons ? ` (${reasons})` : ''}`);
@@ -264,6 +297,23 @@ describe(`engine conformance (${RUNS} generated plans per engine, seed ${SEED})`
     fc.sample(plans, { numRuns: RUNS, seed: SEED });
     console.log(`of ${RUNS} plans: ${built.withOverrides} built through overrides, ${built.overridesRefused} without (the overrides refused the combination)`);
     expect(built.withOverrides).toBeGreaterThan(0.6 * RUNS);
+  });
+
+  it('flows: every engine runs them with the plan\'s load, or refuses naming the feature (Locust: flows; Artillery: as for any plan)', () => {
+    const flowRuns = Math.max(50, Math.round(RUNS / 5));
+    conforms('k6 (flows)', translateK6, impliedK6Load, k6Problem, () => false, flowPlans, flowRuns);
+    conforms('autocannon (flows)', translateAutocannon, impliedAutocannonLoad, () => undefined, () => false, flowPlans, flowRuns);
+    const tooFastForTimer = (plan: Plan): boolean =>
+      plannedLoad(plan).stages.some((stage) => stage.durationS < 1 && stage.requests !== undefined && stage.requests / stage.durationS >= TIMER_PRECISE_RATE);
+    conforms('artillery (flows)', translateArtillery, impliedArtilleryLoad, (config) => artilleryProblem(config.script), (plan) => (plan.model === 'closed' && plan.thinkTimeS <= 0) || tooFastForTimer(plan), flowPlans, flowRuns);
+    for (const plan of fc.sample(flowPlans, { numRuns: 20, seed: SEED })) {
+      expect(() => translateLocust(plan)).toThrow(/Locust cannot run this plan: .*user flows/);
+    }
+  }, 120_000);
+
+  it('the engines run one implementation of the scenario language: Artillery\'s processor and k6\'s script embed the runtime autocannon runs', () => {
+    expect(PROCESSOR_SOURCE).toContain(RUNTIME_SOURCE);
+    expect(k6ScriptText()).toContain(RUNTIME_SOURCE);
   });
 
   const k6Skip = k6InspectSkipReason();

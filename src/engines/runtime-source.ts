@@ -227,9 +227,8 @@ function capacityRuntime(config, io) {
     }
     return outcome;
   }
-  /** Seconds to pause after this request (flows: the step's own, else the scenario's think time). */
+  /** Seconds to pause after this request (flow steps: their own; the sign-in and the mix: the scenario's think time). */
   function thinkAfter(request) {
-    if (auth && request === auth.login) return 0;
     return request.thinkTimeS !== undefined ? request.thinkTimeS : config.thinkTimeS || 0;
   }
   return { newUser: newUser, next: next, build: build, receive: receive, thinkAfter: thinkAfter, fillText: fillText, jsonAt: jsonAt };

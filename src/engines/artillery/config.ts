@@ -81,9 +81,12 @@ function userShape(plan: Plan): UserShape {
     const think = step.thinkTimeS ?? plan.thinkTimeS;
     return [...signInAgain(requestStep(step)), ...(plan.model === 'closed' && think > 0 ? [{ think }] : [])];
   });
-  const flow = [...(login ? [requestStep(login)] : []), ...(passes > 1 ? [{ loop: pass, count: passes }] : pass)];
+  // Closed model: the sign-in is followed by the mean think time, so a user's requests come at
+  // users / think time like the plan's (the sign-in counts as one of them).
+  const loginThinkS = login && plan.model === 'closed' ? plan.thinkTimeS : 0;
+  const flow = [...(login ? [requestStep(login), ...(loginThinkS > 0 ? [{ think: loginThinkS }] : [])] : []), ...(passes > 1 ? [{ loop: pass, count: passes }] : pass)];
   const passThinkS = steps.reduce((sum, step) => sum + (step.thinkTimeS ?? plan.thinkTimeS), 0);
-  return { flow: () => flow, requestsPerArrival: passes * steps.length + (login ? 1 : 0), lifetimeS: passes * passThinkS };
+  return { flow: () => flow, requestsPerArrival: passes * steps.length + (login ? 1 : 0), lifetimeS: passes * passThinkS + loginThinkS };
 }
 
 export function artilleryEnsure(plan: Plan): Record<string, unknown> | undefined {
