@@ -113,11 +113,22 @@ function capacityRuntime(config, io) {
   }
   /** The request as sent: method, path with its query, headers and body text (variables drawn now). */
   function build(user, request) {
+    var isLogin = auth && request === auth.login;
+    if (!isLogin) return buildOne(user, request);
+    // The sign-in draws its own values, leaving those of the pass it may interrupt (after a 401) alone.
+    var pass = user.iteration;
+    user.iteration = {};
+    try {
+      return buildOne(user, request);
+    } finally {
+      user.iteration = pass;
+    }
+  }
+  function buildOne(user, request) {
     if (config.flow && request !== (auth && auth.login) && user.step % requests.length === 0 && !user.iterationStarted) {
       user.iteration = {};
       user.iterationStarted = true;
     }
-    if (auth && request === auth.login) user.iteration = {};
     var path = fillText(user, request.path, true);
     if (request.query) {
       var parts = Object.keys(request.query).map(function (key) {

@@ -177,6 +177,31 @@ describe('scenario runtime: sign-in, captures and checks', () => {
     expect(runtime.receive(user, read, 500, noHeader, '')).toEqual({ ok: false, kind: 'status' });
   });
 
+  it('a sign-in in the middle of a pass draws its own values and leaves the pass its own', () => {
+    const steps: PlanRequest[] = [
+      { name: 'a', method: 'GET', path: '/a/{{row.id}}', weight: 1, headers: { authorization: 'Bearer {{token}}' } },
+      { name: 'b', method: 'GET', path: '/b/{{row.id}}', weight: 1 },
+    ];
+    const signIn: PlanRequest = { ...login, body: { json: { user: '{{row.id}}' } } };
+    const runtime = runtimeFor(
+      { ...base, flow: true, requests: steps, auth: { per: 'user', poolSize: 1, login: signIn }, variables: [{ name: 'row', kind: 'data', format: 'csv', file: '/r.csv', order: 'sequential' }] },
+      { row: [{ id: '1' }, { id: '2' }, { id: '3' }, { id: '4' }] },
+    );
+    const user = runtime.newUser();
+    const sent: string[] = [];
+    const send = (status: number, body = '{"accessToken":"t"}'): void => {
+      const request = runtime.next(user);
+      const built = runtime.build(user, request);
+      sent.push(built.body ?? built.path);
+      runtime.receive(user, request, status, noHeader, body);
+    };
+    send(200); // sign-in: row 1
+    send(401); // a: row 2, refused
+    send(200); // sign-in again: row 3
+    send(200); // b: still row 2, the pass's own
+    expect(sent).toEqual(['{"user":"1"}', '/a/2', '{"user":"3"}', '/b/2']);
+  });
+
   it('signs in again once after a 401, not in a loop when the 401s go on', () => {
     const runtime = runtimeFor(plan);
     const user = runtime.newUser();
