@@ -8,7 +8,7 @@ import type { Plan } from '../../scenarios/types.js';
 import type { Engine, EngineAvailability, EngineRunInput, EngineRunOutput } from '../types.js';
 import { plannedRps, httpErrorKind, isExpectedStatus, networkErrorKind } from '../mix.js';
 import { createRuntime, loadPlanRows, runtimeConfig, secretValues, type Runtime } from '../runtime.js';
-import { canPrebuild, connectionUser, type BuiltAutocannonRequest } from './users.js';
+import { canPrebuild, connectionUser, responseHasNoBody, type BuiltAutocannonRequest } from './users.js';
 import { RunAggregator, endpointShapesOf, judgeGenerator } from '../normalize.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { loginPool, signInPhase } from '../tokens.js';
@@ -249,6 +249,37 @@ interface StepUsers {
 /** The parts of autocannon's client internals the adapter touches (checked before use). */
 interface ClientInternals {
   requestIterator?: { currentRequestIndex?: unknown; currentRequest?: unknown; requests?: unknown; nextRequest?: () => unknown };
+  /** http-parser-js's parser; its handler slots are numbered by constants on its class. */
+  parser?: Record<number, unknown> & { constructor?: { kOnHeadersComplete?: unknown } };
+}
+
+/**
+ * Tells autocannon's response parser to skip the body of a response that has none (HEAD, 204,
+ * 304: responseHasNoBody): its parser learns that only from the headers-complete handler's return
+ * value, which autocannon's handler leaves undefined, so the connection would wait for body bytes
+ * that never come and send nothing until its timeout. autocannon sets that handler after
+ * setupClient runs, hence an accessor that wraps whatever handler it is given.
+ */
+function skipBodylessResponses(client: AutocannonClient, methodOf: () => string | undefined): void {
+  const parser = (client as ClientInternals).parser;
+  const slot = parser?.constructor?.kOnHeadersComplete;
+  if (!parser || typeof slot !== 'number') throw new Error('autocannon internals changed: no response parser to tell that HEAD, 204 and 304 responses have no body');
+  let handler: unknown = parser[slot];
+  const wrapped = (...args: unknown[]): unknown => {
+    const result: unknown = typeof handler === 'function' ? (handler as (...inner: unknown[]) => unknown).apply(parser, args) : undefined;
+    // One info object (the parser's default mode) or positional arguments with the status sixth.
+    const info = args[0];
+    const status = info !== null && typeof info === 'object' ? (info as { statusCode?: unknown }).statusCode : args[5];
+    return responseHasNoBody(methodOf(), typeof status === 'number' ? status : undefined) ? true : result;
+  };
+  Object.defineProperty(parser, slot, {
+    configurable: true,
+    enumerable: true,
+    get: () => wrapped,
+    set: (value: unknown) => {
+      handler = value;
+    },
+  });
 }
 
 async function runStep(
@@ -285,6 +316,7 @@ async function runStep(
   // captures and place in the flow kept) and gives it back when the step ends.
   const taken: Array<ReturnType<typeof connectionUser>> = [];
   const setupClient = (client: AutocannonClient): void => {
+    skipBodylessResponses(client, () => currentOf(client)?.method);
     const iterator = (client as ClientInternals).requestIterator;
     if (!users.prebuilt) {
       if (!iterator) throw new Error('autocannon internals changed: no request iterator to give a virtual user its requests');

@@ -33,6 +33,16 @@ export function canPrebuild(plan: Plan): boolean {
   );
 }
 
+/**
+ * True when a response to this request carries no body whatever its headers say (RFC 9110: the
+ * answer to HEAD, and 204 and 304). autocannon's parser (http-parser-js) only knows this when told
+ * so; left alone it waits for the Content-Length bytes of a HEAD answer, or for the connection to
+ * close after a 204 without a length, and the connection sends nothing more until its timeout.
+ */
+export function responseHasNoBody(method: string | undefined, status: number | undefined): boolean {
+  return method?.toUpperCase() === 'HEAD' || status === 204 || status === 304;
+}
+
 export type RawRequestBuilder = (method: string, path: string, headers: Record<string, string>, body: string | undefined) => Buffer;
 
 /** The verdict of a response from the runtime's outcome (undefined: no outcome, judged by status). */
