@@ -109,11 +109,12 @@ function runChild(childArgs) {
   });
 }
 
-const median = (values) => {
+// A declaration, not a const: main() runs from the top of the module, before a const here would exist.
+function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
+}
 
 async function main() {
   const options = parseOptions();
