@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBinary } from '../../src/core/binaries.js';
 import { runCapacity } from './support/cli.js';
 import { startApiTarget, type ApiTarget } from './support/api-target.js';
+import { installedEngines } from './support/engines.js';
 
 /**
  * `capacity run --engine all` runs the engines one after another in one process: nothing an
@@ -107,7 +108,7 @@ afterAll(async () => {
 
 describe('capacity run --engine all leaves nothing behind', () => {
   it('two runs in one process: no MaxListenersExceededWarning, abort listeners, timers, sockets or child processes left', async () => {
-    if (!k6OnPath) console.log('k6 is not on PATH: `--engine all` runs the installed engines (autocannon, artillery) and must say k6 was skipped');
+    if (!k6OnPath) console.log(`k6 is not on PATH: \`--engine all\` runs the installed engines (${installedEngines.join(', ')}) and must say k6 was skipped`);
     const warnings: Error[] = [];
     const onWarning = (warning: Error): void => void warnings.push(warning);
     process.on('warning', onWarning);
@@ -134,7 +135,7 @@ describe('capacity run --engine all leaves nothing behind', () => {
         });
         expect([0, 1], `round ${round}: exit ${exit.code}\n${exit.stderr}`).toContain(exit.code);
         const engines = (await readdir(resultsDir)).map((id) => id.split('_').at(-1)).sort();
-        expect(engines).toEqual(k6OnPath ? ['artillery', 'autocannon', 'k6'] : ['artillery', 'autocannon']);
+        expect(engines).toEqual([...installedEngines]);
         if (!k6OnPath) expect(exit.stderr).toMatch(/engine k6 skipped: not installed \(install k6/);
 
         console.log(

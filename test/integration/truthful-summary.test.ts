@@ -13,9 +13,10 @@ import { loadRunResult } from '../../src/results/read.js';
 import type { RunResult } from '../../src/results/schema.js';
 import { startApiTarget, type ApiTarget, type ApiTargetOptions } from './support/api-target.js';
 import { runBuiltCli } from './support/cli.js';
+import { installedEngines } from './support/engines.js';
 
 /** The installed engines here; k6 is never fetched (see test/integration/support/k6.ts). */
-const INSTALLED = ['autocannon', 'artillery'] as const;
+const INSTALLED = installedEngines;
 
 type Exit = Awaited<ReturnType<typeof runBuiltCli>>;
 const runCli = runBuiltCli;

@@ -255,6 +255,8 @@ class Recorder:
         self.buckets = {}
         self.dropped = 0
         self.in_flight = 0
+        # Users running on this worker (started, not stopped): the run's active users.
+        self.users = 0
         self.finishing = False
         self.reporting = False
         self.process = psutil.Process()
@@ -376,10 +378,14 @@ class PlanUser(FastHttpUser):
     insecure = True
 
     def on_start(self):
+        RECORDER.users += 1
         # The pool's sign-ins (made by capacity before the load) are handed out in turn.
         self.user = {"captured": {}, "iteration": {}}
         if POOLED:
             self.user["captured"] = dict(POOLED[next_pooled() % len(POOLED)])
+
+    def on_stop(self):
+        RECORDER.users -= 1
 
     @task
     def send(self):
@@ -534,7 +540,7 @@ def on_assign(environment, msg, **kwargs):
 
 def cpu_sample():
     memory = RECORDER.process.memory_info().rss
-    return {"epoch": time.time(), "cpu": RECORDER.process.cpu_percent(), "rss": memory}
+    return {"epoch": time.time(), "cpu": RECORDER.process.cpu_percent(), "rss": memory, "users": RECORDER.users}
 
 
 def send_records(runner, everything, done):

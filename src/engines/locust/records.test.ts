@@ -72,6 +72,18 @@ describe('figures from the master\'s lines', () => {
     expect(figures.cpuSamples).toEqual([{ t: 1, cpuPercent: 80, rssBytes: 100_000_000 }]);
   });
 
+  it('active users: the sum of every worker\'s latest running users, at its highest', () => {
+    const users = (epoch: number, count: number) => ({ ...sample(epoch, 10), users: count });
+    const lines: MasterLine[] = [
+      { type: 'start', epoch: 1000 },
+      { type: 'records', worker: 'w1', host: 'h1', pid: 11, records: [], dropped: 0, sample: users(1001, 3), done: false },
+      { type: 'records', worker: 'w2', host: 'h2', pid: 12, records: [], dropped: 0, sample: users(1001.1, 4), done: false },
+      { type: 'records', worker: 'w1', host: 'h1', pid: 11, records: [], dropped: 0, sample: users(1002, 1), done: true },
+      { type: 'records', worker: 'w2', host: 'h2', pid: 12, records: [], dropped: 0, sample: users(1002.1, 2), done: true },
+    ];
+    expect(figuresFromLines(plan, lines, 2).totals.maxActiveUsers).toBe(7);
+  });
+
   it('reads only its own lines off the master\'s stdout', () => {
     expect(parseMasterLine('[2026-12-01 17:00:00] vm/INFO/locust.main: Starting Locust 2.47.0')).toBeUndefined();
     expect(parseMasterLine(`${RECORD_PREFIX}{not json`)).toBeUndefined();

@@ -36,7 +36,8 @@ export type MasterLine =
       pid: number;
       records: WorkerRecord[];
       dropped: number;
-      sample: { epoch: number; cpu: number; rss: number };
+      /** users: the worker's running users at the sample (absent from older locustfiles). */
+      sample: { epoch: number; cpu: number; rss: number; users?: number };
       done: boolean;
       /** With the last report (done): requests still unanswered at the plan's end plus its grace. */
       inFlight?: number;
@@ -109,6 +110,9 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
   const all = newBucket();
   const workers = new Map<string, { host: string; pid: number; requests: number; cpu: number[]; rss: number; joinedAtS?: number; lostAtS?: number }>();
   const cpuBySecond = new Map<number, { cpu: number; rss: number }>();
+  // Each worker's latest running users; their sum after each report is the run's active users then.
+  const usersByWorker = new Map<string, number>();
+  let maxActiveUsers: number | undefined;
   const events: WorkerEvent[] = [];
   let dropped = 0;
   let inFlight: number | undefined;
@@ -137,6 +141,11 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
     const second = Math.max(0, Math.floor(line.sample.epoch - startEpoch));
     const summed = cpuBySecond.get(second) ?? { cpu: 0, rss: 0 };
     cpuBySecond.set(second, { cpu: summed.cpu + line.sample.cpu, rss: summed.rss + line.sample.rss });
+    if (line.sample.users !== undefined) {
+      usersByWorker.set(line.worker, line.sample.users);
+      const active = [...usersByWorker.values()].reduce((sum, users) => sum + users, 0);
+      maxActiveUsers = Math.max(maxActiveUsers ?? 0, active);
+    }
     dropped += line.dropped;
     if (line.inFlight !== undefined) inFlight = (inFlight ?? 0) + line.inFlight;
     for (const record of line.records) {
@@ -187,6 +196,7 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
     ...(summary ? { latencyMs: summary } : {}),
     ...(plan.model === 'open' ? { droppedIterations: dropped } : {}),
     ...(inFlight === undefined ? {} : { inFlightAtEnd: inFlight }),
+    ...(maxActiveUsers === undefined ? {} : { maxActiveUsers }),
     errorsByKind: all.errorsByKind,
     statusCounts: all.statusCounts,
   };
