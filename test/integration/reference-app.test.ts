@@ -468,7 +468,9 @@ describe('rate limiting, fault knob and shutdown (second instance)', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       refused = await attempt();
     }
-    expect(refused).toBe('ECONNREFUSED');
+    // Refused, or reset: a connection that reached the accept queue as the listener closed is
+    // reset rather than refused; either way no new connection is served.
+    expect(['ECONNREFUSED', 'ECONNRESET']).toContain(refused);
     expect(answered).toBe(false);
     const response = await inFlight;
     expect(response.status).toBe(200);
