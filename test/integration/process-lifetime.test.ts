@@ -55,9 +55,11 @@ afterEach(async () => {
   for (const child of started.splice(0)) if (child.pid !== undefined && pidRunning(child.pid)) child.kill('SIGKILL');
   for (const stateDir of stateDirs.splice(0)) {
     for (const { record } of listRunRecords(stateDir)) for (const pid of [record.owner.pid, ...record.children.map((c) => c.pid)]) if (pidRunning(pid)) process.kill(pid, 'SIGKILL');
+    // A watchdog still finishing writes its log into the state folder: stop it before removing that.
+    for (const pid of watchdogsIn(stateDir)) if (pidRunning(pid)) process.kill(pid, 'SIGKILL');
     const state = readStackState(stateDir);
     if (state) await downStack(state, { purge: true });
-    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 });
 
@@ -78,6 +80,19 @@ function processesWorkingIn(dir: string): number[] {
     }
   }
   return found;
+}
+
+/** Every watchdog whose command line names a run record under `stateDir`. */
+function watchdogsIn(stateDir: string): number[] {
+  const runs = path.join(stateDir, 'runs') + path.sep;
+  return readdirSync('/proc').filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      return readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').some((arg) => arg.startsWith(runs));
+    } catch {
+      return false;
+    }
+  }).map(Number);
 }
 
 /** The watchdog of the run `ownerPid`: its command line names the run's record. */
@@ -196,10 +211,15 @@ describe('processes die with the run', () => {
       const engine = await engineOf(stateDir, run.pid as number, output);
       expect(readFileSync(`/proc/${engine}/cmdline`, 'utf8')).not.toContain('setpriv');
       await waitFor('load on the target', () => (target.mixCount() > 20 ? true : undefined), 60_000, output);
+      const watchdog = watchdogOf(stateDir, run.pid as number);
+      expect(watchdog).toHaveLength(1);
       const goneAfterMs = await killAndMeasure(run, [engine, ...processesWorkingIn(resultsDir)], stateDir);
       console.log(`lifetime (no setpriv): engine ${engine} gone ${goneAfterMs} ms after kill -9`);
       expect(goneAfterMs).toBeLessThanOrEqual(KILL_BOUND_MS);
       expect(processesWorkingIn(resultsDir)).toEqual([]);
+      // The watchdog logs what it stopped, removes the record and exits.
+      await waitFor('the watchdog to exit', () => (watchdog.some(pidRunning) ? undefined : true), 10_000, output);
+      expect(listRunRecords(stateDir)).toEqual([]);
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
