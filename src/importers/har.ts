@@ -18,6 +18,7 @@ import {
   type Untranslated,
   envName,
   safeName,
+  starterStages,
   uniqueNamer,
 } from './model.js';
 import { Problems, isRecord, offsetPlace, readSource } from './source.js';
@@ -237,10 +238,7 @@ export function importHar(text: string, options: HarImportOptions): ImportedScen
     thinkTimeS: 0,
     model: 'closed',
     startTarget: 1,
-    stages: [
-      { durationS: 30, target: 10 },
-      { durationS: 60, target: 10 },
-    ],
+    stages: starterStages(),
     maxUsers: 10,
     untranslated,
   };

@@ -65,6 +65,17 @@ export interface ImportedStage {
   target: number;
 }
 
+/**
+ * The plan an importer proposes when its source gives none (a recording or an API description says
+ * nothing about load): ramp to 10 users over 30 s, hold 60 s. Small on purpose; the user edits it.
+ */
+export function starterStages(): ImportedStage[] {
+  return [
+    { durationS: 30, target: 10 },
+    { durationS: 60, target: 10 },
+  ];
+}
+
 export interface Untranslated {
   /** Where in the source: "log.entries[3]", "paths./pets.post", "scenarios[0].flow[2]" (with line when known). */
   where: string;

@@ -13,6 +13,7 @@ import {
   type Untranslated,
   envName,
   safeName,
+  starterStages,
   uniqueNamer,
   variableName,
 } from './model.js';
@@ -310,10 +311,7 @@ export function importOpenApi(text: string, options: OpenApiImportOptions): Impo
     thinkTimeS: 0,
     model: 'open',
     startTarget: 0,
-    stages: [
-      { durationS: 30, target: 10 },
-      { durationS: 60, target: 10 },
-    ],
+    stages: starterStages(),
     maxUsers: 50,
     untranslated,
   };
