@@ -299,16 +299,14 @@ describe(`engine conformance (${RUNS} generated plans per engine, seed ${SEED})`
     expect(built.withOverrides).toBeGreaterThan(0.6 * RUNS);
   });
 
-  it('flows: every engine runs them with the plan\'s load, or refuses naming the feature (Locust: flows; Artillery: as for any plan)', () => {
+  it('flows: every engine runs them with the plan\'s load, or refuses naming the feature (Artillery: as for any plan)', () => {
     const flowRuns = Math.max(50, Math.round(RUNS / 5));
     conforms('k6 (flows)', translateK6, impliedK6Load, k6Problem, () => false, flowPlans, flowRuns);
     conforms('autocannon (flows)', translateAutocannon, impliedAutocannonLoad, () => undefined, () => false, flowPlans, flowRuns);
     const tooFastForTimer = (plan: Plan): boolean =>
       plannedLoad(plan).stages.some((stage) => stage.durationS < 1 && stage.requests !== undefined && stage.requests / stage.durationS >= TIMER_PRECISE_RATE);
     conforms('artillery (flows)', translateArtillery, impliedArtilleryLoad, (config) => artilleryProblem(config.script), (plan) => (plan.model === 'closed' && plan.thinkTimeS <= 0) || tooFastForTimer(plan), flowPlans, flowRuns);
-    for (const plan of fc.sample(flowPlans, { numRuns: 20, seed: SEED })) {
-      expect(() => translateLocust(plan)).toThrow(/Locust cannot run this plan: .*user flows/);
-    }
+    conforms('locust (flows)', translateLocust, impliedLocustLoad, locustConfigProblem, () => false, flowPlans, flowRuns);
   }, 120_000);
 
   it('the engines run one implementation of the scenario language: Artillery\'s processor and k6\'s script embed the runtime autocannon runs', () => {

@@ -15,9 +15,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnyApiServer, type AnyApiServer } from './support/any-api-server.js';
 import { runCapacity } from './support/cli.js';
 import { k6SkipReason } from './support/k6.js';
+import { installedEngines } from './support/engines.js';
 
 const SECRET = `sk-${Math.random().toString(36).slice(2)}-never-on-disk`;
-const ENGINES: Array<{ name: string; skip?: string }> = [{ name: 'autocannon' }, { name: 'artillery' }, { name: 'k6', ...(k6SkipReason ? { skip: k6SkipReason } : {}) }];
+const locustSkip = installedEngines.includes('locust') ? undefined : 'Locust is not installed here (bash scripts/setup.sh makes .venv-locust)';
+const ENGINES: Array<{ name: string; skip?: string }> = [
+  { name: 'autocannon' },
+  { name: 'artillery' },
+  { name: 'k6', ...(k6SkipReason ? { skip: k6SkipReason } : {}) },
+  { name: 'locust', ...(locustSkip ? { skip: locustSkip } : {}) },
+];
 
 const CUSTOMERS = ['id,email,tag', ...[1, 2, 3, 4, 5].map((n) => `c${n},user${n}@any.test,t${n}`)].join('\n') + '\n';
 const UNIQUE_ROWS = ['id', ...Array.from({ length: 12 }, (_unused, index) => `u${index + 1}`)].join('\n') + '\n';

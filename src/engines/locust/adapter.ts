@@ -105,10 +105,13 @@ export const locustEngine: Engine = {
     const startedAt = new Date();
     input.onPhase?.(signInPhase(plan));
     // The pool's sign-ins run here, with the runtime every engine shares; the users get what they captured.
-    const runtime = createRuntime(runtimeConfig(plan, await loadPlanRows(plan), secretValues(plan, input.env ?? {})));
+    const rows = await loadPlanRows(plan);
+    const runtime = createRuntime(runtimeConfig(plan, rows, secretValues(plan, input.env ?? {})));
     const pool = await loginPool(plan, signal, runtime);
 
-    await writeFile(path.join(outDir, LOCUSTFILE_NAME), locustfileText({ ...translation.config, pooled: pool.captures }));
+    // The data rows travel in the file (remote workers need no copy); secrets never do: the
+    // locustfile reads them from its environment (childEnv passes the caller's).
+    await writeFile(path.join(outDir, LOCUSTFILE_NAME), locustfileText({ ...translation.config, rows, pooled: pool.captures }));
     const bindHost = remote?.host ?? '127.0.0.1';
     const port = remote?.port ?? (await freePort(bindHost));
     input.onPhase?.(remote ? `waiting for ${workerCount} Locust worker(s) on ${bindHost}:${port}…` : `starting Locust (master and ${workerCount} worker${workerCount === 1 ? '' : 's'})…`);
@@ -229,6 +232,13 @@ export const locustEngine: Engine = {
     if (supervisedMaster.stoppedAtBackstop) notes.push("Locust's master was stopped for running past the plan's end; figures cover what the workers reported");
     for (const adaptation of translation.adaptations) notes.push(`adapted to Locust: ${adaptation}`);
     if (exit !== 0 && !interrupted) notes.push(`locust's master exited with ${String(exit)}; figures come from the workers' reports`);
+    for (const [source, users] of Object.entries(figures.exhausted)) {
+      notes.push(`the rows of ${source} (order: unique) ran out: ${users} virtual user(s) found none left and sent nothing after that`);
+    }
+    const counted = (plan.variables ?? []).filter((variable) => (variable.kind === 'data' && variable.order !== 'random') || (variable.kind === 'range' && variable.order === 'sequential'));
+    if (counted.length > 0 && figures.workers.length > 1) {
+      notes.push(`${counted.map((variable) => variable.name).join(', ')}: the shared counter is split over the ${figures.workers.length} workers (worker k of N takes positions k, k + N, k + 2N, ...), so no row is used twice; the order holds within each worker`);
+    }
     if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (pool of ${pool.captures.length}): reported as setup, not in totals, intervals or endpoints`);
     const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
     const samples = remote ? figures.cpuSamples : cpuSamples;

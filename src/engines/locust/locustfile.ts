@@ -37,12 +37,12 @@ import sys
 import time
 import re
 import uuid
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote
 
 import gevent
 import psutil
 from hdrh.histogram import HdrHistogram
-from locust import FastHttpUser, LoadTestShape, constant, events, task
+from locust import FastHttpUser, LoadTestShape, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
 CONFIG = json.loads(base64.b64decode("__CAPACITY_CONFIG__"))
@@ -108,14 +108,23 @@ if CONFIG["model"] == "open":
     TOTAL_ARRIVALS = int(math.floor(_area + 0.5))
 
 
-# --- the scenario language (the mix's part of src/engines/runtime-source.ts, in Python) -------
+# --- the scenario language (src/engines/runtime-source.ts, in Python) ------------------------
+# The same semantics as the other engines' shared runtime: variables drawn once per iteration (a
+# request of the mix, a pass through the flow), {{name}} templates, the sign-in per user (again,
+# once, after a 401), flow steps in order, checks and captures into the user's own variables.
 
 REF = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_][A-Za-z0-9_ -]*?))?\s*\}\}")
 WHOLE = re.compile(r"^\{\{\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_][A-Za-z0-9_ -]*?))?\s*\}\}$")
+URI_SAFE = "-_.!~*'()"
 DEFS = {variable["name"]: variable for variable in CONFIG["variables"]}
+ROWS = CONFIG["rows"]
 HEADERS = CONFIG["headers"]
 POOLED = CONFIG["pooled"]
 REQUESTS = CONFIG["requests"]
+FLOW = CONFIG["flow"]
+AUTH = CONFIG.get("auth")
+LOGIN = AUTH["login"] if AUTH else None
+PER_USER_LOGIN = AUTH is not None and AUTH["per"] == "user"
 CUMULATIVE = []
 _sum = 0.0
 for _request in REQUESTS:
@@ -123,12 +132,58 @@ for _request in REQUESTS:
     CUMULATIVE.append(_sum)
 
 
-def pick_request():
-    point = random.random() * CUMULATIVE[-1]
-    for index, edge in enumerate(CUMULATIVE):
-        if point < edge:
-            return REQUESTS[index]
-    return REQUESTS[-1]
+def read_secrets():
+    """Secrets come from this process's environment (never from the file): every host that runs it needs them."""
+    values = {}
+    for variable in CONFIG["variables"]:
+        if variable["kind"] != "env":
+            continue
+        value = os.environ.get(variable["env"])
+        if value is None:
+            sys.stderr.write("capacity: environment variable %s (variables.%s) is not set on this host\n" % (variable["env"], variable["name"]))
+            sys.exit(2)
+        values[variable["env"]] = value
+    return values
+
+
+ENV = read_secrets()
+
+
+class Exhausted(Exception):
+    def __init__(self, name):
+        Exception.__init__(self, "the rows of %s ran out (order: unique)" % name)
+        self.source = name
+
+
+class DataSlice:
+    """Shared counters of sequential and unique sources, partitioned over the workers: worker k of
+    N takes positions k, k + N, k + 2N, ... so no position is used twice across the run. The slice is
+    the first one the master assigns (a worker lost later leaves its positions unused)."""
+
+    def __init__(self):
+        self.index = 0
+        self.count = 1
+        self.assigned = False
+        self.counters = {}
+
+    def assign(self, index, count):
+        if self.assigned:
+            return
+        self.index = index
+        self.count = max(1, count)
+        self.assigned = True
+
+    def next(self, name):
+        taken = self.counters.get(name, 0)
+        self.counters[name] = taken + 1
+        return self.index + taken * self.count
+
+
+DATA = DataSlice()
+
+
+def new_uuid():
+    return str(uuid.uuid4())
 
 
 def draw(definition):
@@ -138,10 +193,23 @@ def draw(definition):
     if kind == "list":
         return definition["values"][int(random.random() * len(definition["values"]))]
     if kind == "range":
-        return definition["low"] + int(random.random() * (definition["high"] - definition["low"] + 1))
+        size = definition["high"] - definition["low"] + 1
+        if definition.get("order") == "sequential":
+            return definition["low"] + DATA.next(definition["name"]) % size
+        return definition["low"] + int(random.random() * size)
     if kind == "uuid":
-        return str(uuid.uuid4())
-    raise ValueError("variable kind not supported by the Locust engine: " + kind)
+        return new_uuid()
+    if kind == "env":
+        return ENV.get(definition["env"])
+    rows = ROWS.get(definition["name"]) or []
+    if not rows:
+        raise Exhausted(definition["name"])
+    if definition["order"] == "random":
+        return rows[int(random.random() * len(rows))]
+    position = DATA.next(definition["name"])
+    if definition["order"] == "unique" and position >= len(rows):
+        raise Exhausted(definition["name"])
+    return rows[position % len(rows)]
 
 
 def js_text(value):
@@ -155,8 +223,28 @@ def js_text(value):
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
+        return json_text(value)
     return str(value)
+
+
+def plain_json(value):
+    """JSON values as JavaScript holds them: a whole float is an integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [plain_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain_json(item) for key, item in value.items()}
+    return value
+
+
+def json_text(value):
+    """JSON.stringify: compact, non-ASCII kept."""
+    return json.dumps(plain_json(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def new_user():
+    return {"captured": {}, "iteration": {}, "step": 0, "signedIn": False, "signInAgain": False, "retried": False, "iterationStarted": False}
 
 
 def lookup(user, name, column):
@@ -176,7 +264,7 @@ def lookup(user, name, column):
 def fill_text(user, text, encode):
     def replace(match):
         value = js_text(lookup(user, match.group(1), match.group(2)))
-        return quote(value, safe="-_.!~*'()") if encode else value
+        return quote(value, safe=URI_SAFE) if encode else value
     return REF.sub(replace, text)
 
 
@@ -194,13 +282,50 @@ def fill_json(user, value):
     return value
 
 
-def build(user, request):
-    """Method, path with its query, headers and body bytes, as the other engines send them."""
+def form_encode(text):
+    return quote(text, safe=URI_SAFE).replace("%20", "+")
+
+
+def pick_request():
+    point = random.random() * CUMULATIVE[-1]
+    for index, edge in enumerate(CUMULATIVE):
+        if point < edge:
+            return REQUESTS[index]
+    return REQUESTS[-1]
+
+
+def next_request(user):
+    """The user's next request: its sign-in first (per user, and again after a 401), then the flow's
+    steps in order or a pick of the mix."""
+    if PER_USER_LOGIN and (not user["signedIn"] or user["signInAgain"]):
+        return LOGIN
+    if FLOW:
+        return REQUESTS[user["step"] % len(REQUESTS)]
     user["iteration"] = {}
+    return pick_request()
+
+
+def build(user, request):
+    """Method, path with its query, headers and body, as the other engines send them."""
+    if request is not LOGIN:
+        return build_one(user, request)
+    # The sign-in draws its own values, leaving those of the pass it may interrupt alone.
+    current = user["iteration"]
+    user["iteration"] = {}
+    try:
+        return build_one(user, request)
+    finally:
+        user["iteration"] = current
+
+
+def build_one(user, request):
+    if FLOW and request is not LOGIN and user["step"] % len(REQUESTS) == 0 and not user["iterationStarted"]:
+        user["iteration"] = {}
+        user["iterationStarted"] = True
     path = fill_text(user, request["path"], True)
     query = request.get("query") or {}
     if query:
-        parts = [quote(key, safe="-_.!~*'()") + "=" + quote(fill_text(user, value, False), safe="-_.!~*'()") for key, value in query.items()]
+        parts = [quote(key, safe=URI_SAFE) + "=" + quote(fill_text(user, value, False), safe=URI_SAFE) for key, value in query.items()]
         path += ("&" if "?" in path else "?") + "&".join(parts)
     headers = {key: fill_text(user, value, False) for key, value in HEADERS.items()}
     for key, value in (request.get("headers") or {}).items():
@@ -211,23 +336,117 @@ def build(user, request):
     spec = request.get("body")
     if spec is not None:
         if "json" in spec:
-            body = json.dumps(fill_json(user, spec["json"]), separators=(",", ":"))
+            body = json_text(fill_json(user, spec["json"]))
             content_type = "application/json"
         elif "form" in spec:
-            body = "&".join(quote_plus(key) + "=" + quote_plus(fill_text(user, value, False)) for key, value in spec["form"].items())
+            body = "&".join(form_encode(key) + "=" + form_encode(fill_text(user, value, False)) for key, value in spec["form"].items())
             content_type = "application/x-www-form-urlencoded"
         else:
             body = fill_text(user, spec["raw"], False)
             content_type = spec["contentType"]
         if not any(name.lower() == "content-type" for name in headers):
             headers["content-type"] = content_type
-    return path, headers, body
+    return path, headers, None if body is None else body.encode("utf-8")
 
 
-def is_expected(status, expect):
-    if expect:
-        return status in expect
-    return 200 <= status < 400
+PATH_KEY = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def json_at(document, path):
+    """(found, value) at a JSON path such as $.items[0].id or items.0.id."""
+    text = re.sub(r"^\$\.?", "", path)
+    if text == "":
+        return True, document
+    node = document
+    for match in PATH_KEY.finditer(text):
+        key = match.group(1) if match.group(1) is not None else match.group(2)
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return False, None
+    return True, node
+
+
+def receive(user, request, status, headers, body_text):
+    """Checks and captures of a response: (ok, kind, problem), kind "status", "check" or None."""
+    expect = request.get("expectStatus")
+    expected = status in expect if expect else 200 <= status < 400
+    ok = expected
+    kind = None if expected else "status"
+    problem = None
+    parsed = []
+
+    def document():
+        if not parsed:
+            try:
+                parsed.append((True, json.loads(body_text)))
+            except ValueError:
+                parsed.append((False, None))
+        return parsed[0]
+
+    text = body_text or ""
+    if expected:
+        for check in request.get("checks") or []:
+            if not ok:
+                break
+            if "status" in check:
+                passed = status in check["status"]
+                what = "status %d is not %s" % (status, " or ".join(str(code) for code in check["status"]))
+            elif "jsonPath" in check:
+                valid, value = document()
+                found, at = json_at(value, check["jsonPath"]) if valid else (False, None)
+                if "equals" in check:
+                    passed = found and json_text(at) == json_text(fill_json(user, check["equals"]))
+                    what = check["jsonPath"] + " does not equal " + json_text(check["equals"])
+                else:
+                    passed = found == check.get("exists", True)
+                    what = check["jsonPath"] + (" is missing" if check.get("exists", True) else " exists")
+            else:
+                passed = fill_text(user, check["bodyContains"], False) in text
+                what = "body lacks " + json_text(check["bodyContains"])
+            if not passed:
+                ok, kind, problem = False, "check", what
+        for capture in request.get("captures") or []:
+            value = None
+            if "json" in capture:
+                valid, doc = document()
+                found, at = json_at(doc, capture["json"]) if valid else (False, None)
+                value = at if found else None
+            elif "header" in capture:
+                value = headers.get(capture["header"].lower())
+            else:
+                match = re.search(capture["regex"], text)
+                if match is not None:
+                    value = match.group(1) if match.re.groups > 0 else match.group(0)
+            if value is None:
+                if ok:
+                    ok, kind, problem = False, "check", "capture %s found nothing" % capture["variable"]
+            else:
+                user["captured"][capture["variable"]] = value
+    if request is LOGIN:
+        user["signedIn"] = ok or user["signedIn"]
+        user["signInAgain"] = False
+    else:
+        if status == 401 and PER_USER_LOGIN and not user["retried"]:
+            user["signInAgain"] = True
+            user["retried"] = True
+        elif ok:
+            user["retried"] = False
+        if FLOW:
+            user["step"] += 1
+            if user["step"] % len(REQUESTS) == 0:
+                user["iterationStarted"] = False
+    return ok, kind, problem
+
+
+def think_after(request):
+    """Seconds to pause after a request (closed model): a flow step's own, else the scenario's."""
+    if CONFIG["model"] != "closed":
+        return 0
+    own = request.get("thinkTimeS")
+    return own if own is not None else CONFIG["thinkTimeS"]
 
 
 def error_kind(status, exception):
@@ -254,6 +473,8 @@ class Recorder:
         self.start_epoch = None
         self.buckets = {}
         self.dropped = 0
+        # Users stopped because a unique source ran out, per source (since the last report).
+        self.exhausted = {}
         self.in_flight = 0
         # Users running on this worker (started, not stopped): the run's active users.
         self.users = 0
@@ -371,16 +592,25 @@ def run_seconds():
     return time.time() - RECORDER.start_epoch
 
 
+def assigned():
+    """The master's assignment has arrived: this worker knows its share of arrivals and data rows."""
+    return DATA.assigned
+
+
 class PlanUser(FastHttpUser):
-    wait_time = constant(CONFIG["thinkTimeS"] if CONFIG["model"] == "closed" else 0)
     connection_timeout = CONFIG["requestTimeoutS"]
     network_timeout = CONFIG["requestTimeoutS"]
     insecure = True
 
+    def wait_time(self):
+        return self.pause
+
     def on_start(self):
         RECORDER.users += 1
+        self.pause = 0
+        self.exhausted = False
+        self.user = new_user()
         # The pool's sign-ins (made by capacity before the load) are handed out in turn.
-        self.user = {"captured": {}, "iteration": {}}
         if POOLED:
             self.user["captured"] = dict(POOLED[next_pooled() % len(POOLED)])
 
@@ -389,7 +619,11 @@ class PlanUser(FastHttpUser):
 
     @task
     def send(self):
-        if RECORDER.finishing:
+        self.pause = 0
+        # Bounded: the assignment comes with the start; finishing ends the wait in any case.
+        while not assigned() and not RECORDER.finishing:
+            gevent.sleep(0.05)
+        if RECORDER.finishing or self.exhausted:
             gevent.sleep(0.2)
             return
         if CONFIG["model"] == "open":
@@ -402,21 +636,42 @@ class PlanUser(FastHttpUser):
                 gevent.sleep(delay)
             if RECORDER.finishing:
                 return
-        request = pick_request()
-        path, headers, body = build(self.user, request)
+        try:
+            request = next_request(self.user)
+            path, headers, body = build(self.user, request)
+        except Exhausted as error:
+            # This user sends nothing more; the run goes on with the others and says so.
+            self.exhausted = True
+            RECORDER.exhausted[error.source] = RECORDER.exhausted.get(error.source, 0) + 1
+            return
+        sent = {}
         RECORDER.in_flight += 1
         try:
-            self.client.request(request["method"], path, name=request["name"], headers=headers, data=body, context={"expect": request.get("expectStatus")})
+            response = self.client.request(request["method"], path, name=request["name"], headers=headers, data=body, context={"capacity": sent})
         finally:
             RECORDER.in_flight -= 1
+        status = getattr(response, "status_code", 0) or 0
+        if status > 0:
+            lowered = {}
+            for key, value in (response.headers or {}).items():
+                lowered[str(key).lower()] = value
+            ok, kind, _problem = receive(self.user, request, status, lowered, response.text or "")
+            if not ok and kind != "check":
+                kind = error_kind(status, None)
+        else:
+            receive(self.user, request, 0, {}, "")
+            ok, kind = False, error_kind(0, sent.get("exception"))
+        RECORDER.record(request["name"], status, sent.get("ms"), ok, None if ok else kind)
+        self.pause = think_after(request)
 
 
 @events.request.add_listener
 def on_request(request_type, name, response_time, response, exception, context=None, **kwargs):
-    status = getattr(response, "status_code", 0) or 0 if response is not None else 0
-    expect = (context or {}).get("expect")
-    ok = status > 0 and is_expected(status, expect)
-    RECORDER.record(name, status, response_time, ok, None if ok else error_kind(status, exception))
+    # The user records its own requests once their checks have run; here it only learns the time.
+    sent = (context or {}).get("capacity")
+    if sent is not None:
+        sent["ms"] = response_time
+        sent["exception"] = exception
 
 
 # --- the load shape (master) -------------------------------------------------------------------
@@ -536,6 +791,7 @@ def on_test_start(environment, **kwargs):
 def on_assign(environment, msg, **kwargs):
     RECORDER.start_epoch = msg.data["start"]
     SCHEDULE.assign(msg.data["index"], msg.data["count"], run_seconds())
+    DATA.assign(msg.data["index"], msg.data["count"])
 
 
 def cpu_sample():
@@ -548,6 +804,9 @@ def send_records(runner, everything, done):
         "host": socket.gethostname(), "pid": os.getpid(), "records": RECORDER.take(everything),
         "dropped": RECORDER.dropped, "sample": cpu_sample(), "done": done,
     }
+    if RECORDER.exhausted:
+        data["exhausted"] = RECORDER.exhausted
+        RECORDER.exhausted = {}
     if done:
         data["inFlight"] = RECORDER.in_flight
     RECORDER.dropped = 0

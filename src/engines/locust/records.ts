@@ -41,6 +41,8 @@ export type MasterLine =
       done: boolean;
       /** With the last report (done): requests still unanswered at the plan's end plus its grace. */
       inFlight?: number;
+      /** Users stopped since the last report because a unique data source ran out, per source. */
+      exhausted?: Record<string, number>;
     };
 
 /** A master's stdout line that carries a record, parsed; undefined for Locust's own log lines. */
@@ -98,6 +100,8 @@ export interface LocustFigures {
   events: WorkerEvent[];
   /** Per-second CPU of every worker, summed (100 = one core), for the generator's verdict. */
   cpuSamples: Array<{ t: number; cpuPercent: number; rssBytes: number }>;
+  /** Virtual users that found no row left in a unique data source, per source (over all workers). */
+  exhausted: Record<string, number>;
 }
 
 /** All of a run's figures from the master's lines, for a run that lasted `durationS` seconds. */
@@ -116,6 +120,7 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
   const events: WorkerEvent[] = [];
   let dropped = 0;
   let inFlight: number | undefined;
+  const exhausted: Record<string, number> = {};
   const workerOf = (id: string) => {
     let found = workers.get(id);
     if (!found) {
@@ -148,6 +153,7 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
     }
     dropped += line.dropped;
     if (line.inFlight !== undefined) inFlight = (inFlight ?? 0) + line.inFlight;
+    for (const [source, users] of Object.entries(line.exhausted ?? {})) exhausted[source] = (exhausted[source] ?? 0) + users;
     for (const record of line.records) {
       const histogram = record.h ? decodeLatencies(record.h) : undefined;
       while (buckets.length <= record.i) buckets.push(newBucket());
@@ -220,5 +226,6 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
     workers: workerBlocks,
     events,
     cpuSamples,
+    exhausted,
   };
 }

@@ -1,6 +1,7 @@
 import type { Plan, PlanRequest, PlanVariable } from '../../scenarios/types.js';
 import { planEndGraceS } from '../child-process.js';
-import { figure, requestsForArea, stageLabel, sumRequests, translationRefused, type ImpliedLoad, type ImpliedStage, type Translation } from '../translation.js';
+import type { DataRow } from '../../scenarios/data-files.js';
+import { figure, requestsForArea, stageLabel, sumRequests, type ImpliedLoad, type ImpliedStage, type Translation } from '../translation.js';
 
 /**
  * Plan → the configuration embedded in the generated locustfile (locustfile.ts). Pure.
@@ -8,7 +9,9 @@ import { figure, requestsForArea, stageLabel, sumRequests, translationRefused, t
  * cumulative request count, so arrival n is due when the plan's area reaches n + 0.5 (the rounded
  * total is sent, ramps followed exactly); arrival n goes to worker n mod workers. Closed model: a
  * LoadTestShape sets the users (whole users, as Locust runs them) and each sleeps the think time
- * after its request.
+ * after each request (a flow step's own think time, else the scenario's). The scenario language
+ * (variables, data files, secrets, the sign-in, flows, captures, checks) runs in the locustfile,
+ * ported from the shared runtime; secrets are read there from the environment, never embedded.
  */
 export interface LocustStage {
   durationS: number;
@@ -30,52 +33,21 @@ export interface LocustConfig {
   requests: PlanRequest[];
   /** Headers sent with every request (a request's own win). */
   headers: Record<string, string>;
-  /** The variables the mix draws (literal, list, random range, uuid: the kinds the locustfile runs). */
+  /** Every variable of the plan; `env` ones carry the variable's name only (the value is read from the environment). */
   variables: PlanVariable[];
+  /** Each user sends `requests` in order (a flow) rather than picks of the weighted mix. */
+  flow: boolean;
+  /** The sign-in: per user (run by the locustfile) or a pool (run by capacity before the load). */
+  auth?: Plan['auth'];
+  /** The rows of each data file, by variable name (filled in by the adapter; empty in the pure translation). */
+  rows: Record<string, DataRow[]>;
   /** What each pool sign-in captured (filled in by the adapter; empty in the pure translation). */
   pooled: Array<Record<string, unknown>>;
-}
-
-const REFERENCE = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)/g;
-
-/** Names a text or a JSON value refers to with {{name}}. */
-function referencedNames(value: unknown, into: Set<string>): void {
-  if (typeof value === 'string') for (const match of value.matchAll(REFERENCE)) into.add(match[1] as string);
-  else if (Array.isArray(value)) for (const item of value) referencedNames(item, into);
-  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) referencedNames(item, into);
-}
-
-/**
- * What the locustfile does not run yet, among what the plan's load uses (the pool's sign-in runs
- * in capacity before the load, with the shared runtime, so its own variables do not count).
- */
-export function locustUnsupported(plan: Plan): string[] {
-  const problems = new Set<string>();
-  if (plan.flow) problems.add('user flows');
-  if (plan.auth?.per === 'user') problems.add('sign-in per virtual user');
-  const used = new Set<string>();
-  referencedNames(plan.headers ?? {}, used);
-  for (const request of plan.requests) {
-    referencedNames([request.path, request.query ?? {}, request.headers ?? {}, request.body ?? {}], used);
-    if (request.checks && request.checks.length > 0) problems.add('checks');
-    if (request.captures && request.captures.length > 0) problems.add('captures');
-  }
-  for (const variable of plan.variables ?? []) {
-    if (!used.has(variable.name)) continue;
-    if (variable.kind === 'data') problems.add('data files');
-    if (variable.kind === 'env') problems.add('environment variables (secrets)');
-    if (variable.kind === 'range' && variable.order === 'sequential') problems.add('sequential ranges');
-  }
-  return [...problems];
 }
 
 const isWhole = (value: number): boolean => Math.abs(value - Math.round(value)) <= 1e-9 * Math.max(1, Math.abs(value));
 
 export function translateLocust(plan: Plan): Translation<LocustConfig> {
-  const unsupported = locustUnsupported(plan);
-  if (unsupported.length > 0) {
-    throw translationRefused('Locust', `the locustfile does not run ${unsupported.join(', ')} yet`, 'run this scenario with --engine k6, autocannon or artillery (docs/engines.md, "Translation limits")');
-  }
   const adaptations: string[] = [];
   const whole = (value: number, where: string): number => {
     if (plan.model === 'open' || isWhole(value)) return value;
@@ -96,7 +68,10 @@ export function translateLocust(plan: Plan): Translation<LocustConfig> {
       intervalS: plan.intervalS > 0 ? plan.intervalS : 1,
       requests: plan.requests,
       headers: plan.headers ?? {},
-      variables: (plan.variables ?? []).filter((variable) => variable.kind === 'literal' || variable.kind === 'list' || variable.kind === 'range' || variable.kind === 'uuid'),
+      variables: plan.variables ?? [],
+      flow: plan.flow === true,
+      ...(plan.auth ? { auth: plan.auth } : {}),
+      rows: {},
       pooled: [],
     },
     adaptations,
@@ -119,8 +94,8 @@ export function impliedLocustLoad(config: LocustConfig): ImpliedLoad {
 
 /** Refuses what the locustfile cannot express; undefined when the configuration is runnable. */
 export function locustConfigProblem(config: LocustConfig): string | undefined {
-  if (config.requests.length === 0) return 'no request in the mix';
-  if (!config.requests.some((request) => request.weight > 0)) return 'every request of the mix has weight 0';
+  if (config.requests.length === 0) return config.flow ? 'no step in the flow' : 'no request in the mix';
+  if (!config.flow && !config.requests.some((request) => request.weight > 0)) return 'every request of the mix has weight 0';
   if (config.model === 'closed' && ![config.startTarget, ...config.stages.map((stage) => stage.target)].every((users) => Number.isInteger(users) && users >= 0)) return 'users must be whole';
   if (config.model === 'open' && !(config.openUsers >= 1)) return 'the open model needs at least one user in the pool';
   if (config.stages.some((stage) => !(stage.durationS >= 0))) return 'a stage has a negative duration';
