@@ -1,0 +1,190 @@
+/**
+ * Locust's distributed side of the scenario language (any-api.test.ts covers one worker): with
+ * `--workers 2`, `order: unique` rows are split by worker index (worker k of N takes rows k,
+ * k + N, ...), so each row is still sent once over the run and the run says when they ran out;
+ * a sequential source is shared the same way; the flow's capture chain holds on every worker; and
+ * the secret, given through the environment, is in no file of the result folder (the locustfile
+ * and every worker's log included) nor in stdout or stderr. Runs are a few seconds at a few req/s.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAnyApiServer, type AnyApiServer } from './support/any-api-server.js';
+import { runCapacity } from './support/cli.js';
+import { installedEngines } from './support/engines.js';
+
+const locustSkip = installedEngines.includes('locust') ? undefined : 'Locust is not installed here (bash scripts/setup.sh makes .venv-locust)';
+const SECRET = `sk-${Math.random().toString(36).slice(2)}-never-on-disk`;
+const ROW_IDS = Array.from({ length: 14 }, (_unused, index) => `u${index + 1}`);
+const UNIQUE_ROWS = ['id', ...ROW_IDS].join('\n') + '\n';
+const CUSTOMERS = ['id,email', ...[1, 2, 3, 4].map((n) => `c${n},user${n}@any.test`)].join('\n') + '\n';
+
+const UNIQUE = (url: string): string => `name: any-api-unique-workers
+target:
+  url: ${url}
+  headers: { x-api-key: "{{apiKey}}" }
+model: open
+maxUsers: 4
+stages:
+  - { duration: 4s, target: 10 }
+variables:
+  apiKey: { env: ANY_API_SECRET }
+  row: { csv: unique.csv, order: unique }
+requests:
+  - { name: customer, path: "/customers/{{row.id}}" }
+slos: none
+requestTimeout: 5s
+`;
+
+const FLOW = (url: string): string => `name: any-api-flow-workers
+target:
+  url: ${url}
+  headers: { x-api-key: "{{apiKey}}" }
+model: closed
+maxUsers: 4
+stages:
+  - { duration: 5s, target: 4 }
+thinkTime: 0.2s
+variables:
+  apiKey: { env: ANY_API_SECRET }
+  customer: { csv: customers.csv, order: sequential }
+auth:
+  per: user
+  login:
+    path: /login
+    body: { json: { email: "{{customer.email}}" } }
+    capture: { token: { json: accessToken } }
+flow:
+  - name: create
+    method: POST
+    path: /orders
+    headers: { authorization: "Bearer {{token}}" }
+    body: { json: { customer: "{{customer.id}}" } }
+    expectStatus: [201]
+    capture: { orderId: { json: id } }
+  - name: read
+    path: /orders/{{orderId}}
+    headers: { authorization: "Bearer {{token}}" }
+    checks: [{ status: 200 }, { jsonPath: id, equals: "{{orderId}}" }, { jsonPath: status, equals: open }]
+slos: none
+requestTimeout: 5s
+`;
+
+interface Result {
+  totals: { requests: number; errors: number; errorsByKind?: Record<string, number> };
+  endpoints: Array<{ name: string; requests: number; errors: number }>;
+  engine: { notes: string[] };
+  generator?: { workers?: Array<{ requests: number }> };
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir)) {
+    const full = join(dir, entry);
+    if ((await stat(full)).isDirectory()) out.push(...(await filesUnder(full)));
+    else out.push(full);
+  }
+  return out;
+}
+
+async function runWithWorkers(dir: string, file: string): Promise<{ code: number; stdout: string; stderr: string; result?: Result; files: string[] }> {
+  const resultsDir = join(dir, 'results');
+  const run = await runCapacity(['run', '--scenario', join(dir, file), '--engine', 'locust', '--workers', '2', '--results-dir', resultsDir], {
+    cwd: dir,
+    env: { ...process.env, ANY_API_SECRET: SECRET, CI: '1' },
+    now: () => new Date(),
+  });
+  if (!existsSync(resultsDir)) return { ...run, files: [] };
+  const files = await filesUnder(resultsDir);
+  const resultFile = files.find((name) => name.endsWith('result.json'));
+  return { ...run, files, ...(resultFile ? { result: JSON.parse(await readFile(resultFile, 'utf8')) as Result } : {}) };
+}
+
+async function secretNowhere(run: { stdout: string; stderr: string; files: string[] }): Promise<void> {
+  // The locustfile and both workers' logs are among the files searched.
+  expect(run.files.some((file) => file.endsWith('locustfile.py'))).toBe(true);
+  expect(run.files.filter((file) => /locust-worker-\d+\.log$/.test(file)).length).toBe(2);
+  for (const file of run.files) expect((await readFile(file)).includes(SECRET), `${file} holds the secret`).toBe(false);
+  expect(run.stdout.includes(SECRET)).toBe(false);
+  expect(run.stderr.includes(SECRET)).toBe(false);
+}
+
+describe('Locust with two workers: the scenario language over workers', () => {
+  let work: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'capacity-any-api-locust-'));
+  });
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it.skipIf(locustSkip !== undefined)(
+    `order unique: each row once over both workers, and the run says they ran out${locustSkip ? ` [skipped: ${locustSkip}]` : ''}`,
+    async () => {
+      let server: AnyApiServer | undefined;
+      try {
+        server = await startAnyApiServer(SECRET);
+        const dir = await mkdtemp(join(work, 'unique-'));
+        await writeFile(join(dir, 'unique.csv'), UNIQUE_ROWS);
+        await writeFile(join(dir, 'unique.yaml'), UNIQUE(server.url));
+        const run = await runWithWorkers(dir, 'unique.yaml');
+        expect(run.code, run.stderr).toBe(0);
+        const ids = server.seen.filter((request) => request.route === 'GET /customers/:id').map((request) => request.id as string);
+        // 20 planned arrivals, 14 rows: each row exactly once, then no more requests.
+        expect([...ids].sort()).toEqual([...ROW_IDS].sort());
+        const result = run.result as Result;
+        // Both workers sent rows (their halves of the split).
+        expect(result.generator?.workers?.length).toBe(2);
+        for (const worker of result.generator?.workers ?? []) expect(worker.requests).toBeGreaterThan(0);
+        const notes = result.engine.notes.join('\n');
+        expect(notes).toMatch(/rows of row \(order: unique\) ran out/);
+        expect(notes).toMatch(/split over the 2 workers/);
+        expect(run.stdout).toMatch(/note: the rows of row \(order: unique\) ran out/);
+        await secretNowhere(run);
+      } finally {
+        await server?.close();
+      }
+    },
+    180_000,
+  );
+
+  it.skipIf(locustSkip !== undefined)(
+    `a flow with a sign-in per user, a capture chain and checks on both workers; sequential rows shared between them${locustSkip ? ` [skipped: ${locustSkip}]` : ''}`,
+    async () => {
+      let server: AnyApiServer | undefined;
+      try {
+        server = await startAnyApiServer(SECRET);
+        const dir = await mkdtemp(join(work, 'flow-'));
+        await writeFile(join(dir, 'customers.csv'), CUSTOMERS);
+        await writeFile(join(dir, 'flow.yaml'), FLOW(server.url));
+        const run = await runWithWorkers(dir, 'flow.yaml');
+        expect(run.code, run.stderr).toBe(0);
+        const seen = server.seen;
+        expect(seen.filter((request) => request.status === 401 || request.status === 403)).toEqual([]);
+        // Sequential rows over two workers: worker 1 draws rows 1 and 3, worker 2 rows 2 and 4
+        // (each sign-in and each pass draws its own), so together they use every customer.
+        const used = new Set([
+          ...seen.filter((request) => request.route === 'POST /login').map((request) => (JSON.parse(request.body) as { email: string }).email.replace(/^user(\d)@any\.test$/, 'c$1')),
+          ...seen.filter((request) => request.route === 'POST /orders' && request.status === 201).map((request) => (JSON.parse(request.body) as { customer: string }).customer),
+        ]);
+        expect([...used].sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
+        // The chain: every read names an order created with the same token.
+        const reads = seen.filter((request) => request.route === 'GET /orders/:id');
+        expect(reads.length).toBeGreaterThan(0);
+        for (const read of reads) expect(server.orders.get(read.id as string)).toBe(read.token);
+        const result = run.result as Result;
+        const byName = new Map(result.endpoints.map((endpoint) => [endpoint.name, endpoint]));
+        for (const name of ['login', 'create', 'read']) expect(byName.get(name)?.requests ?? 0, name).toBeGreaterThan(0);
+        // The checks held (the server answers each read with its id, status open).
+        expect(result.totals.errorsByKind?.['check'] ?? 0).toBe(0);
+        expect(result.generator?.workers?.length).toBe(2);
+        await secretNowhere(run);
+      } finally {
+        await server?.close();
+      }
+    },
+    180_000,
+  );
+});
