@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 // Benchmark (not a test): does the calibration predict CPU at a higher load? Each round calibrates
-// from several rates (one stepped run of the baseline mix at R/s·1 … R/s·s, s = --steps), fits each
-// tier's CPU model U = U0 + a·X^b (or a simpler form chosen by a held-out check,
-// src/sizing/cpu-model.ts), predicts each tier's busy cores at k·R (k = --factor), runs the baseline
+// from several rates (one stepped run of the baseline mix at R/s·1 … R/s·s, s = --steps, after an
+// unmeasured warm-up ramp to R), fits each tier's CPU model U = U0 + a·X^b with b ≤ 1 by least
+// squares on all steps (src/sizing/cpu-model.ts, the code `capacity size` uses), predicts each
+// tier's busy cores at k·R (k = --factor), runs the baseline
 // at k·R and compares with the cores each tier kept busy in that run's steady window. Prints one
 // table per round (with the one-demand prediction U = X·D for contrast) and the medians over rounds.
 //
 //   npm run build && node bench/prediction-check.mjs [--rps 400] [--factor 3] [--steps 4]
-//       [--step 20s] [--duration 45s] [--rounds 5] [--engine autocannon] [--state-dir <dir>] [--keep-results]
+//       [--step 30s] [--warm-up 20s] [--duration 45s] [--rounds 5] [--engine autocannon]
+//       [--state-dir <dir>] [--keep-results]
 //
-// Four steps (R/4, R/2, 3R/4, R) let every form of the model be held out (the power form needs
-// three rates to fit and a fourth to check). Default timing: a 3 s ramp and a 20 s hold per step
-// and 45 s at k·R, about 3 minutes a round with the runs' start and stop; 5 rounds in about 16 minutes. Run it alone on a quiet machine
-// (load average under 0.5 at the start): on a shared machine the figures measure the neighbours.
+// Four steps (R/4, R/2, 3R/4, R): the power form with a floor has three parameters, and is fitted
+// only from four rates on. Default timing: a 20 s warm-up ramp (JIT, pools, cache; not measured),
+// a 3 s ramp and a 30 s hold per step and 45 s at k·R, about 4 minutes a round with the runs' start
+// and stop; 5 rounds in about 20 minutes. Run it alone on a quiet machine (load average under 0.5
+// at the start): on a shared machine the figures measure the neighbours. Methods were compared
+// first on the recorded rounds: bench/cpu-model-offline.mjs.
 //
 // With --state-dir the runs use that stack (started first if it is not up, and left as found);
 // without it a stack is brought up in a temporary folder and purged at the end.
@@ -25,7 +29,8 @@ const { values } = parseArgs({
     rps: { type: 'string', default: '400' },
     factor: { type: 'string', default: '3' },
     steps: { type: 'string', default: '4' },
-    step: { type: 'string', default: '20s' },
+    step: { type: 'string', default: '30s' },
+    'warm-up': { type: 'string', default: '20s' },
     duration: { type: 'string', default: '45s' },
     rounds: { type: 'string', default: '5' },
     engine: { type: 'string', default: 'autocannon' },
@@ -37,9 +42,10 @@ const topRps = Number(values.rps);
 const factor = Number(values.factor);
 const steps = Number(values.steps);
 const holdS = Number(/^(\d+)s?$/.exec(values.step)?.[1]);
+const warmUpS = Number(/^(\d+)s?$/.exec(values['warm-up'])?.[1]);
 const rounds = Number(values.rounds);
-if (!(topRps > 0) || !(factor > 1) || !(Number.isInteger(steps) && steps >= 2) || !(holdS >= 5) || !(Number.isInteger(rounds) && rounds >= 1)) {
-  console.error('usage: --rps <n> > 0, --factor <k> > 1, --steps <n> >= 2, --step <seconds>s >= 5s, --rounds <n> >= 1');
+if (!(topRps > 0) || !(factor > 1) || !(Number.isInteger(steps) && steps >= 2) || !(holdS >= 5) || !(warmUpS >= 0) || !(Number.isInteger(rounds) && rounds >= 1)) {
+  console.error('usage: --rps <n> > 0, --factor <k> > 1, --steps <n> >= 2, --step <seconds>s >= 5s, --warm-up <seconds>s >= 0s, --rounds <n> >= 1');
   process.exit(2);
 }
 
@@ -49,11 +55,11 @@ const stack = openStack(values['state-dir']);
 const results = scratch('capacity-prediction-', values['keep-results']);
 const context = { stateDir: stack.stateDir, resultsDir: results.dir, engine: values.engine };
 const rates = Array.from({ length: steps }, (_, i) => (topRps * (i + 1)) / steps);
-const scenario = writeSteppedScenario(results.dir, rates, holdS);
+const scenario = writeSteppedScenario(results.dir, rates, holdS, 3, warmUpS);
 const errorsByTier = new Map();
 const record = (key, error) => errorsByTier.set(key, [...(errorsByTier.get(key) ?? []), error]);
 
-console.log(`prediction check: ${rounds} round(s), ${values.engine}; calibrate at ${rates.map((r) => r.toFixed(0)).join(', ')} req/s (${holdS} s each), predict at ${factor}R = ${topRps * factor} req/s; load average at the start ${load()} (2 cores)`);
+console.log(`prediction check: ${rounds} round(s), ${values.engine}; calibrate at ${rates.map((r) => r.toFixed(0)).join(', ')} req/s (${holdS} s each, after a ${warmUpS} s warm-up ramp), predict at ${factor}R = ${topRps * factor} req/s; load average at the start ${load()} (2 cores)`);
 try {
   for (let round = 1; round <= rounds; round += 1) {
     const low = runCapacity(['--scenario', scenario], context);

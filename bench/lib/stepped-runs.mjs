@@ -32,19 +32,25 @@ export function openStack(givenStateDir) {
 
 /**
  * A stepped open-model scenario: the baseline scenario (its requests, variables and sign-in as they
- * are) with, for each rate, a short ramp and a hold of `holdS` seconds (the calibration measures
- * each hold alone and fits each tier's CPU model over them). Returns its path.
+ * are; the `peak` scenario sends the same mix) with, for each rate, a short ramp and a hold of
+ * `holdS` seconds (the calibration measures each hold alone and fits each tier's CPU model over
+ * them). With `warmUpS` > 0 a ramp from 0 to the top rate comes first and is not measured (only
+ * holds are steps): the JIT, the connection pools and the cache warm up before the first step, so
+ * the lowest step is not inflated by a cold start. Returns its path.
  */
-export function writeSteppedScenario(dir, rates, holdS, rampS = 3) {
+export function writeSteppedScenario(dir, rates, holdS, rampS = 3, warmUpS = 0) {
   const scenario = YAML.parse(readFileSync(path.join(root, 'src/scenarios/builtin/baseline.yaml'), 'utf8'));
   scenario.name = 'calibration-steps';
-  scenario.description = `The baseline mix at ${rates.map((r) => Math.round(r)).join(', ')} req/s, held ${holdS} s each; the steps feed the CPU models.`;
+  scenario.description = `The baseline mix at ${rates.map((r) => Math.round(r)).join(', ')} req/s, held ${holdS} s each${warmUpS > 0 ? ` after a ${warmUpS} s warm-up ramp` : ''}; the steps feed the CPU models.`;
   scenario.model = 'open';
   scenario.maxUsers = Math.max(scenario.maxUsers ?? 0, 200, Math.ceil(Math.max(...rates)));
-  scenario.stages = rates.flatMap((rate, i) => [
-    { name: `ramp-${i + 1}`, duration: `${rampS}s`, target: Math.round(rate) },
-    { name: `step-${i + 1}`, duration: `${holdS}s`, target: Math.round(rate) },
-  ]);
+  scenario.stages = [
+    ...(warmUpS > 0 ? [{ name: 'warm-up', duration: `${warmUpS}s`, target: Math.round(Math.max(...rates)) }] : []),
+    ...rates.flatMap((rate, i) => [
+      { name: `ramp-${i + 1}`, duration: `${rampS}s`, target: Math.round(rate) },
+      { name: `step-${i + 1}`, duration: `${holdS}s`, target: Math.round(rate) },
+    ]),
+  ];
   scenario.interval = '1s';
   const file = path.join(dir, 'calibration-steps.yaml');
   writeFileSync(file, `# Written by bench/lib/stepped-runs.mjs from src/scenarios/builtin/baseline.yaml.\n${YAML.stringify(scenario)}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Calibration, TierCalibration } from '../results/schema.js';
 import { fitCpuModel } from './cpu-model.js';
-import { computeHeadroom } from './headroom.js';
+import { computeHeadroom, generatorModel, generatorStepPoints } from './headroom.js';
 
 function tier(name: string, instances: number, demandS: number, cpuModel?: TierCalibration['cpuModel']): TierCalibration {
   return { tier: name, instances, cpuSecondsPerRequest: { value: demandS, min: demandS, max: demandS, stdev: 0 }, coresBusy: 0, memoryBytesPerInstance: 0, ...(cpuModel ? { cpuModel } : {}) };
@@ -51,5 +51,42 @@ describe('bottleneck and headroom', () => {
     expect(headroom.machine).toBeNull();
     expect(headroom.tiers[0]!.saturationRps).toBeNull();
     expect(headroom.bottleneck).toBeNull();
+  });
+});
+
+describe('the load generator’s own CPU model', () => {
+  it('takes the generator’s mean cores in each step from its per-second samples', () => {
+    const steps = [{ fromS: 10, toS: 20, throughputRps: 1000 }, { fromS: 30, toS: 40, throughputRps: 2000 }, { fromS: 50, toS: 60, throughputRps: 3000 }];
+    // Samples at the end of each second; the last step has none, so it gives no point.
+    const samples = [...Array.from({ length: 45 }, (_, i) => ({ t: i + 1, generatorCores: i < 25 ? 0.1 : 0.2 }))];
+    const points = generatorStepPoints(steps, samples);
+    expect(points.map(([x]) => x)).toEqual([1000, 2000]);
+    expect(points[0]![1]).toBeCloseTo(0.1, 12);
+    expect(points[1]![1]).toBeCloseTo(0.2, 12);
+    expect(generatorModel([[1000, 0.1]])).toBeNull();
+    expect(generatorModel([[1000, 0.1], [2000, 0.2]])!.kind).not.toBe('power');
+  });
+
+  it('uses it for the shared machine: a generator whose CPU per request falls leaves room for a higher rate', () => {
+    // Recorded shape, not a target: autocannon at the stress run's steps of 2026-12-01 (0.144 cores at 968 req/s … 0.28 at 3,686).
+    const generator = generatorModel([[968, 0.144], [1861, 0.202], [2685, 0.249], [3686, 0.281]])!;
+    expect(generator.exponent).toBeLessThan(1);
+    const calibration: Calibration = {
+      window: { fromS: 0, toS: 60 },
+      throughputRps: 968,
+      tiers: [tier('app', 3, 0.0006)],
+      machineCores: 2,
+      generator: { coresBusy: 0.144, throughputRps: 968 },
+    };
+    const oneDemand = computeHeadroom(calibration).machine!;
+    const modelled = computeHeadroom(calibration, { generator }).machine!;
+    expect(modelled.includesGenerator).toBe(true);
+    // One demand: (0.6 + 0.149) ms a request → 2 cores at 2,671 req/s; the model's share grows more slowly.
+    expect(oneDemand.saturationRps).toBeCloseTo(2 / (0.0006 + 0.144 / 968), 0);
+    expect(modelled.saturationRps!).toBeGreaterThan(oneDemand.saturationRps!);
+    // The machine's cores are all used at the predicted rate: the app's share plus the generator's model.
+    const at = modelled.saturationRps!;
+    const generatorShare = generator.floorCores + generator.coefficient * Math.pow(at, generator.exponent);
+    expect(0.0006 * at + generatorShare).toBeCloseTo(2, 3);
   });
 });

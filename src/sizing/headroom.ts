@@ -5,7 +5,7 @@
  * The lowest of these is the bottleneck. Pure.
  */
 import type { Calibration, TierCalibration } from '../results/schema.js';
-import { proportionalModel, rateForCores, tierCores, type CpuModel } from './cpu-model.js';
+import { fitCpuModel, proportionalModel, rateForCores, tierCores, type CpuModel } from './cpu-model.js';
 
 /** Tiers whose processes run on one thread each: a process can use at most one core. */
 const SINGLE_THREADED = new Set(['app', 'redis']);
@@ -39,7 +39,36 @@ export function modelOf(tier: TierCalibration, calibrationRps: number): CpuModel
   return (tier.cpuModel as CpuModel | undefined) ?? proportionalModel(tier.cpuSecondsPerRequest.value, calibrationRps, tier.instances);
 }
 
-export function computeHeadroom(calibration: Calibration): Headroom {
+/**
+ * The generator's [req/s, busy cores] at each step of a stepped run, from its CPU samples (one a
+ * second, `t` at the end of its second) and the calibration's steps: the points its own CPU model is
+ * fitted on. Its CPU per request falls with the rate like the servers' (autocannon: 0.17 ms at
+ * 600 req/s, 0.08 at 3,600 on the development machine), so one figure from a low rate
+ * overstates its share at the limit. Steps without samples are left out.
+ */
+export function generatorStepPoints(
+  steps: ReadonlyArray<{ fromS: number; toS: number; throughputRps: number }>,
+  samples: ReadonlyArray<{ t: number; generatorCores: number }>,
+): Array<[number, number]> {
+  const points: Array<[number, number]> = [];
+  for (const step of steps) {
+    const inside = samples.filter((s) => s.t > step.fromS && s.t <= step.toS).map((s) => s.generatorCores);
+    if (inside.length > 0 && step.throughputRps > 0) points.push([step.throughputRps, inside.reduce((a, b) => a + b, 0) / inside.length]);
+  }
+  return points;
+}
+
+/** The generator's CPU model from its step points (null with fewer than two distinct rates). */
+export function generatorModel(points: ReadonlyArray<readonly [number, number]>): CpuModel | null {
+  return new Set(points.map(([x]) => x)).size >= 2 ? fitCpuModel(points, 1) : null;
+}
+
+export interface HeadroomOptions {
+  /** The load generator's own CPU model (generatorModel); without it, its measured CPU per request at the calibration's rate. */
+  generator?: CpuModel | null;
+}
+
+export function computeHeadroom(calibration: Calibration, options: HeadroomOptions = {}): Headroom {
   const machineCores = calibration.machineCores ?? null;
   const X = calibration.throughputRps;
   const tiers: TierHeadroom[] = calibration.tiers.map((tier) => {
@@ -66,14 +95,16 @@ export function computeHeadroom(calibration: Calibration): Headroom {
   if (machineCores !== null) {
     const models = calibration.tiers.map((tier) => ({ tier: tier.tier, model: modelOf(tier, X) }));
     const generator = calibration.generator;
+    const fittedGenerator = options.generator ?? null;
     const generatorCoresPerRps = generator && generator.throughputRps > 0 ? generator.coresBusy / generator.throughputRps : 0;
-    const total = (x: number) => models.reduce((sum, m) => sum + tierCores(m.model, x), 0) + generatorCoresPerRps * x;
+    const generatorCores = (x: number) => (fittedGenerator ? tierCores(fittedGenerator, x) : generatorCoresPerRps * x);
+    const total = (x: number) => models.reduce((sum, m) => sum + tierCores(m.model, x), 0) + generatorCores(x);
     const saturationRps = rateForCores(total, machineCores);
     const busiest = saturationRps === null ? null : models.reduce<{ tier: string; cores: number } | null>((best, m) => {
       const cores = tierCores(m.model, saturationRps);
       return !best || cores > best.cores ? { tier: m.tier, cores } : best;
     }, null);
-    machine = { saturationRps, includesGenerator: generator !== undefined, busiestTierAtLimit: busiest?.tier ?? null };
+    machine = { saturationRps, includesGenerator: fittedGenerator !== null || generator !== undefined, busiestTierAtLimit: busiest?.tier ?? null };
   }
 
   const limits = [
