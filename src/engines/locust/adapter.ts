@@ -16,7 +16,7 @@ import { createRuntime, loadPlanRows, runtimeConfig, secretValues } from '../run
 import { createLatencyHistogram, mergeHistogram, summarizeHistogram, type LatencyHistogram } from '../histogram.js';
 import { locustfileText } from './locustfile.js';
 import { decodeLatencies, figuresFromLines, parseMasterLine, type MasterLine } from './records.js';
-import { translateLocust } from './translate.js';
+import { translateLocust, workerSplitSources } from './translate.js';
 
 /** The project-local Python environment scripts/setup.sh creates (gitignored). */
 export const LOCUST_VENV = '.venv-locust';
@@ -235,9 +235,9 @@ export const locustEngine: Engine = {
     for (const [source, users] of Object.entries(figures.exhausted)) {
       notes.push(`the rows of ${source} (order: unique) ran out: ${users} virtual user(s) found none left and sent nothing after that`);
     }
-    const counted = (plan.variables ?? []).filter((variable) => (variable.kind === 'data' && variable.order !== 'random') || (variable.kind === 'range' && variable.order === 'sequential'));
+    const counted = workerSplitSources(plan);
     if (counted.length > 0 && figures.workers.length > 1) {
-      notes.push(`${counted.map((variable) => variable.name).join(', ')}: the shared counter is split over the ${figures.workers.length} workers (worker k of N takes positions k, k + N, k + 2N, ...), so no row is used twice; the order holds within each worker`);
+      notes.push(`${counted.join(', ')}: the shared counter is split over the ${figures.workers.length} workers (worker k of N takes positions k, k + N, k + 2N, ...), so no row is used twice; the order holds within each worker`);
     }
     if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (pool of ${pool.captures.length}): reported as setup, not in totals, intervals or endpoints`);
     const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
@@ -246,6 +246,8 @@ export const locustEngine: Engine = {
       samples,
       // One Python process uses at most one core: the master and each local worker.
       coreLimit: Math.min(os.cpus().length, remote ? workerCount : workerCount + 1),
+      // ... and each of them one core at most: a worker at its core's ceiling limits its share of the users.
+      processCeiling: { cores: 1, because: 'a Locust worker or master is one Python process' },
       model: plan.model,
       thinkTimeS: plan.thinkTimeS,
       ...(planned === undefined ? {} : { plannedRps: planned }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan, PlanRequest } from '../../scenarios/types.js';
 import { locustfileText } from './locustfile.js';
-import { locustConfigProblem, translateLocust, type LocustConfig } from './translate.js';
+import { locustConfigProblem, translateLocust, workerSplitSources, type LocustConfig } from './translate.js';
 
 /** Plan → the locustfile's configuration, on plain values: the scenario language goes through whole. */
 
@@ -71,6 +71,20 @@ describe('translateLocust: the scenario language', () => {
     const { config } = translateLocust({ ...flowPlan, model: 'open', startTarget: 2, stages: [{ durationS: 4, target: 8 }] });
     expect(config.thinkTimeS).toBe(0);
     expect(config.openUsers).toBe(3);
+  });
+});
+
+describe('workerSplitSources: the shared counters the workers split', () => {
+  it('the sequential and unique sources the load draws, the per-user sign-in included; random ones are not counted', () => {
+    // customer: the sign-in and the steps; n: declared, never referred to.
+    expect(workerSplitSources(flowPlan)).toEqual(['customer']);
+    const withN = { ...flowPlan, requests: [{ ...steps[1]!, path: '/orders/{{orderId}}?n={{n}}' }] };
+    expect(workerSplitSources(withN)).toEqual(['customer', 'n']);
+  });
+
+  it('a source only the pool sign-in uses runs in capacity before the load: not split', () => {
+    const pool = { ...flowPlan, auth: { login, per: 'pool' as const, poolSize: 2 } };
+    expect(workerSplitSources({ ...pool, requests: [{ ...steps[1]!, path: '/orders/1' }] })).toEqual([]);
   });
 });
 

@@ -45,6 +45,29 @@ export interface LocustConfig {
   pooled: Array<Record<string, unknown>>;
 }
 
+const REFERENCE = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)/g;
+
+/** Names a text or a JSON value refers to with {{name}}. */
+function referencedNames(value: unknown, into: Set<string>): void {
+  if (typeof value === 'string') for (const match of value.matchAll(REFERENCE)) into.add(match[1] as string);
+  else if (Array.isArray(value)) for (const item of value) referencedNames(item, into);
+  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) referencedNames(item, into);
+}
+
+/**
+ * Variables with a shared counter (sequential or unique data, sequential ranges) that the load
+ * itself draws: the workers split these. A pool sign-in runs in capacity before the load, so what
+ * only it uses is not among them.
+ */
+export function workerSplitSources(plan: Plan): string[] {
+  const used = new Set<string>();
+  const sent = [...plan.requests, ...(plan.auth?.per === 'user' ? [plan.auth.login] : [])];
+  referencedNames([plan.headers ?? {}, ...sent.map((request) => [request.path, request.query ?? {}, request.headers ?? {}, request.body ?? {}, request.checks ?? []])], used);
+  return (plan.variables ?? [])
+    .filter((variable) => used.has(variable.name) && ((variable.kind === 'data' && variable.order !== 'random') || (variable.kind === 'range' && variable.order === 'sequential')))
+    .map((variable) => variable.name);
+}
+
 const isWhole = (value: number): boolean => Math.abs(value - Math.round(value)) <= 1e-9 * Math.max(1, Math.abs(value));
 
 export function translateLocust(plan: Plan): Translation<LocustConfig> {
