@@ -69,6 +69,25 @@ describe('RunAggregator', () => {
 describe('judgeGenerator', () => {
   const samples = (values: number[], extra: Partial<CpuSample> = {}): CpuSample[] => values.map((cpuPercent, t) => ({ t, cpuPercent, rssBytes: 1000 + t, ...extra }));
 
+  it('weighs each sample by the seconds it covers, and a single-threaded process against its own core (Locust)', () => {
+    // One sample stretched over 3 s (an in-process sampler on a stalled event loop) counts for 3 s.
+    // Per sample the mean would be 35 %; per second it is (3 x 20 + 3 x 80) / 6 = 50 %.
+    const stretched: CpuSample[] = [
+      { t: 1, cpuPercent: 20, rssBytes: 1 },
+      { t: 2, cpuPercent: 20, rssBytes: 1 },
+      { t: 3, cpuPercent: 20, rssBytes: 1 },
+      { t: 6, cpuPercent: 80, rssBytes: 1 },
+    ];
+    expect(judgeGenerator({ samples: stretched, coreLimit: 1, model: 'open', achievedRps: 1 }).cpuPercentMean).toBe(50);
+    // A master and a worker on 2 cores: 99 % in all is half the cores, but the worker is at its one core.
+    const locust = samples([99, 99, 99], { machineBusyCores: 1.5, machineCores: 2, busiestProcessPercent: 93 });
+    const ceiling = { cores: 1, because: 'a Locust worker or master is one Python process' };
+    const load = judgeGenerator({ samples: locust, coreLimit: 2, processCeiling: ceiling, model: 'open', achievedRps: 1 });
+    expect(load.limit).toMatchObject({ verdict: 'generator-bound', busiestProcessCoresMax: 0.93, processCeilingCores: 1, processBusyShare: 1 });
+    // Without the ceiling (a multi-threaded engine) the busiest process is not weighed.
+    expect(judgeGenerator({ samples: locust, coreLimit: 2, model: 'open', achievedRps: 1 }).limit?.verdict).toBe('kept-up');
+  });
+
   it('passes a generator with spare CPU that kept the rate, with the figures and the CPU series in the result', () => {
     const load = judgeGenerator({ samples: samples([20, 30, 25], { machineBusyCores: 0.5, machineCores: 2 }), coreLimit: 1, model: 'open', plannedRps: 100, achievedRps: 99 });
     expect(load).toMatchObject({ cpuPercentMean: 25, cpuPercentMax: 30, rssBytesMax: 1002, achievedToPlannedRatio: 0.99, saturated: false, reasons: [] });

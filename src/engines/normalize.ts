@@ -262,6 +262,8 @@ export interface CpuSample {
   t: number;
   /** 100 = one core busy. */
   cpuPercent: number;
+  /** The busiest one of the sampled processes (100 = one core), for engines whose processes are each single-threaded. */
+  busiestProcessPercent?: number;
   rssBytes: number;
   /** The whole machine's busy cores over the same second (/proc/stat), and its core count. */
   machineBusyCores?: number;
@@ -297,6 +299,9 @@ export interface SaturationInput {
   plannedIterations?: number;
   /** Cores of this machine when the samples could not read /proc/stat (os.cpus().length). */
   machineCores?: number;
+  /** Engines made of single-threaded processes (Locust: a Python process per worker): the most one
+   * process can use, and why; weighed against each sample's busiest process. */
+  processCeiling?: { cores: number; because: string };
 }
 
 function smallest(values: ReadonlyArray<number | undefined>): number | undefined {
@@ -308,7 +313,6 @@ function smallest(values: ReadonlyArray<number | undefined>): number | undefined
 export function judgeGenerator(input: SaturationInput): GeneratorLoad {
   const { samples } = input;
   const cpu = samples.map((sample) => sample.cpuPercent);
-  const mean = cpu.length > 0 ? cpu.reduce((a, b) => a + b, 0) / cpu.length : 0;
   const max = cpu.length > 0 ? Math.max(...cpu) : 0;
   const rss = samples.length > 0 ? Math.max(...samples.map((sample) => sample.rssBytes)) : 0;
   // From /proc/stat when the samples have it; else what the adapter says, else the engine's own limit.
@@ -330,7 +334,9 @@ export function judgeGenerator(input: SaturationInput): GeneratorLoad {
       ...optional('machineBusyCores', sample.machineBusyCores),
       ...optional('eventLoopLagMs', sample.eventLoopLagMs),
       ...optional('generatorWaitCores', sample.runQueueWaitCores),
+      ...optional('busiestProcessCores', input.processCeiling === undefined || sample.busiestProcessPercent === undefined ? undefined : sample.busiestProcessPercent / 100),
     })),
+    ...optional('processCeiling', input.processCeiling),
     coresUsable: usable.cores,
     coresUsableBecause: usable.because,
     machineCores,
@@ -342,6 +348,7 @@ export function judgeGenerator(input: SaturationInput): GeneratorLoad {
       ...optional('partial', interval.partial),
       ...optional('p95Ms', interval.latencyMs?.p95),
       ...optional('meanMs', interval.latencyMs?.mean),
+      ...optional('p50Ms', interval.latencyMs?.p50),
       ...optional('activeUsers', interval.activeUsers),
     })),
     ...optional('achievedToPlannedFallback', fallback),
@@ -352,7 +359,8 @@ export function judgeGenerator(input: SaturationInput): GeneratorLoad {
   const ratio = input.model === 'open' ? limit.figures.achievedToPlannedRatio : undefined;
   const saturated = limit.verdict === 'generator-bound' || limit.verdict === 'machine-bound';
   return {
-    cpuPercentMean: round(mean, 1),
+    // Over time, as the verdict weighs it: a sample stretched over a stalled event loop's seconds counts for those seconds.
+    cpuPercentMean: round(limit.figures.generatorCoresMean * 100, 1),
     cpuPercentMax: round(max, 1),
     rssBytesMax: rss,
     ...(ratio === undefined ? {} : { achievedToPlannedRatio: ratio }),

@@ -196,12 +196,17 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
 
     const elapsedS = previousAt === undefined ? 0 : (at - previousAt) / 1000;
     let deltaTicks = 0;
+    // The busiest single process: a single-threaded one (a Locust worker) is capped at one core
+    // however many the generator's processes use together.
+    let busiestTicks = 0;
     let deltaWaitNs: number | undefined;
     let rssBytes = 0;
     for (const [pid, read] of times) {
       const before = previous.get(pid);
       // A process first seen now: its CPU so far counts from the previous sample.
-      deltaTicks += before === undefined ? 0 : read.ticks - before;
+      const processTicks = before === undefined ? 0 : read.ticks - before;
+      deltaTicks += processTicks;
+      busiestTicks = Math.max(busiestTicks, processTicks);
       previous.set(pid, read.ticks);
       rssBytes += read.rssBytes;
       const waitNs = await runQueueWaitNs(pid);
@@ -223,6 +228,7 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
       samples.push({
         t: Math.round(((at - options.startedAtMs) / 1000) * 1000) / 1000,
         cpuPercent: Math.round((deltaTicks / CLOCK_TICKS_PER_SECOND / elapsedS) * 100 * 10) / 10,
+        busiestProcessPercent: Math.round((busiestTicks / CLOCK_TICKS_PER_SECOND / elapsedS) * 100 * 10) / 10,
         rssBytes,
         ...(machineBusy === undefined || !machine ? {} : { machineBusyCores: Math.round(machineBusy * 1000) / 1000, machineCores: machine.cores }),
         ...allowance,

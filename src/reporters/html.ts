@@ -60,11 +60,16 @@ function limitSection(result: RunResult): string[] {
     ['machine CPU, every process (cores)', limit.machineBusyCoresMean === undefined ? 'not measured' : `${cores(limit.machineBusyCoresMean)} mean, ${cores(limit.machineBusyCoresMax)} max, of ${limit.machineCores}`],
     ['every core busy (≥ 85 %)', share(limit.machineBusyShare, 'the seconds')],
   ];
+  if (limit.busiestProcessCoresMean !== undefined) {
+    rows.push(['busiest generator process (cores)', `${cores(limit.busiestProcessCoresMean)} mean, ${cores(limit.busiestProcessCoresMax)} max, of ${cores(limit.processCeilingCores)} one process can use`]);
+    rows.push(['busiest process at ≥ 85 % of its ceiling', share(limit.processBusyShare, 'the seconds')]);
+  }
   if (limit.eventLoopLagMsMedian !== undefined) rows.push(['event-loop delay, p99 per second', `${limit.eventLoopLagMsMedian} ms median, ${limit.eventLoopLagMsMax} ms max`]);
   if (limit.achievedToPlannedRatio !== undefined) rows.push(['achieved / planned requests', `${(limit.achievedToPlannedRatio * 100).toFixed(1)} %`]);
   if (limit.achievedToCycleRatio !== undefined) rows.push(['achieved / users ÷ (think + response)', `${(limit.achievedToCycleRatio * 100).toFixed(1)} %`]);
   if (limit.droppedIterations !== undefined) rows.push(['dropped iterations', count(limit.droppedIterations)]);
   if (limit.p95EarlyMs !== undefined) rows.push(['p95 at the start → at the end', `${ms(limit.p95EarlyMs)} → ${ms(limit.p95LateMs)}`]);
+  if (limit.noLoadLatencyMs !== undefined) rows.push(['no-load latency (lowest interval median) → typical p95', `${ms(limit.noLoadLatencyMs)} → ${ms(limit.p95TypicalMs)}`]);
   return [
     '<h2>What limited the run</h2>',
     `<p><span class="badge ${BADGE_OF_LIMIT[limit.verdict]}">${escapeHtml(LIMIT_LABELS[limit.verdict])}</span> ${escapeHtml(limit.summary)}</p>`,

@@ -119,6 +119,9 @@ function cores(value: number | undefined): string {
 /** One line of the figures the verdict weighed: the generator's CPU against what it may use, the machine, the event loop. */
 export function limitFigures(limit: RunLimit): string {
   const parts = [`generator ${cores(limit.generatorCoresMean)} cores mean, ${cores(limit.generatorCoresMax)} max, of ${cores(limit.coresUsable)} usable (${limit.coresUsableBecause})`];
+  if (limit.busiestProcessCoresMean !== undefined) {
+    parts.push(`busiest process ${cores(limit.busiestProcessCoresMean)} cores mean, ${cores(limit.busiestProcessCoresMax)} max, of ${cores(limit.processCeilingCores)} per process`);
+  }
   if (limit.machineBusyCoresMean !== undefined) {
     parts.push(`machine ${cores(limit.machineBusyCoresMean)} of ${limit.machineCores} cores busy on average, ${cores(limit.machineBusyCoresMax)} max`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coresUsable, judgeLimit, percentText, type LimitFigures, type LimitInterval, type LimitSample } from './limit-verdict.js';
+import { coresUsable, judgeLimit, percentText, sampleSpans, type LimitFigures, type LimitInterval, type LimitSample } from './limit-verdict.js';
 
 /** Per-second samples: generator cores, machine busy cores and (optionally) event-loop delay, held for `seconds`. */
 function samples(seconds: number, generatorCores: number, machineBusyCores?: number, eventLoopLagMs?: number, generatorWaitCores?: number): LimitSample[] {
@@ -133,7 +133,7 @@ describe('judgeLimit', () => {
     const verdict = judgeLimit({ ...run, samples: samples(15, 0.04, 1.9, 12, 0.004) });
     expect(verdict.verdict).toBe('system-bound');
     expect(verdict.figures.generatorHeldBackShare).toBe(0);
-    expect(verdict.reasons.join('\n')).toContain('but the generator seldom waited for a CPU: what waited was the target');
+    expect(verdict.reasons.join('\n')).toContain('but the generator seldom waited for a CPU and used little of them: what waited was the target');
     // The same run with the generator waiting for cores half the time it wanted one: the machine.
     expect(judgeLimit({ ...run, samples: samples(15, 0.2, 1.9, 12, 0.2) }).verdict).toBe('machine-bound');
   });
@@ -181,6 +181,158 @@ describe('judgeLimit', () => {
     expect(verdict.verdict).toBe('kept-up');
     expect(verdict.figures.generatorCoresMax).toBe(0);
     expect(verdict.figures.machineBusyShare).toBeUndefined();
+  });
+});
+
+/**
+ * The closed 10,000-user runs measured here (`node bench/generator-ceilings.mjs --closed-10k`: 10 s
+ * ramp + 40 s hold, 1 s think, nginx answering a constant, 2 cores), as figures: a 10 s ramp at
+ * 500 ... 9,500 planned req/s, a 40 s hold at 10,000 (9,000 planned on average), a tail past the
+ * plan's end in which the last answers came back from an idle nginx. Only the summary of those runs
+ * was kept (achieved, planned, p95, generator CPU), so the per-second figures around it are shaped
+ * like a shorter run of the same kind measured here (autocannon: its sampler stretched over a
+ * stalled event loop, both cores busy).
+ */
+function closed10k(achievedShare: number, options: { p95Ms: (t: number) => number; p50Ms: number; meanMs: number }): LimitInterval[] {
+  const planned = [...Array.from({ length: 10 }, (_, t) => 500 + 1_000 * t), ...Array.from({ length: 40 }, () => 10_000)];
+  const full = planned.map((plannedRps, t) => ({
+    t: t + 1,
+    durationS: 1,
+    plannedRps,
+    requests: Math.round(plannedRps * achievedShare),
+    activeUsers: plannedRps,
+    meanMs: options.meanMs,
+    p95Ms: options.p95Ms(t),
+    p50Ms: options.p50Ms,
+  }));
+  // Start-up, and the tail: the last few answers of the run from a target with nothing else to do.
+  const start: LimitInterval = { t: 0, durationS: 1, requests: 200, partial: 'start', p95Ms: options.p95Ms(0), p50Ms: options.p50Ms };
+  const tail: LimitInterval[] = [51, 52].map((t) => ({ t, durationS: 1, requests: 40, partial: 'end', p95Ms: 2.1, p50Ms: 0.4 }));
+  return [start, ...full, ...tail];
+}
+
+/** Samples whose spans repeat: `short` one-second samples, then one sample stretched over `longS` seconds, for `total` seconds. */
+function stretched(total: number, short: { count: number; sample: Omit<LimitSample, 't'> }, long: { seconds: number; sample: Omit<LimitSample, 't'> }): LimitSample[] {
+  const out: LimitSample[] = [];
+  let t = 0;
+  while (t < total) {
+    for (let index = 0; index < short.count && t < total; index += 1) {
+      t += 1;
+      out.push({ t, ...short.sample });
+    }
+    if (t >= total) break;
+    t += long.seconds;
+    out.push({ t, ...long.sample });
+  }
+  return out;
+}
+
+const LOCUST_ONE_WORKER = { coresUsable: 2, coresUsableBecause: "the machine's 2 cores", machineCores: 2, processCeiling: { cores: 1, because: 'a Locust worker or master is one Python process' } };
+
+describe('the closed 10,000-user runs of the generator-ceilings benchmark get the right verdict', () => {
+  const CLOSED = { model: 'closed' as const, thinkTimeS: 1 };
+
+  it('autocannon: 7,475 of 9,000 req/s, p95 342 ms from start to end, "CPU 41 %" -> machine-bound, never kept-up', () => {
+    // Four one-second samples, then one stretched over a 4 s stall of the event loop it shares
+    // with autocannon: in the stall the generator waited for a CPU (0.8 cores of waiting) on two busy cores.
+    const samples = stretched(
+      50,
+      { count: 4, sample: { generatorCores: 0.33, machineBusyCores: 1.8, eventLoopLagMs: 20, generatorWaitCores: 0.1 } },
+      { seconds: 4, sample: { generatorCores: 0.76, machineBusyCores: 1.98, eventLoopLagMs: 900, generatorWaitCores: 0.8 } },
+    );
+    // Per sample, the generator's mean is the 41 % the benchmark printed; per second it is more.
+    const perSample = samples.reduce((sum, sample) => sum + sample.generatorCores, 0) / samples.length;
+    expect(perSample).toBeCloseTo(0.41, 2);
+    const verdict = judgeLimit({ ...CLOSED, ...NODE_THREAD, samples, intervals: closed10k(7_475 / 9_000, { p95Ms: () => 342.3, p50Ms: 120, meanMs: 150 }) });
+    expect(verdict.verdict).toBe('machine-bound');
+    expect(verdict.figures.generatorCoresMean).toBeCloseTo((26 * 0.33 + 24 * 0.76) / 50, 3);
+    expect(verdict.figures.achievedToPlannedRatio).toBeCloseTo(0.8306, 3);
+    // The users cycled on time (Little's law): that alone once made it "kept up".
+    expect(verdict.figures.achievedToCycleRatio).toBeGreaterThan(0.9);
+    // Held back in 24 of 50 s (below half), but it used more than a quarter of the busy cores itself.
+    expect(verdict.figures).toMatchObject({ noLoadLatencyMs: 0.4, p95TypicalMs: 342.3, eventLoopLateShare: 0.48, generatorHeldBackShare: 0.48 });
+    const text = verdict.reasons.join('\n');
+    expect(text).toContain('all 2 cores of the machine were busy (≥ 85 %) in 50 of 50 s');
+    expect(text).toContain('it sent 83.0 % of the planned request rate (below 95 %)');
+    expect(text).toContain('p95 was 342.3 ms in a typical interval, 856 times the no-load latency (the lowest median of any interval, 0.4 ms)');
+  });
+
+  it('the same autocannon run on an idle machine, its generator and event loop at ease: system-bound, still not kept-up', () => {
+    const samples = stretched(50, { count: 4, sample: { generatorCores: 0.33, machineBusyCores: 0.9, eventLoopLagMs: 5, generatorWaitCores: 0.01 } }, { seconds: 1, sample: { generatorCores: 0.33, machineBusyCores: 0.9, eventLoopLagMs: 5, generatorWaitCores: 0.01 } });
+    const verdict = judgeLimit({ ...CLOSED, ...NODE_THREAD, samples, intervals: closed10k(7_475 / 9_000, { p95Ms: () => 342.3, p50Ms: 120, meanMs: 150 }) });
+    expect(verdict.verdict).toBe('system-bound');
+    expect(verdict.summary).toContain('far above its no-load latency');
+  });
+
+  it('artillery: 2,519 of 9,000 req/s, its one process at 104 % CPU -> generator-bound', () => {
+    const verdict = judgeLimit({
+      ...CLOSED,
+      ...NODE_THREAD,
+      samples: samples(50, 1.04, 1.7, undefined, 0.1),
+      intervals: closed10k(2_519 / 9_000, { p95Ms: (t) => 40 + (169 - 40) * Math.min(1, t / 10), p50Ms: 25, meanMs: 60 }),
+    });
+    expect(verdict.verdict).toBe('generator-bound');
+    expect(verdict.reasons[0]).toContain('≥ 85 % of the 1 core it may use (one thread runs the engine) in 50 of 50 s');
+  });
+
+  it('locust, 1 worker: 1,975 of 9,000 req/s, p95 11.6 s, 99 % CPU of the 2 cores "it may use" -> generator-bound: its worker is one Python process at its core', () => {
+    // The worker at 0.93 cores, the master at 0.06: 0.99 in all, half of the machine's 2 cores.
+    const verdict = judgeLimit({
+      ...CLOSED,
+      ...LOCUST_ONE_WORKER,
+      samples: samples(50, 0.99, 1.55, undefined, 0.1).map((sample) => ({ ...sample, busiestProcessCores: 0.93 })),
+      intervals: closed10k(1_975 / 9_000, { p95Ms: (t) => 40 + ((11_649 - 40) * t) / 49, p50Ms: 8, meanMs: 4_000 }),
+    });
+    expect(verdict.verdict).toBe('generator-bound');
+    expect(verdict.figures).toMatchObject({ processCeilingCores: 1, busiestProcessCoresMax: 0.93, processBusyShare: 1, generatorBusyShare: 0 });
+    expect(verdict.reasons[0]).toBe('its busiest process was at ≥ 85 % of the 1 core one process can use (a Locust worker or master is one Python process) in 50 of 50 s (mean 0.93 cores, max 0.93 cores)');
+    expect(verdict.reasons.join('\n')).toContain('measured by a busy generator');
+  });
+
+  it('locust, 2 workers: 3,754 of 9,000 req/s, p95 5.0 s, 156 % CPU, both cores busy -> machine-bound', () => {
+    // Two workers at 0.74 cores each and the master at 0.08, beside nginx on two busy cores: no
+    // worker at its own core's ceiling, but the generator used most of the busy cores.
+    const verdict = judgeLimit({
+      ...CLOSED,
+      ...LOCUST_ONE_WORKER,
+      samples: samples(50, 1.56, 1.98, undefined, 0.15).map((sample) => ({ ...sample, busiestProcessCores: 0.76 })),
+      intervals: closed10k(3_754 / 9_000, { p95Ms: (t) => 40 + ((5_005 - 40) * t) / 49, p50Ms: 8, meanMs: 2_000 }),
+    });
+    expect(verdict.verdict).toBe('machine-bound');
+    expect(verdict.figures.processBusyShare).toBe(0);
+    expect(verdict.figures.generatorHeldBackShare).toBe(0);
+    expect(verdict.reasons[1]).toContain('the generator used 1.56 cores on average');
+  });
+});
+
+describe('samples weigh as the seconds they cover', () => {
+  it('takes each span from the sample before, the first one the median span', () => {
+    expect(sampleSpans([])).toEqual([]);
+    expect(sampleSpans([{ t: 3, generatorCores: 0 }])).toEqual([1]);
+    expect(sampleSpans([{ t: 1, generatorCores: 0 }, { t: 2, generatorCores: 0 }, { t: 6, generatorCores: 0 }, { t: 7, generatorCores: 0 }])).toEqual([1, 1, 4, 1]);
+  });
+
+  it('a busy stretch of 8 s among four 1 s samples is busy for 8 of 12 s: generator-bound', () => {
+    const run = [1, 2, 3, 4].map((t) => ({ t, generatorCores: 0.2, machineBusyCores: 0.5 })).concat([{ t: 12, generatorCores: 0.95, machineBusyCores: 1.1 }]);
+    const verdict = judgeLimit({ model: 'open', ...NODE_THREAD, samples: run, intervals: intervals(12, 1_000, 800, 3, 3) });
+    expect(verdict.verdict).toBe('generator-bound');
+    expect(verdict.figures.generatorBusyShare).toBeCloseTo(8 / 12, 3);
+    expect(verdict.figures.generatorCoresMean).toBeCloseTo((0.8 + 0.95 * 8) / 12, 3);
+    expect(verdict.reasons[0]).toContain('in 8 of 12 s');
+  });
+});
+
+describe('a closed run short of plan with latency far above its no-load latency is never kept up', () => {
+  const CYCLE = { activeUsers: 100, meanMs: 250 };
+  it('weighs the typical p95 against the lowest median of any interval', () => {
+    const slow = intervals(15, 100, 80, 300, 320, { ...CYCLE, p50Ms: 200 }).map((interval, index) => (index === 0 ? { ...interval, p50Ms: 2 } : interval));
+    const verdict = judgeLimit({ model: 'closed', thinkTimeS: 1, ...NODE_THREAD, samples: samples(15, 0.1, 0.4), intervals: slow });
+    expect(verdict.verdict).toBe('system-bound');
+    expect(verdict.figures).toMatchObject({ noLoadLatencyMs: 2, p95TypicalMs: 310 });
+    // A target whose answers always took that long: its latency is its no-load latency, and the users kept their cycle.
+    const steady = judgeLimit({ model: 'closed', thinkTimeS: 1, ...NODE_THREAD, samples: samples(15, 0.1, 0.4), intervals: intervals(15, 100, 80, 300, 320, { ...CYCLE, p50Ms: 200 }) });
+    expect(steady.verdict).toBe('kept-up');
+    expect(steady.reasons.join('\n')).toContain('its users kept their cycle, and its p95 (310 ms in a typical interval) was not far above its no-load latency (200 ms)');
   });
 });
 

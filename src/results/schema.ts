@@ -96,8 +96,13 @@ export const RunLimit = z.object({
   coresUsableBecause: z.string(),
   generatorCoresMean: nonNegative,
   generatorCoresMax: nonNegative,
-  /** Share of the samples with the generator at >= 85 % of its usable cores. */
+  /** Share of the run's seconds with the generator at >= 85 % of its usable cores (samples weighted by the seconds they cover). */
   generatorBusyShare: nonNegative,
+  /** Engines of single-threaded processes (Locust): the busiest process's CPU, the most one process can use, and the share of the seconds it was at >= 85 % of that. */
+  busiestProcessCoresMean: nonNegative.optional(),
+  busiestProcessCoresMax: nonNegative.optional(),
+  processCeilingCores: nonNegative.optional(),
+  processBusyShare: nonNegative.optional(),
   machineCores: z.number().int().positive(),
   /** The whole machine's CPU (every process, from /proc/stat), in cores. */
   machineBusyCoresMean: nonNegative.optional(),
@@ -120,6 +125,9 @@ export const RunLimit = z.object({
   /** p95 at the start (lowest of the first third of the full intervals) and at the end (median of the last third). */
   p95EarlyMs: nonNegative.optional(),
   p95LateMs: nonNegative.optional(),
+  /** The lowest median latency of any interval (the target's latency with little load), and the median p95 of the full intervals. */
+  noLoadLatencyMs: nonNegative.optional(),
+  p95TypicalMs: nonNegative.optional(),
 });
 
 /** One sample of the generator's and the machine's CPU, about once a second. */

@@ -240,3 +240,29 @@ describe.each(ENGINES)('what limited a %s run', (engine) => {
     expect(exit.stdout).toContain('limited by   machine-bound: the machine limited the run');
   });
 });
+
+// Locust: each worker is one Python process, so its ceiling is one core whatever the machine has.
+// One worker asked for far more than one Python process sends (~2,000 req/s here) runs its
+// process at its core while the generator as a whole (master and worker) stays under the
+// machine's cores: the verdict must weigh the busiest process, not the sum.
+describe('what limited a locust run', () => {
+  it('one worker asked for more than its one Python process can send is generator-bound (its busiest process at its core)', async () => {
+    const target = await startTarget();
+    const dir = await workDir();
+    // As in the system-bound case: with every core already busy before the load, a worker that
+    // then waits for a CPU never reaches its own core, and machine-bound is the right verdict.
+    const busyBefore = await machineBusyShare(2_000);
+    const exit = await runCli(['run', '-s', await scenario(dir, 6000), '--engine', 'locust', '--workers', '1', '--target', target], dir);
+    const result = await onlyResult(dir, exit);
+    const limit = result.generator?.limit;
+    if (busyBefore >= 0.85 && limit?.verdict === 'machine-bound') {
+      expect(limit.machineBusyShare, explain(result, exit)).toBeGreaterThanOrEqual(0.25);
+      return;
+    }
+    expect(limit?.verdict, `machine busy before the run: ${busyBefore}\n${explain(result, exit)}`).toBe('generator-bound');
+    expect(limit?.processCeilingCores).toBe(1);
+    expect(limit?.processBusyShare ?? 0, explain(result, exit)).toBeGreaterThanOrEqual(0.25);
+    expect(exit.stdout).toContain('limited by   generator-bound: the load generator limited the run');
+    expect(exit.stdout).toContain('busiest process');
+  });
+});

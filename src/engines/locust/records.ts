@@ -99,7 +99,7 @@ export interface LocustFigures {
   workers: GeneratorWorker[];
   events: WorkerEvent[];
   /** Per-second CPU of every worker, summed (100 = one core), for the generator's verdict. */
-  cpuSamples: Array<{ t: number; cpuPercent: number; rssBytes: number }>;
+  cpuSamples: Array<{ t: number; cpuPercent: number; rssBytes: number; busiestProcessPercent: number }>;
   /** Virtual users that found no row left in a unique data source, per source (over all workers). */
   exhausted: Record<string, number>;
 }
@@ -113,7 +113,7 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
   const endpointBuckets = new Map<string, Bucket>();
   const all = newBucket();
   const workers = new Map<string, { host: string; pid: number; requests: number; cpu: number[]; rss: number; joinedAtS?: number; lostAtS?: number }>();
-  const cpuBySecond = new Map<number, { cpu: number; rss: number }>();
+  const cpuBySecond = new Map<number, { cpu: number; rss: number; busiest: number }>();
   // Each worker's latest running users; their sum after each report is the run's active users then.
   const usersByWorker = new Map<string, number>();
   let maxActiveUsers: number | undefined;
@@ -144,8 +144,9 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
     worker.cpu.push(line.sample.cpu);
     worker.rss = Math.max(worker.rss, line.sample.rss);
     const second = Math.max(0, Math.floor(line.sample.epoch - startEpoch));
-    const summed = cpuBySecond.get(second) ?? { cpu: 0, rss: 0 };
-    cpuBySecond.set(second, { cpu: summed.cpu + line.sample.cpu, rss: summed.rss + line.sample.rss });
+    const summed = cpuBySecond.get(second) ?? { cpu: 0, rss: 0, busiest: 0 };
+    // The busiest worker too: each is one Python process, capped at one core on whatever host it runs.
+    cpuBySecond.set(second, { cpu: summed.cpu + line.sample.cpu, rss: summed.rss + line.sample.rss, busiest: Math.max(summed.busiest, line.sample.cpu) });
     if (line.sample.users !== undefined) {
       usersByWorker.set(line.worker, line.sample.users);
       const active = [...usersByWorker.values()].reduce((sum, users) => sum + users, 0);
@@ -217,7 +218,7 @@ export function figuresFromLines(plan: Plan, lines: readonly MasterLine[], durat
     ...(worker.joinedAtS === undefined ? {} : { joinedAtS: worker.joinedAtS }),
     ...(worker.lostAtS === undefined ? {} : { lostAtS: worker.lostAtS }),
   }));
-  const cpuSamples = [...cpuBySecond.entries()].sort((a, b) => a[0] - b[0]).map(([t, value]) => ({ t, cpuPercent: round(value.cpu, 1), rssBytes: value.rss }));
+  const cpuSamples = [...cpuBySecond.entries()].sort((a, b) => a[0] - b[0]).map(([t, value]) => ({ t, cpuPercent: round(value.cpu, 1), rssBytes: value.rss, busiestProcessPercent: round(value.busiest, 1) }));
   return {
     ...(start ? { startMs: startEpoch * 1000 } : {}),
     intervals: markPartialIntervals(intervals, plan.totalDurationS),
