@@ -54,8 +54,9 @@ export interface SupervisedChild {
   readonly interrupted: boolean;
   /** True once the backstop stopped the child for running past the plan's end (see stopAt). */
   readonly stoppedAtBackstop: boolean;
-  /** Arms (or moves) the backstop: at `atMs` (epoch ms) the child gets SIGINT, then SIGKILL. */
-  stopAt(atMs: number): void;
+  /** Arms (or moves) the backstop: at `atMs` (epoch ms) the child gets SIGINT, then SIGKILL; or
+   * SIGKILL at once for an engine whose SIGINT saves nothing (`immediateKill`). */
+  stopAt(atMs: number, options?: { immediateKill?: boolean }): void;
   /** Stops listening to the signal and drops the pending timers (idempotent). Also done by itself
    * when the child exits or cannot be spawned, so no listener or timer outlives the run even when
    * the adapter throws before calling it. */
@@ -112,13 +113,14 @@ export function superviseChild(child: ChildProcess, signal: AbortSignal, keepCha
     get stoppedAtBackstop() {
       return stoppedAtBackstop;
     },
-    stopAt(atMs: number) {
+    stopAt(atMs: number, options?: { immediateKill?: boolean }) {
       if (released) return;
       clearTimeout(backstopTimer);
       backstopTimer = setTimeout(
         () => {
           stoppedAtBackstop = true;
-          interrupt(BACKSTOP_KILL_AFTER_S * 1000);
+          if (options?.immediateKill) child.kill('SIGKILL');
+          else interrupt(BACKSTOP_KILL_AFTER_S * 1000);
         },
         Math.max(0, atMs - Date.now()),
       );

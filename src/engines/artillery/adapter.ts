@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,9 +16,10 @@ import { translationRefused } from '../translation.js';
 import { BACKSTOP_AFTER_GRACE_S, planEndGraceS, spawnEngineChild, superviseChild } from '../child-process.js';
 import { loginPool, signInPhase } from '../tokens.js';
 import { artilleryScriptText, CLOSED_REQUESTS_PER_VU, PROCESSOR_FILE, translateArtillery } from './config.js';
-import { EXHAUSTED_COUNTER_PREFIX, PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, type ProcessorData, type ProcessorTimeline } from './processor.js';
+import { EXHAUSTED_COUNTER_PREFIX, PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, SAMPLES_FILE_PREFIX, type ProcessorData, type ProcessorTimeline } from './processor.js';
 import { createRuntime, loadPlanRows, runtimeConfig, secretNames, secretValues } from '../runtime.js';
-import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
+import { normalizeArtilleryReport, parseArtilleryReport, type ArtilleryReport } from './report.js';
+import { normalizeArtillerySamples, parseSampleLines, type SampleRecord } from './samples.js';
 
 /** Seconds Artillery may take to start before its first phase (the backstop counts them only until the phase line shows). */
 const ARTILLERY_STARTUP_ALLOWANCE_S = 30;
@@ -30,6 +31,19 @@ async function locate({ projectRoot: root }: Pick<EngineLookup, 'projectRoot'>):
   const version = nodePackageVersion(root, 'artillery');
   if (!binary || !version) return { available: false, hint: HINT };
   return { available: true, path: binary, version, hint: HINT };
+}
+
+/** What every worker thread's processor recorded of each request (see samples.ts). */
+async function readSamples(outDir: string): Promise<{ files: string[]; records: SampleRecord[]; unreadable: number }> {
+  const files = (await readdir(outDir)).filter((name) => name.startsWith(SAMPLES_FILE_PREFIX)).sort();
+  const records: SampleRecord[] = [];
+  let unreadable = 0;
+  for (const file of files) {
+    const parsed = parseSampleLines(await readFile(path.join(outDir, file), 'utf8'));
+    records.push(...parsed.records);
+    unreadable += parsed.unreadable;
+  }
+  return { files, records, unreadable };
 }
 
 function isWholeJson(text: string): boolean {
@@ -77,7 +91,7 @@ export const artilleryEngine: Engine = {
     const graceS = planEndGraceS(plan.requestTimeoutS);
     const timeline: ProcessorTimeline = { planEndMs: Math.round(plan.totalDurationS * 1000), graceMs: Math.round(graceS * 1000) };
     const { env: _secrets, ...runtime } = runtimeConfig(plan, rows, {});
-    const processorData: ProcessorData = { runtime, secretNames: secretNames(plan), pooled: pool.captures, timeline };
+    const processorData: ProcessorData = { runtime, secretNames: secretNames(plan), pooled: pool.captures, timeline, recordSamples: true };
     await writeFile(path.join(outDir, PROCESSOR_DATA_FILE), JSON.stringify(processorData));
 
     const { child } = spawnEngineChild(found.path, ['run', '--output', reportName, scriptName], {
@@ -89,11 +103,13 @@ export const artilleryEngine: Engine = {
     });
     const sampler = startProcSampler({ pids: () => (child.pid ? [child.pid] : []), includeDescendants: true, startedAtMs: startedAt.getTime() });
     const supervised = superviseChild(child, signal, 500_000, input.children);
-    // The processor ends the load on the plan's timeline; should Artillery still run well past it,
-    // it is interrupted. Armed from the first phase's start, and from the spawn (with time to
+    // The processor ends the load on the plan's timeline; should Artillery still run well past it
+    // (a generator that cannot keep up runs its phases late), it is stopped: killed, since on
+    // SIGINT it writes no report and waits for its telemetry; the figures then come from what the
+    // processor recorded. Armed from the first phase's start, and from the spawn (with time to
     // start up) in case that line never comes.
     const backstopS = plan.totalDurationS + graceS + BACKSTOP_AFTER_GRACE_S;
-    supervised.stopAt(Date.now() + (backstopS + ARTILLERY_STARTUP_ALLOWANCE_S) * 1000);
+    supervised.stopAt(Date.now() + (backstopS + ARTILLERY_STARTUP_ALLOWANCE_S) * 1000, { immediateKill: true });
     let phasesStarted = false;
     let endedAfterReport = false;
     const endOnceReported = async (): Promise<void> => {
@@ -118,7 +134,7 @@ export const artilleryEngine: Engine = {
     createInterface({ input: child.stdout as Readable, crlfDelay: Infinity }).on('line', (line) => {
       if (!phasesStarted && line.startsWith('Phase started')) {
         phasesStarted = true;
-        supervised.stopAt(Date.now() + backstopS * 1000);
+        supervised.stopAt(Date.now() + backstopS * 1000, { immediateKill: true });
       }
       // Printed just before Artillery writes its report; then its shutdown waits for telemetry
       // (sent even when disabled, ~10 s without DNS here): once the report is whole, it is ended.
@@ -137,14 +153,24 @@ export const artilleryEngine: Engine = {
     await writeFile(path.join(outDir, logName), log);
 
     const reportText = await readFile(path.join(outDir, reportName), 'utf8').catch(() => undefined);
-    if (reportText === undefined) {
-      if (supervised.stoppedAtBackstop) throw new Error(`Artillery was still running ${backstopS - plan.totalDurationS} s after the plan's end and was stopped before it wrote its report`);
-      if (interrupted) throw new Error('Artillery was interrupted before it wrote its report');
+    const samples = await readSamples(outDir);
+    let report: ArtilleryReport | undefined;
+    let normalized: Pick<ReturnType<typeof normalizeArtilleryReport>, 'intervals' | 'totals' | 'endpoints' | 'runStartMs' | 'timeline'>;
+    let loadEndedAt = endedAt;
+    if (reportText !== undefined) {
+      report = parseArtilleryReport(reportText);
+      normalized = normalizeArtilleryReport(report, plan);
+    } else if (interrupted && samples.records.some((record) => record[0] === 's' || record[0] === 'p')) {
+      // Stopped before its report (it writes one only at its normal end): what the processor recorded.
+      const fromSamples = normalizeArtillerySamples(samples.records, plan, { stoppedAtMs: endedAt.getTime(), graceS }, samples.unreadable);
+      normalized = fromSamples;
+      loadEndedAt = new Date(fromSamples.runEndMs);
+    } else {
+      if (supervised.stoppedAtBackstop) throw new Error(`Artillery was still running ${backstopS - plan.totalDurationS} s after the plan's end and was stopped before it wrote its report or sent a request`);
+      if (interrupted) throw new Error('Artillery was interrupted before it wrote its report or sent a request');
       const tail = log.trim().split('\n').slice(-5).join(' | ');
       throw new Error(`Artillery exited with ${String(exit)} without a report: ${tail}`);
     }
-    const report = parseArtilleryReport(reportText);
-    const normalized = normalizeArtilleryReport(report, plan);
     emit(reader.finish((Date.now() - spawnedAt) / 1000));
     // Without console blocks (a changed output format), ticks come from the report's periods.
     for (const interval of reader.blocks > 0 ? [] : normalized.intervals) {
@@ -158,9 +184,17 @@ export const artilleryEngine: Engine = {
         ...(interval.activeUsers === undefined ? {} : { activeUsers: interval.activeUsers }),
       });
     }
+    const figuresNotes = report
+      ? [
+          "percentiles per period: Artillery reports only percentile summaries per 10 s period (kept as is); the totals' percentiles are Artillery's own aggregate",
+          'intervals are Artillery\'s 10 s reporting periods, aligned to the clock (the first and last are shorter)',
+        ]
+      : [
+          `Artillery was ${supervised.stoppedAtBackstop ? `still running ${backstopS - plan.totalDurationS} s after the plan's end and was stopped` : 'interrupted'} before it wrote its report (it writes one only at its normal end): the figures come from the processor's own record of every request (${samples.files.length} file(s)), percentiles from HDR histograms, intervals of ${plan.intervalS} s from the plan's start`,
+          ...(samples.unreadable > 0 ? [`${samples.unreadable} record line(s) cut by the stop were left out`] : []),
+        ];
     const notes = [
-      "percentiles per period: Artillery reports only percentile summaries per 10 s period (kept as is); the totals' percentiles are Artillery's own aggregate",
-      'intervals are Artillery\'s 10 s reporting periods, aligned to the clock (the first and last are shorter)',
+      ...figuresNotes,
       plan.model === 'open'
         ? 'open model: one virtual user per arrival, each sending one request (arrivalRate / rampTo per stage)'
         : `closed model approximated: virtual users arrive at users / (${CLOSED_REQUESTS_PER_VU} x think time) per second and each loops ${CLOSED_REQUESTS_PER_VU} times (request, think)`,
@@ -168,24 +202,24 @@ export const artilleryEngine: Engine = {
       'Artillery runs in one Node process: on this kind of machine it tops out near 3-4k req/s (see the saturation verdict)',
     ];
     for (const adaptation of translation.adaptations.filter((line) => line.startsWith('flow:'))) notes.push(`adapted to Artillery: ${adaptation}`);
-    for (const [key, value] of Object.entries(report.aggregate.counters ?? {})) {
+    for (const [key, value] of Object.entries(report?.aggregate.counters ?? {})) {
       if (key.startsWith(EXHAUSTED_COUNTER_PREFIX)) {
         notes.push(`the rows of ${key.slice(EXHAUSTED_COUNTER_PREFIX.length)} (order: unique) ran out: ${value} virtual user(s) found none left and sent nothing after that`);
       }
     }
     for (const adaptation of translation.adaptations) notes.push(`adapted to Artillery: ${adaptation}`);
     const { inFlightAtEnd, notSentAfterEnd } = normalized.timeline;
-    if (inFlightAtEnd > 0) notes.push(`${inFlightAtEnd} requests were still in flight ${graceS} s after the plan's end and were cut: counted in totals.inFlightAtEnd, not as requests or errors`);
+    if (inFlightAtEnd > 0) notes.push(`${inFlightAtEnd} requests were still in flight ${graceS} s after the plan's end (or when Artillery was stopped) and were cut: counted in totals.inFlightAtEnd, not as requests or errors`);
     if (notSentAfterEnd > 0) notes.push(`${notSentAfterEnd} requests of virtual users still at work were not sent because the plan had ended`);
     if (endedAfterReport) notes.push("Artillery was ended once its report was written (its own shutdown waits for telemetry it sends even when disabled)");
-    else if (exit !== 0) notes.push(`artillery exited with ${String(exit)} (an ensure check failed or it was stopped); figures come from its report`);
+    else if (exit !== 0 && report) notes.push(`artillery exited with ${String(exit)} (an ensure check failed or it was stopped); figures come from its report`);
     if (pool.requests.length > 0) notes.push(`${pool.requests.length} sign-in requests before the load (pool of ${pool.captures.length}): reported as setup, not in totals, intervals or endpoints`);
     const planned = plan.model === 'open' ? plannedRps(plan) : undefined;
     const runStart = new Date(normalized.runStartMs || startedAt.getTime());
     return {
-      engine: { name: 'artillery', version: found.version ?? 'unknown', percentileSource: 'per-period', notes },
+      engine: { name: 'artillery', version: found.version ?? 'unknown', percentileSource: report ? 'per-period' : 'histogram', notes },
       startedAt: runStart,
-      endedAt,
+      endedAt: loadEndedAt,
       totals: normalized.totals,
       intervals: normalized.intervals,
       endpoints: normalized.endpoints,
@@ -198,8 +232,10 @@ export const artilleryEngine: Engine = {
         achievedRps: normalized.totals.achievedRps,
         intervals: normalized.intervals,
       }),
-      rawFiles: [scriptName, processorName, PROCESSOR_DATA_FILE, reportName, logName],
-      interrupted,
+      rawFiles: [scriptName, processorName, PROCESSOR_DATA_FILE, ...(report ? [reportName] : []), logName, ...samples.files],
+      // Stopped at the backstop, the plan's time had run out: nothing of it is missing (what
+      // Artillery had not started is dropped, what was unanswered is in flight), so not partial.
+      interrupted: supervised.interrupted,
       setup: setupFiguresOf(pool.requests),
     };
   },

@@ -30,6 +30,13 @@ export const CHECK_COUNTER_PREFIX = 'capacity.check.';
 /** Counter of virtual users stopped because a unique source ran out, per source. */
 export const EXHAUSTED_COUNTER_PREFIX = 'capacity.exhausted.';
 
+/**
+ * Prefix of the files where each worker thread records every request as it goes (one JSON array
+ * a line, see SampleRecord in samples.ts): Artillery writes its report only at its normal end,
+ * so a run stopped at the plan's end keeps its figures from these.
+ */
+export const SAMPLES_FILE_PREFIX = 'artillery-samples-';
+
 /** The processor's data file: everything but the secrets' values. */
 export interface ProcessorData {
   runtime: Omit<RuntimeConfig, 'env'>;
@@ -38,6 +45,8 @@ export interface ProcessorData {
   /** What each pool sign-in captured, handed to the virtual users in turn. */
   pooled: Array<Record<string, unknown>>;
   timeline?: ProcessorTimeline;
+  /** Record every request in SAMPLES_FILE_PREFIX<thread>.ndjson beside the processor. */
+  recordSamples?: boolean;
 }
 
 export const PROCESSOR_SOURCE = `'use strict';
@@ -68,12 +77,37 @@ function userOf(context) {
   }
   return context.vars.capacityUser;
 }
+// Every request as it goes, written at once (a write per record: a killed Artillery loses
+// nothing already recorded): ['p', planStartMs], ['s', ms, name] sent, ['r', ms, name, status,
+// latencyMs, checkFailed] answered, ['e', ms, name, code] no answer, ['n', ms, name] not sent.
+let samplesFd;
+if (data.recordSamples) {
+  let thread = 0;
+  try {
+    thread = require('node:worker_threads').threadId;
+  } catch (_error) {
+    // not in a worker thread: thread 0
+  }
+  const file = require('node:path').join(__dirname, ${JSON.stringify(SAMPLES_FILE_PREFIX)} + process.pid + '-' + thread + '.ndjson');
+  samplesFd = require('node:fs').openSync(file, 'a');
+}
+function recordSample(fields) {
+  if (samplesFd === undefined) return;
+  try {
+    require('node:fs').writeSync(samplesFd, JSON.stringify(fields) + '\\n');
+  } catch (_error) {
+    // a full disk loses the record, not the run
+  }
+}
 // The plan's clock starts when the launcher tells this worker thread to run its phases.
 let planStartMs = Date.now();
 try {
   const { parentPort } = require('node:worker_threads');
   if (parentPort) parentPort.on('message', (message) => {
-    if (message && message.command === 'run') planStartMs = Date.now();
+    if (message && message.command === 'run') {
+      planStartMs = Date.now();
+      recordSample(['p', planStartMs]);
+    }
   });
 } catch (_error) {
   // not in a worker thread: the clock starts when the processor loads
@@ -93,18 +127,23 @@ function keepTimeline(request) {
   const leftMs = Math.max(1, Math.ceil(timeline.planEndMs + timeline.graceMs - elapsedMs));
   if (typeof request.timeout !== 'number' || leftMs < request.timeout) {
     request.timeout = leftMs;
-    const hooks = request.hooks || {};
-    const markInFlight = (error) => {
+    addErrorHook(request, (error) => {
       if (error && error.name === 'TimeoutError') error.code = ${JSON.stringify(IN_FLIGHT_CODE)};
       return error;
-    };
-    request.hooks = Object.assign({}, hooks, { beforeError: (hooks.beforeError || []).concat([markInFlight]) });
+    });
   }
   return undefined;
 }
+function addErrorHook(request, hook) {
+  const hooks = request.hooks || {};
+  request.hooks = Object.assign({}, hooks, { beforeError: (hooks.beforeError || []).concat([hook]) });
+}
 function capacityBefore(request, context, events, done) {
   const late = keepTimeline(request);
-  if (late) return done(late);
+  if (late) {
+    recordSample(['n', Date.now(), request.name]);
+    return done(late);
+  }
   const user = userOf(context);
   const planned = byName[request.name];
   let built;
@@ -113,6 +152,7 @@ function capacityBefore(request, context, events, done) {
   } catch (error) {
     if (!error || !error.capacityExhausted) throw error;
     events.emit('counter', ${JSON.stringify(EXHAUSTED_COUNTER_PREFIX)} + error.capacityExhausted, 1);
+    recordSample(['n', Date.now(), request.name]);
     return done(codedError(${JSON.stringify(ROWS_OUT_CODE)}, error.message));
   }
   request.method = built.method;
@@ -120,6 +160,15 @@ function capacityBefore(request, context, events, done) {
   request.headers = built.headers;
   delete request.json;
   if (built.body !== undefined) request.body = built.body;
+  if (samplesFd !== undefined) {
+    // After the timeline's hook, so the code recorded is the one the report counts.
+    const name = request.name;
+    addErrorHook(request, (error) => {
+      recordSample(['e', Date.now(), name, String((error && (error.code || error.name)) || 'error')]);
+      return error;
+    });
+    recordSample(['s', Date.now(), name]);
+  }
   return done();
 }
 function capacityAfter(request, response, context, events, done) {
@@ -130,7 +179,11 @@ function capacityAfter(request, response, context, events, done) {
     return Array.isArray(value) ? value.join(', ') : value;
   };
   const outcome = runtime.receive(user, planned, response.statusCode, header, typeof response.body === 'string' ? response.body : '');
-  if (!outcome.ok && outcome.kind === 'check') events.emit('counter', ${JSON.stringify(CHECK_COUNTER_PREFIX)} + request.name, 1);
+  const checkFailed = !outcome.ok && outcome.kind === 'check';
+  if (checkFailed) events.emit('counter', ${JSON.stringify(CHECK_COUNTER_PREFIX)} + request.name, 1);
+  const phases = response.timings && response.timings.phases;
+  const latencyMs = phases && typeof phases.firstByte === 'number' ? phases.firstByte : null;
+  recordSample(['r', Date.now(), request.name, response.statusCode, latencyMs, checkFailed ? 1 : 0]);
   context.vars.capacitySignInAgain = user.signInAgain === true;
   return done();
 }
