@@ -1,12 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../scenarios/types.js';
 import { runtimeConfig } from '../runtime.js';
-import { IN_FLIGHT_CODE, PLAN_ENDED_CODE, PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, type ProcessorData } from './processor.js';
+import { IN_FLIGHT_CODE, PLAN_ENDED_CODE, PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, SAMPLES_FILE_PREFIX, type ProcessorData } from './processor.js';
 import { normalizeArtilleryReport, parseArtilleryReport } from './report.js';
+import { parseSampleLines } from './samples.js';
 
 /**
  * Artillery on the plan's timeline: the processor sends nothing after the plan's end and waits for
@@ -90,5 +91,48 @@ describe('the processor keeps the timeline', () => {
     await new Promise((resolve) => setTimeout(resolve, planEndMs + 50));
     const error = await fill({ name: 'get', url: '/item', timeout: 30_000 });
     expect(error?.code).toBe(PLAN_ENDED_CODE);
+  });
+});
+
+describe('the processor records every request for a run stopped before its report', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'capacity-processor-record-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const planEndMs = 1_000;
+  const { env: _env, ...runtime } = runtimeConfig(plan, {}, {});
+  const data: ProcessorData = { runtime, secretNames: [], pooled: [], timeline: { planEndMs, graceMs: 2_000 }, recordSamples: true };
+  writeFileSync(path.join(dir, PROCESSOR_DATA_FILE), JSON.stringify(data));
+  writeFileSync(path.join(dir, 'processor.cjs'), PROCESSOR_SOURCE);
+  type Before = (request: Record<string, unknown>, context: unknown, events: unknown, done: (error?: Error & { code?: string }) => void) => void;
+  type After = (request: Record<string, unknown>, response: Record<string, unknown>, context: unknown, events: unknown, done: () => void) => void;
+  const events = { emit: () => undefined };
+  const records = () => {
+    const [file] = readdirSync(dir).filter((name) => name.startsWith(SAMPLES_FILE_PREFIX));
+    return parseSampleLines(readFileSync(path.join(dir, file as string), 'utf8')).records;
+  };
+
+  it('a sent request, its answer with status and latency, a failure with its code, and a request not sent after the end', async () => {
+    // Loaded here: its plan clock starts when it loads, and the tests before take their time.
+    const processor = createRequire(import.meta.url)(path.join(dir, 'processor.cjs')) as { capacityBefore: Before; capacityAfter: After };
+    const answered: Record<string, unknown> = { name: 'get', url: '/item', timeout: 30_000 };
+    const context = { vars: {} };
+    await new Promise<void>((resolve) => processor.capacityBefore(answered, context, events, () => resolve()));
+    await new Promise<void>((resolve) =>
+      processor.capacityAfter(answered, { statusCode: 200, headers: {}, body: 'ok', timings: { phases: { firstByte: 12.5 } } }, context, events, () => resolve()),
+    );
+    const failed: Record<string, unknown> = { name: 'get', url: '/item', timeout: 30_000 };
+    await new Promise<void>((resolve) => processor.capacityBefore(failed, { vars: {} }, events, () => resolve()));
+    const hooks = (failed['hooks'] as { beforeError: Array<(error: Error & { code?: string }) => Error> }).beforeError;
+    const timeout = Object.assign(new Error('Timeout awaiting request'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+    for (const hook of hooks) hook(timeout);
+    await new Promise((resolve) => setTimeout(resolve, planEndMs + 50));
+    await new Promise<void>((resolve) => processor.capacityBefore({ name: 'get', url: '/item', timeout: 30_000 }, { vars: {} }, events, () => resolve()));
+    expect(records().map((record) => (record[0] === 'r' ? [record[0], record[2], record[3], record[4], record[5]] : record[0] === 'e' ? [record[0], record[2], record[3]] : [record[0]]))).toEqual([
+      ['s'],
+      ['r', 'get', 200, 12.5, 0],
+      ['s'],
+      // The timeline's hook ran first: the code recorded is the in-flight one.
+      ['e', 'get', IN_FLIGHT_CODE],
+      ['n'],
+    ]);
   });
 });
