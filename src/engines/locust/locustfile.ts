@@ -149,6 +149,26 @@ def read_secrets():
 ENV = read_secrets()
 
 
+def compile_captures():
+    """Regex captures, compiled once. JavaScript's named groups (?<name>...) are Python's
+    (?P<name>...); a pattern Python's re cannot take stops this process with exit 2, naming it."""
+    compiled = {}
+    for request in REQUESTS + ([LOGIN] if LOGIN else []):
+        for capture in request.get("captures") or []:
+            if "regex" not in capture:
+                continue
+            pattern = re.sub(r"\(\?<(?![=!])", "(?P<", capture["regex"])
+            try:
+                compiled[capture["regex"]] = re.compile(pattern)
+            except re.error as error:
+                sys.stderr.write("capacity: %s: capture %s: regex %s is not valid in Python's re (%s)\n" % (request["name"], capture["variable"], json.dumps(capture["regex"]), error))
+                sys.exit(2)
+    return compiled
+
+
+CAPTURE_PATTERNS = compile_captures()
+
+
 class Exhausted(Exception):
     def __init__(self, name):
         Exception.__init__(self, "the rows of %s ran out (order: unique)" % name)
@@ -417,7 +437,7 @@ def receive(user, request, status, headers, body_text):
             elif "header" in capture:
                 value = headers.get(capture["header"].lower())
             else:
-                match = re.search(capture["regex"], text)
+                match = CAPTURE_PATTERNS[capture["regex"]].search(text)
                 if match is not None:
                     value = match.group(1) if match.re.groups > 0 else match.group(0)
             if value is None:
