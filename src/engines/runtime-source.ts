@@ -13,6 +13,8 @@ export const RUNTIME_SOURCE = String.raw`
 function capacityRuntime(config, io) {
   'use strict';
   var REF = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_][A-Za-z0-9_ -]*?))?\s*\}\}/g;
+  var NONE = [];
+  var NOT_FOUND = { found: false };
   var WHOLE = /^\{\{\s*([A-Za-z][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_][A-Za-z0-9_ -]*?))?\s*\}\}$/;
   var defs = {};
   (config.variables || []).forEach(function (v) { defs[v.name] = v; });
@@ -21,6 +23,17 @@ function capacityRuntime(config, io) {
   var total = 0;
   requests.forEach(function (r) { total += Math.max(0, r.weight); cumulative.push(total); });
   var auth = config.auth;
+  // Compiled once per distinct text and reused on every request: a template's literal parts and
+  // references, a JSON path's keys, a capture's regular expression. Capped, in case a caller fills
+  // texts that are not the scenario's own.
+  var CACHE_LIMIT = 4096;
+  var templates = new Map();
+  var jsonPaths = new Map();
+  var patterns = new Map();
+  function remember(cache, key, value) {
+    if (cache.size < CACHE_LIMIT) cache.set(key, value);
+    return value;
+  }
 
   function exhausted(name) {
     var error = new Error('the rows of ' + name + ' ran out (order: unique)');
@@ -67,17 +80,43 @@ function capacityRuntime(config, io) {
     if (value === null || value === undefined) return '';
     return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
+  /** A text as literal parts around its {{references}}: literals has one entry more than names. */
+  function template(text) {
+    var compiled = templates.get(text);
+    if (compiled !== undefined) return compiled;
+    var literals = [];
+    var names = [];
+    var columns = [];
+    var last = 0;
+    var match;
+    REF.lastIndex = 0;
+    while ((match = REF.exec(text)) !== null) {
+      literals.push(text.slice(last, match.index));
+      names.push(match[1]);
+      columns.push(match[2]);
+      last = match.index + match[0].length;
+    }
+    REF.lastIndex = 0;
+    literals.push(text.slice(last));
+    var whole = WHOLE.exec(text);
+    return remember(templates, text, { literals: literals, names: names, columns: columns, whole: whole ? { name: whole[1], column: whole[2] } : undefined });
+  }
   function fillText(user, text, encode) {
-    return text.replace(REF, function (_m, name, column) {
-      var value = asText(lookup(user, name, column));
-      return encode ? encodeURIComponent(value) : value;
-    });
+    var compiled = template(text);
+    var names = compiled.names;
+    if (names.length === 0) return text;
+    var out = compiled.literals[0];
+    for (var i = 0; i < names.length; i += 1) {
+      var value = asText(lookup(user, names[i], compiled.columns[i]));
+      out += (encode ? encodeURIComponent(value) : value) + compiled.literals[i + 1];
+    }
+    return out;
   }
   function fillJson(user, value) {
     if (typeof value === 'string') {
-      var whole = WHOLE.exec(value);
+      var whole = template(value).whole;
       if (whole) {
-        var found = lookup(user, whole[1], whole[2]);
+        var found = lookup(user, whole.name, whole.column);
         return found === undefined ? '' : found;
       }
       return fillText(user, value, false);
@@ -138,12 +177,15 @@ function capacityRuntime(config, io) {
     }
     var headers = {};
     var defaults = config.headers || {};
-    Object.keys(defaults).forEach(function (key) { headers[key] = fillText(user, defaults[key], false); });
+    var key;
+    for (key in defaults) if (Object.prototype.hasOwnProperty.call(defaults, key)) headers[key] = fillText(user, defaults[key], false);
     var own = request.headers || {};
-    Object.keys(own).forEach(function (key) {
-      Object.keys(headers).forEach(function (existing) { if (existing.toLowerCase() === key.toLowerCase()) delete headers[existing]; });
+    for (key in own) {
+      if (!Object.prototype.hasOwnProperty.call(own, key)) continue;
+      var lower = key.toLowerCase();
+      for (var existing in headers) if (existing.toLowerCase() === lower) delete headers[existing];
       headers[key] = fillText(user, own[key], false);
-    });
+    }
     var body;
     if (request.body) {
       var type;
@@ -163,11 +205,17 @@ function capacityRuntime(config, io) {
     }
     return { name: request.name, method: request.method, path: path, headers: headers, body: body };
   }
+  /** The keys of a JSON path ('$.data.items[0].id' or 'data.items[0].id'); [] is the document itself. */
+  function jsonPathKeys(path) {
+    var keys = jsonPaths.get(path);
+    if (keys !== undefined) return keys;
+    keys = [];
+    path.replace(/^\$\.?/, '').replace(/([^.[\]]+)|\[(\d+)\]/g, function (_m, key, index) { keys.push(index !== undefined ? Number(index) : key); return ''; });
+    return remember(jsonPaths, path, keys);
+  }
   function jsonAt(document, path) {
-    var text = path.replace(/^\$\.?/, '');
-    if (text === '') return { found: true, value: document };
-    var keys = [];
-    text.replace(/([^.[\]]+)|\[(\d+)\]/g, function (_m, key, index) { keys.push(index !== undefined ? Number(index) : key); return ''; });
+    var keys = jsonPathKeys(path);
+    if (keys.length === 0) return { found: true, value: document };
     var node = document;
     for (var i = 0; i < keys.length; i += 1) {
       if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, keys[i])) return { found: false };
@@ -176,7 +224,26 @@ function capacityRuntime(config, io) {
     return { found: true, value: node };
   }
   function sameJson(a, b) {
+    // Strings, booleans and finite numbers: equal as JSON exactly when equal as values.
+    var kind = typeof a;
+    if (kind === typeof b && (kind === 'string' || kind === 'boolean' || (kind === 'number' && isFinite(a) && isFinite(b)))) return a === b;
     return JSON.stringify(a) === JSON.stringify(b);
+  }
+  function pattern(source) {
+    var compiled = patterns.get(source);
+    return compiled !== undefined ? compiled : remember(patterns, source, new RegExp(source));
+  }
+  /** What a failed check says (worded only when one fails). */
+  function checkProblem(check, status) {
+    if (check.status) return 'status ' + status + ' is not ' + check.status.join(' or ');
+    if (check.jsonPath !== undefined) {
+      if (Object.prototype.hasOwnProperty.call(check, 'equals')) return check.jsonPath + ' does not equal ' + JSON.stringify(check.equals);
+      return check.jsonPath + (check.exists ? ' is missing' : ' exists');
+    }
+    return 'body lacks ' + JSON.stringify(check.bodyContains);
+  }
+  function parseJson(text) {
+    try { return { value: JSON.parse(text) }; } catch (_e) { return undefined; }
   }
   /**
    * Checks and captures of a response. header(name) reads a response header (any case).
@@ -188,38 +255,34 @@ function capacityRuntime(config, io) {
     var expected = request.expectStatus && request.expectStatus.length > 0 ? request.expectStatus.indexOf(status) >= 0 : status >= 200 && status < 400;
     var outcome = { ok: expected };
     if (!expected) outcome.kind = 'status';
+    // The body is parsed once, and only when a check or capture reads a JSON path.
     var parsed;
     var parsedOnce = false;
-    function json() {
-      if (!parsedOnce) {
-        parsedOnce = true;
-        try { parsed = { value: JSON.parse(bodyText) }; } catch (_e) { parsed = undefined; }
-      }
-      return parsed;
-    }
     var text = bodyText || '';
     if (expected) {
-      var checks = request.checks || [];
+      var checks = request.checks || NONE;
       for (var c = 0; c < checks.length && outcome.ok; c += 1) {
         var check = checks[c];
         var passed;
-        var what;
-        if (check.status) { passed = check.status.indexOf(status) >= 0; what = 'status ' + status + ' is not ' + check.status.join(' or '); }
+        if (check.status) passed = check.status.indexOf(status) >= 0;
         else if (check.jsonPath !== undefined) {
-          var doc = json();
-          var at = doc ? jsonAt(doc.value, check.jsonPath) : { found: false };
-          if (Object.prototype.hasOwnProperty.call(check, 'equals')) { passed = at.found && sameJson(at.value, fillJson(user, check.equals)); what = check.jsonPath + ' does not equal ' + JSON.stringify(check.equals); }
-          else { passed = at.found === check.exists; what = check.jsonPath + (check.exists ? ' is missing' : ' exists'); }
-        } else { passed = text.indexOf(fillText(user, check.bodyContains, false)) >= 0; what = 'body lacks ' + JSON.stringify(check.bodyContains); }
-        if (!passed) { outcome.ok = false; outcome.kind = 'check'; outcome.problem = what; }
+          if (!parsedOnce) { parsedOnce = true; parsed = parseJson(bodyText); }
+          var at = parsed ? jsonAt(parsed.value, check.jsonPath) : NOT_FOUND;
+          passed = Object.prototype.hasOwnProperty.call(check, 'equals') ? at.found && sameJson(at.value, fillJson(user, check.equals)) : at.found === check.exists;
+        } else passed = text.indexOf(fillText(user, check.bodyContains, false)) >= 0;
+        if (!passed) { outcome.ok = false; outcome.kind = 'check'; outcome.problem = checkProblem(check, status); }
       }
-      var captures = request.captures || [];
+      var captures = request.captures || NONE;
       for (var k = 0; k < captures.length; k += 1) {
         var capture = captures[k];
         var value;
-        if (capture.json !== undefined) { var d = json(); var found = d ? jsonAt(d.value, capture.json) : { found: false }; value = found.found ? found.value : undefined; }
+        if (capture.json !== undefined) {
+          if (!parsedOnce) { parsedOnce = true; parsed = parseJson(bodyText); }
+          var found = parsed ? jsonAt(parsed.value, capture.json) : NOT_FOUND;
+          value = found.found ? found.value : undefined;
+        }
         else if (capture.header !== undefined) value = header(capture.header);
-        else { var match = new RegExp(capture.regex).exec(text); value = match ? (match.length > 1 ? match[1] : match[0]) : undefined; }
+        else { var match = pattern(capture.regex).exec(text); value = match ? (match.length > 1 ? match[1] : match[0]) : undefined; }
         if (value === undefined || value === null) {
           if (outcome.ok) { outcome.ok = false; outcome.kind = 'check'; outcome.problem = 'capture ' + capture.variable + ' found nothing'; }
         } else user.captured[capture.variable] = value;

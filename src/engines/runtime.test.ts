@@ -218,6 +218,54 @@ describe('scenario runtime: sign-in, captures and checks', () => {
     expect(runtime.next(user)).not.toBe(login);
   });
 
+  it('compares an equals check as JSON: a number is not its text, objects by their content, the same request judged afresh each time', () => {
+    const judged = (equals: unknown, body: string): boolean => {
+      const request: PlanRequest = { name: 'r', method: 'GET', path: '/r', weight: 1, checks: [{ jsonPath: '$.v', exists: true, equals }] };
+      const runtime = runtimeFor({ ...base, requests: [request], variables: [{ name: 'n', kind: 'range', low: 7, high: 7, order: 'random' }] });
+      const user = runtime.newUser();
+      runtime.build(user, runtime.next(user));
+      return runtime.receive(user, request, 200, noHeader, body).ok;
+    };
+    expect(judged(42, '{"v":42}')).toBe(true);
+    expect(judged(42, '{"v":"42"}')).toBe(false);
+    expect(judged('42', '{"v":42}')).toBe(false);
+    expect(judged('{{n}}', '{"v":7}')).toBe(true);
+    expect(judged('{{n}}', '{"v":"7"}')).toBe(false);
+    expect(judged('n={{n}}', '{"v":"n=7"}')).toBe(true);
+    expect(judged(true, '{"v":true}')).toBe(true);
+    expect(judged(null, '{"v":null}')).toBe(true);
+    expect(judged({ a: [1, 'x'] }, '{"v":{"a":[1,"x"]}}')).toBe(true);
+    expect(judged({ a: [1, 'x'] }, '{"v":{"a":[1,"y"]}}')).toBe(false);
+  });
+
+  it('fills the same templates and reads the same paths and patterns afresh on every request', () => {
+    const request: PlanRequest = {
+      name: 'r',
+      method: 'GET',
+      path: '/{{a}}{{b}}x/{{ row.id }}/{literal}',
+      weight: 1,
+      captures: [
+        { variable: 'code', regex: 'code-(\\d+)' },
+        { variable: 'first', json: 'items[0].id' },
+      ],
+    };
+    const runtime = runtimeFor(
+      { ...base, requests: [request], variables: [{ name: 'a', kind: 'literal', value: 'A' }, { name: 'b', kind: 'list', values: ['B'] }, { name: 'row', kind: 'data', format: 'csv', file: '/r.csv', order: 'sequential' }] },
+      { row: [{ id: '1' }, { id: '2' }] },
+    );
+    const user = runtime.newUser();
+    const seen: unknown[] = [];
+    for (const [ref, id] of [['code-5', 'i1'], ['code-66', 'i2']] as const) {
+      seen.push(runtime.build(user, runtime.next(user)).path);
+      expect(runtime.receive(user, request, 200, noHeader, JSON.stringify({ ref, items: [{ id }] })).ok).toBe(true);
+      seen.push(user.captured['code'], user.captured['first']);
+    }
+    expect(seen).toEqual(['/ABx/1/{literal}', '5', 'i1', '/ABx/2/{literal}', '66', 'i2']);
+    // A failed check is worded only when it fails, with what it expected.
+    const checked: PlanRequest = { ...request, captures: [], checks: [{ status: [201] }, { bodyContains: 'open' }] };
+    expect(runtime.receive(user, checked, 200, noHeader, 'open')).toMatchObject({ ok: false, kind: 'check', problem: 'status 200 is not 201' });
+  });
+
   it('picks the weighted mix, and never a zero-weight entry', () => {
     const a: PlanRequest = { name: 'a', method: 'GET', path: '/a', weight: 3 };
     const b: PlanRequest = { name: 'b', method: 'GET', path: '/b', weight: 1 };

@@ -248,7 +248,13 @@ interface StepUsers {
 
 /** The parts of autocannon's client internals the adapter touches (checked before use). */
 interface ClientInternals {
-  requestIterator?: { currentRequestIndex?: unknown; currentRequest?: unknown; requests?: unknown; nextRequest?: () => unknown };
+  requestIterator?: {
+    currentRequestIndex?: unknown;
+    currentRequest?: unknown;
+    requests?: unknown;
+    nextRequest?: () => unknown;
+    recordBody?: (request: unknown, status: number, body: string, rawHeaders: readonly string[] | undefined) => void;
+  };
   /** http-parser-js's parser; its handler slots are numbered by constants on its class. */
   parser?: Record<number, unknown> & { constructor?: { kOnHeadersComplete?: unknown } };
 }
@@ -319,7 +325,10 @@ async function runStep(
     skipBodylessResponses(client, () => currentOf(client)?.method);
     const iterator = (client as ClientInternals).requestIterator;
     if (!users.prebuilt) {
-      if (!iterator) throw new Error('autocannon internals changed: no request iterator to give a virtual user its requests');
+      if (!iterator || typeof iterator.recordBody !== 'function') throw new Error('autocannon internals changed: no request iterator to give a virtual user its requests and responses');
+      // The response straight to the request's own handler: autocannon's recordBody would first
+      // turn the headers into an object on every response, which only a header capture reads.
+      iterator.recordBody = (request, status, body, rawHeaders) => (request as Partial<BuiltAutocannonRequest> | undefined)?.receive?.(status, body, rawHeaders);
       const user = users.idle.pop() ?? connectionUser(users.runtime, users.pooled.length > 0 ? users.pooled[users.created++ % users.pooled.length] : undefined, prefix, raw, users.onExhausted);
       taken.push(user);
       const first = user.next();
