@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -160,6 +160,8 @@ export const artilleryEngine: Engine = {
     if (reportText !== undefined) {
       report = parseArtilleryReport(reportText);
       normalized = normalizeArtilleryReport(report, plan);
+      // The report has it all: the record (~100 bytes a request) is not kept.
+      for (const file of samples.files) await rm(path.join(outDir, file), { force: true });
     } else if (interrupted && samples.records.some((record) => record[0] === 's' || record[0] === 'p')) {
       // Stopped before its report (it writes one only at its normal end): what the processor recorded.
       const fromSamples = normalizeArtillerySamples(samples.records, plan, { stoppedAtMs: endedAt.getTime(), graceS }, samples.unreadable);
@@ -232,7 +234,7 @@ export const artilleryEngine: Engine = {
         achievedRps: normalized.totals.achievedRps,
         intervals: normalized.intervals,
       }),
-      rawFiles: [scriptName, processorName, PROCESSOR_DATA_FILE, ...(report ? [reportName] : []), logName, ...samples.files],
+      rawFiles: [scriptName, processorName, PROCESSOR_DATA_FILE, ...(report ? [reportName] : []), logName, ...(report ? [] : samples.files)],
       // Stopped at the backstop, the plan's time had run out: nothing of it is missing (what
       // Artillery had not started is dropped, what was unanswered is in flight), so not partial.
       interrupted: supervised.interrupted,
