@@ -4,7 +4,7 @@
  * reaches on this machine against a local nginx that answers a constant, side by side in one run.
  *
  *   npm run build && node bench/generator-ceilings.mjs [--rounds 3] [--duration 15] [--connections 50]
- *        [--nginx-workers 1] [--closed-10k] [--users 10000] [--think 1] [--hold 40]
+ *        [--nginx-workers 1] [--closed-10k] [--users 10000] [--think 1] [--hold 40] [--keep-results DIR]
  *
  * Ceiling mode (default): rounds of wrk, then each engine through `capacity run` (autocannon,
  * Artillery, k6 when it is on PATH, Locust with 1 and with 2 workers), each as hard as it goes:
@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage: node bench/generator-ceilings.mjs [--rounds 3] [--duration 15] [--connections 50] [--nginx-workers 1]
-                                         [--closed-10k] [--users 10000] [--think 1] [--hold 40]`;
+                                         [--closed-10k] [--users 10000] [--think 1] [--hold 40] [--keep-results DIR]`;
 
 function parseOptions(argv) {
   let parsed;
@@ -45,6 +45,7 @@ function parseOptions(argv) {
         users: { type: 'string', default: '10000' },
         think: { type: 'string', default: '1' },
         hold: { type: 'string', default: '40' },
+        'keep-results': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -70,6 +71,8 @@ function parseOptions(argv) {
     users: positive('users', true),
     thinkS: positive('think', false),
     holdS: positive('hold', true),
+    // Where each run's result folder stays, so a verdict can be checked afterwards; by default they go with the work folder.
+    keepResults: values['keep-results'] === undefined ? undefined : path.resolve(values['keep-results']),
   };
 }
 
@@ -185,13 +188,13 @@ function scenarioFile(name, body) {
 
 /** One `capacity run`; the figures of its result.json. */
 async function capacityRun(entry, scenario, url, planS) {
-  const resultsDir = path.join(work, `results-${entry.label}-${Date.now()}`);
+  const resultsDir = path.join(options.keepResults ?? work, `results-${entry.label}-${Date.now()}`);
   const { code, err } = await run(process.execPath, [path.join(root, 'bin', 'capacity'), 'run', '-s', scenario, '--target', url, '--engine', entry.engine, ...entry.args, '--results-dir', resultsDir, '-q'], (planS * 3 + 120) * 1000);
   const ids = existsSync(resultsDir) ? readdirSync(resultsDir) : [];
   const file = ids.length > 0 ? path.join(resultsDir, ids[0], 'result.json') : undefined;
   if (!file || !existsSync(file)) return { error: `exit ${code}: ${err.trim().split('\n').slice(-2).join(' | ')}` };
   const result = JSON.parse(readFileSync(file, 'utf8'));
-  rmSync(resultsDir, { recursive: true, force: true });
+  if (!options.keepResults) rmSync(resultsDir, { recursive: true, force: true });
   return {
     code,
     rps: result.totals.achievedRps,
