@@ -123,7 +123,8 @@ export const artilleryEngine: Engine = {
         await delay(100);
       }
     };
-    // Live progress from the console's per-period blocks; the result comes from the report.
+    // Live progress from the console's per-period blocks; the result comes from the report (or,
+    // when Artillery is stopped before writing it, from the processor's record of every request).
     const reader = new ArtilleryConsoleReader();
     const spawnedAt = Date.now();
     const emit = (tick: EngineTick | undefined): void => {

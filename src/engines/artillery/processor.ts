@@ -7,8 +7,9 @@ import type { RuntimeConfig } from '../runtime.js';
  * request (variables, headers, body) for the Artillery virtual user's own runtime user; after
  * each response it runs the checks and captures, counting a failed one as `capacity.check.<name>`
  * (an error of kind check). It keeps the plan's timeline (nothing sent after its end, nothing
- * waited for past the end plus grace). Data comes from a JSON file next to it; secrets come from
- * the process's environment (named in the data, never valued there).
+ * waited for past the end plus grace), and, when asked, records every request in a file of its
+ * own (see SAMPLES_FILE_PREFIX). Data comes from a JSON file next to it; secrets come from the
+ * process's environment (named in the data, never valued there).
  */
 export const PROCESSOR_DATA_FILE = 'artillery-data.json';
 
