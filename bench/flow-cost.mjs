@@ -6,22 +6,29 @@
 //   flow: GET /orders/new, capture id (JSON path) -> GET /orders/{{id}}, checks: status 200,
 //         id equals {{id}}, body contains "open" (a virtual user per connection, requests built
 //         one at a time, responses read)
+// Both routes cost the target the same (one small JSON object each), and both kinds send them half
+// and half, so the comparison is of what the generator does per request, not of the routes.
 // Closed model without think time (each connection sends back to back: the generator's ceiling).
 // Runs alternate (mix, flow, mix, flow, ...), each in a fresh process through dist/ (as
-// `capacity run` would); prints each run, the medians, and the flow/mix ratio of each pair and
-// its median. The issue's bar: the flow reaches at least 90 % of the mix's req/s.
+// `capacity run` would); prints each run with the CPU the generator and the target spent per
+// request (the generator's in the steady middle of the run; less sensitive to other load than
+// req/s), the medians, and the flow/mix ratio of each
+// pair and its median. The issue's bar: the flow reaches at least 90 % of the mix's req/s.
+// With 2 cores the generator and the target share the machine, and where the scheduler puts them
+// moves req/s from run to run; --pin 1 gives each its own core (taskset, Linux) for steadier pairs.
 //
-//   npm run build && node bench/flow-cost.mjs [--runs 3] [--connections 20] [--duration 10]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+//   npm run build && node bench/flow-cost.mjs [--runs 3] [--connections 20] [--duration 10] [--pin 0|1]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir, loadavg } from 'node:os';
+import { cpus, tmpdir, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const USAGE = 'usage: npm run build && node bench/flow-cost.mjs [--runs 3] [--connections 20] [--duration 10]';
+const USAGE = 'usage: npm run build && node bench/flow-cost.mjs [--runs 3] [--connections 20] [--duration 10] [--pin 0|1]';
 
 // Target mode: the local API, in its own process so its CPU is not the generator's.
 if (args[0] === '--target-child') {
@@ -58,9 +65,25 @@ if (args[0] === '--target-child') {
           { name: 'read', method: 'GET', path: '/orders/{{id}}', weight: 1, thinkTimeS: 0,
             checks: [{ status: [200] }, { jsonPath: 'id', exists: true, equals: '{{id}}' }, { bodyContains: 'open' }] },
         ] };
+  // The generator's CPU in the steady middle of the run (from its 2nd second to 1 s before its
+  // end: no start-up, no result), per request of the whole seconds inside that window.
+  const startMs = performance.now();
+  const marks = [];
+  const mark = () => marks.push({ s: (performance.now() - startMs) / 1000, cpu: process.cpuUsage() });
+  const timers = [setTimeout(mark, 1000), setTimeout(mark, (Number(duration) - 1) * 1000)];
   const output = await getEngine('autocannon').run({ plan, outDir, signal: new AbortController().signal, projectRoot: root, env: process.env });
+  timers.forEach(clearTimeout);
   const durationS = (output.endedAt.getTime() - output.startedAt.getTime()) / 1000;
-  process.stdout.write(JSON.stringify({ kind, requests: output.totals.requests, errors: output.totals.errors, durationS, rps: output.totals.requests / durationS }) + '\n');
+  const { requests, errors } = output.totals;
+  let generatorUsPerRequest;
+  if (marks.length === 2) {
+    const [from, to] = marks;
+    const inside = output.intervals.filter((interval) => interval.t >= Math.ceil(from.s) && interval.t + 1 <= Math.floor(to.s));
+    const steadyRps = inside.reduce((sum, interval) => sum + interval.requests, 0) / Math.max(1, inside.length);
+    const cpuUsPerS = (to.cpu.user + to.cpu.system - from.cpu.user - from.cpu.system) / (to.s - from.s);
+    if (inside.length > 0 && steadyRps > 0) generatorUsPerRequest = cpuUsPerS / steadyRps;
+  }
+  process.stdout.write(JSON.stringify({ kind, requests, errors, durationS, rps: requests / durationS, generatorUsPerRequest }) + '\n');
   process.exit(0);
 } else {
   await main();
@@ -71,11 +94,11 @@ function parseOptions() {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const options = { runs: 3, connections: 20, duration: 10 };
+  const options = { runs: 3, connections: 20, duration: 10, pin: 0 };
   for (let i = 0; i < args.length; i += 2) {
     const name = args[i]?.replace(/^--/, '');
     const value = Number(args[i + 1]);
-    if (!(name in options) || !Number.isInteger(value) || value <= 0) {
+    if (!(name in options) || !Number.isInteger(value) || value < (name === 'pin' ? 0 : 1) || (name === 'pin' && value > 1)) {
       process.stderr.write(`flow-cost: bad argument ${args[i]} ${args[i + 1] ?? ''}\n${USAGE}\n`);
       process.exit(2);
     }
@@ -99,9 +122,27 @@ function freePort() {
   });
 }
 
-function runChild(childArgs) {
+/** The command that starts a child: node, or node on one core under taskset when pinned. */
+function childCommand(core, childArgs) {
+  const node = [process.execPath, fileURLToPath(import.meta.url), ...childArgs];
+  return core === undefined ? node : ['taskset', '-c', String(core), ...node];
+}
+
+/** CPU seconds a process has used (user + system), from /proc; undefined where there is none. */
+function processCpuS(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function runChild(command) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [file, ...rest] = command;
+    const child = spawn(file, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.on('error', reject);
@@ -118,8 +159,15 @@ function median(values) {
 
 async function main() {
   const options = parseOptions();
+  if (options.pin === 1 && (cpus().length < 2 || spawnSync('taskset', ['-c', '0', 'true']).status !== 0)) {
+    process.stderr.write('flow-cost: --pin 1 needs 2 cores and taskset (util-linux)\n');
+    process.exit(2);
+  }
+  // Pinned: the target on core 1, each generator run on core 0.
+  const generatorCore = options.pin === 1 ? 0 : undefined;
   const port = await freePort();
-  const target = spawn(process.execPath, [fileURLToPath(import.meta.url), '--target-child', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [targetFile, ...targetArgs] = childCommand(options.pin === 1 ? 1 : undefined, ['--target-child', String(port)]);
+  const target = spawn(targetFile, targetArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
     target.stdout.once('data', resolve);
     target.once('exit', (code) => reject(new Error(`target exited ${code}`)));
@@ -128,13 +176,18 @@ async function main() {
   const work = mkdtempSync(path.join(tmpdir(), 'capacity-flow-cost-'));
   const pairs = [];
   try {
-    process.stdout.write(`flow-cost: ${options.runs} pairs of ${options.duration} s runs, ${options.connections} connections, target ${url}; load average before: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`);
+    process.stdout.write(`flow-cost: ${options.runs} pairs of ${options.duration} s runs, ${options.connections} connections, target ${url}${generatorCore === undefined ? '' : ' (target on core 1, generator on core 0)'}; load average before: ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`);
     for (let i = 0; i < options.runs; i += 1) {
       const pair = {};
       for (const kind of ['mix', 'flow']) {
         const outDir = mkdtempSync(path.join(work, `${kind}-`));
-        pair[kind] = await runChild(['--adapter-child', kind, url, String(options.connections), String(options.duration), outDir]);
-        process.stdout.write(`  run ${i + 1} ${kind.padEnd(4)} ${pair[kind].rps.toFixed(0)} req/s (${pair[kind].requests} requests, ${pair[kind].errors} errors, ${pair[kind].durationS.toFixed(1)} s)\n`);
+        const targetCpuBefore = processCpuS(target.pid);
+        pair[kind] = await runChild(childCommand(generatorCore, ['--adapter-child', kind, url, String(options.connections), String(options.duration), outDir]));
+        const targetCpuAfter = processCpuS(target.pid);
+        const run = pair[kind];
+        const targetUs = targetCpuBefore === undefined || targetCpuAfter === undefined || run.requests === 0 ? undefined : ((targetCpuAfter - targetCpuBefore) * 1e6) / run.requests;
+        const cpuText = [run.generatorUsPerRequest === undefined ? '' : `generator ${run.generatorUsPerRequest.toFixed(1)} µs`, targetUs === undefined ? '' : `target ${targetUs.toFixed(1)} µs`].filter(Boolean).join(', ');
+        process.stdout.write(`  run ${i + 1} ${kind.padEnd(4)} ${run.rps.toFixed(0)} req/s (${run.requests} requests, ${run.errors} errors, ${run.durationS.toFixed(1)} s${cpuText ? `; CPU per request: ${cpuText}` : ''}; load ${loadavg()[0].toFixed(2)})\n`);
       }
       pair.ratio = pair.flow.rps / pair.mix.rps;
       process.stdout.write(`  run ${i + 1} flow/mix ${(pair.ratio * 100).toFixed(1)} %\n`);
