@@ -173,7 +173,7 @@ describe.each(ENGINES)('what limited a %s run', (engine) => {
     const dir = await workDir();
     // autocannon sends ~20k req/s on a core here, Artillery ~3k: each is asked for more than its
     // allowance can send (Artillery gets more: its own process must start and end on the plan's
-    // timeline, or it is stopped without a report).
+    // timeline, or the backstop cuts it and its result comes from its processor's own record).
     // autocannon gets 0.3 of a core, not less: its CPU sampler runs on the same throttled loop,
     // and under 0.1 it sometimes took no sample at all (no quota read, no verdict to trust).
     const [cores, rps] = engine === 'autocannon' ? [0.3, 12000] : [0.4, 1500];
@@ -215,9 +215,10 @@ describe.each(ENGINES)('what limited a %s run', (engine) => {
     expect(exit.stdout).toContain('limited by   system-bound: the system under test limited the run');
   });
 
-  // autocannon only: a starved Artillery (its own process, its start-up included) runs past the
-  // plan's end and is stopped by the timeline's backstop before it writes its report, so there is
-  // no result to judge; the machine-bound rule itself is unit-tested on Artillery's figures too.
+  // autocannon only, to keep the suite's time: a starved Artillery (its own process, its start-up
+  // included) runs past the plan's end and is cut by the backstop, its result then built from its
+  // processor's record (artillery-stopped.test.ts); the machine-bound rule itself is unit-tested
+  // on Artillery's figures too.
   it.runIf(engine === 'autocannon')('a generator and a target sharing cores that busy loops saturate are machine-bound', async () => {
     const target = await startTarget();
     const dir = await workDir();
