@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { unhealthy } from '../core/errors.js';
+import { badInput, unhealthy } from '../core/errors.js';
 import type { Plan } from '../scenarios/types.js';
 import { networkErrorKind, httpErrorKind } from './mix.js';
 import type { Runtime } from './runtime.js';
@@ -123,4 +123,39 @@ export async function loginPool(plan: Plan, signal: AbortSignal, runtime: Runtim
   }
   if (firstProblem && !signal.aborted) throw signInFailed(firstProblem.url, firstProblem.status, firstProblem.sample, failures, size);
   return { captures, requests };
+}
+
+/**
+ * The pool's captures (tokens) reach an engine's processes through their environment, never a
+ * file of the result folder: `CAPACITY_POOLED_0`, `_1`, ... hold the captures' JSON in pieces
+ * (Linux refuses one environment string over 128 KiB), read back by joining them in order.
+ */
+export const POOLED_ENV_PREFIX = 'CAPACITY_POOLED_';
+const POOLED_PIECE_CHARS = 100_000;
+/** What the environment of a child can carry beside the caller's own (execve's limit is ~2 MB in all). */
+export const POOLED_ENV_MAX_CHARS = 1_000_000;
+
+export function pooledEnv(captures: Array<Record<string, unknown>>): Record<string, string> {
+  if (captures.length === 0) return {};
+  // ASCII only (\u escapes are still JSON), so a piece is as many bytes as characters.
+  const text = JSON.stringify(captures).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (text.length > POOLED_ENV_MAX_CHARS) {
+    throw badInput(
+      `the pool's ${captures.length} sign-ins captured ${text.length} characters, more than an engine's environment can carry (${POOLED_ENV_MAX_CHARS})`,
+      [],
+      'lower auth.poolSize, or capture only what later requests use',
+    );
+  }
+  const env: Record<string, string> = {};
+  for (let index = 0; index * POOLED_PIECE_CHARS < text.length; index += 1) {
+    env[`${POOLED_ENV_PREFIX}${index}`] = text.slice(index * POOLED_PIECE_CHARS, (index + 1) * POOLED_PIECE_CHARS);
+  }
+  return env;
+}
+
+/** The captures back from an environment `pooledEnv` filled ([] when it holds none). */
+export function pooledFromEnv(env: Record<string, string | undefined>): Array<Record<string, unknown>> {
+  let text = '';
+  for (let index = 0; env[`${POOLED_ENV_PREFIX}${index}`] !== undefined; index += 1) text += env[`${POOLED_ENV_PREFIX}${index}`];
+  return text.length > 0 ? (JSON.parse(text) as Array<Record<string, unknown>>) : [];
 }

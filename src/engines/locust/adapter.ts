@@ -11,7 +11,7 @@ import { plannedRps, plannedRpsBetween } from '../mix.js';
 import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
 import { BACKSTOP_AFTER_GRACE_S, spawnEngineChild, superviseChild, type SupervisedChild } from '../child-process.js';
-import { loginPool, signInPhase } from '../tokens.js';
+import { loginPool, pooledEnv, signInPhase } from '../tokens.js';
 import { createRuntime, loadPlanRows, runtimeConfig, secretValues } from '../runtime.js';
 import { createLatencyHistogram, mergeHistogram, summarizeHistogram, type LatencyHistogram } from '../histogram.js';
 import { locustfileText } from './locustfile.js';
@@ -110,8 +110,11 @@ export const locustEngine: Engine = {
     const pool = await loginPool(plan, signal, runtime);
 
     // The data rows travel in the file (remote workers need no copy); secrets never do: the
-    // locustfile reads them from its environment (childEnv passes the caller's).
-    await writeFile(path.join(outDir, LOCUSTFILE_NAME), locustfileText({ ...translation.config, rows, pooled: pool.captures }));
+    // locustfile reads them from its environment (childEnv passes the caller's). Nor do the pool's
+    // captures (tokens): only the master gets them, in its environment, and sends them to each
+    // worker with its assignment (Locust's custom message), local or on another host.
+    const pooled = pooledEnv(pool.captures);
+    await writeFile(path.join(outDir, LOCUSTFILE_NAME), locustfileText({ ...translation.config, rows }));
     const bindHost = remote?.host ?? '127.0.0.1';
     const port = remote?.port ?? (await freePort(bindHost));
     input.onPhase?.(remote ? `waiting for ${workerCount} Locust worker(s) on ${bindHost}:${port}…` : `starting Locust (master and ${workerCount} worker${workerCount === 1 ? '' : 's'})…`);
@@ -125,7 +128,7 @@ export const locustEngine: Engine = {
       '--expect-workers', String(workerCount), '--expect-workers-max-wait', '120',
       '--host', plan.baseUrl, '--stop-timeout', String(grace),
     ];
-    const master = spawnEngineChild(locust, masterArgs, { cwd: outDir, env, stdio: ['ignore', 'pipe', 'pipe'], path: pathEnv });
+    const master = spawnEngineChild(locust, masterArgs, { cwd: outDir, env: { ...env, ...pooled }, stdio: ['ignore', 'pipe', 'pipe'], path: pathEnv });
     const supervisedMaster = superviseChild(master.child, signal, 200_000, input.children);
     const workers: Array<{ supervised: SupervisedChild; pid: number | undefined; log: () => string }> = [];
     if (!remote) {

@@ -41,8 +41,8 @@ export interface LocustConfig {
   auth?: Plan['auth'];
   /** The rows of each data file, by variable name (filled in by the adapter; empty in the pure translation). */
   rows: Record<string, DataRow[]>;
-  /** What each pool sign-in captured (filled in by the adapter; empty in the pure translation). */
-  pooled: Array<Record<string, unknown>>;
+  // What the pool's sign-ins captured (tokens) is no part of it: the master reads them from its
+  // environment (tokens.ts pooledEnv) and sends them to the workers, so no file holds them.
 }
 
 const REFERENCE = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)/g;
@@ -95,7 +95,6 @@ export function translateLocust(plan: Plan): Translation<LocustConfig> {
       flow: plan.flow === true,
       ...(plan.auth ? { auth: plan.auth } : {}),
       rows: {},
-      pooled: [],
     },
     adaptations,
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -25,7 +26,7 @@ export interface SeenRequest {
 export interface AnyApiServer {
   url: string;
   seen: SeenRequest[];
-  /** Token → the email it was issued to. */
+  /** Every token it issued → the email it was issued to (tokens are unguessable, so a test can grep for them). */
   tokens: Map<string, string>;
   /** Order id → the token that created it. */
   orders: Map<string, string>;
@@ -76,7 +77,7 @@ export function startAnyApiServer(secret: string, options: AnyApiOptions = {}): 
         return send(response, 400, { error: 'email' });
       }
       issued += 1;
-      const token = `tok-${issued}`;
+      const token = `tok-${issued}-${randomBytes(8).toString('hex')}`;
       tokens.set(token, email);
       record('POST /login', 200);
       return send(response, 200, { accessToken: token, user: { email } });
