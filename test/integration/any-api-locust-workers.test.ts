@@ -4,7 +4,9 @@
  * k + N, ...), so each row is still sent once over the run and the run says when they ran out;
  * a sequential source is shared the same way; the flow's capture chain holds on every worker; and
  * the secret, given through the environment, is in no file of the result folder (the locustfile
- * and every worker's log included) nor in stdout or stderr. Runs are a few seconds at a few req/s.
+ * and every worker's log included) nor in stdout or stderr. A pool of sign-ins reaches both workers
+ * (the master gets the tokens in its environment and sends them with each worker's assignment), and
+ * no token the server issued is in a file or the output either. Runs are a few seconds at a few req/s.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -72,6 +74,35 @@ slos: none
 requestTimeout: 5s
 `;
 
+const POOL = (url: string): string => `name: any-api-pool-workers
+target:
+  url: ${url}
+  headers: { x-api-key: "{{apiKey}}" }
+model: open
+maxUsers: 4
+stages:
+  - { duration: 4s, target: 10 }
+variables:
+  apiKey: { env: ANY_API_SECRET }
+  customer: { csv: customers.csv, order: sequential }
+auth:
+  per: pool
+  poolSize: 4
+  login:
+    path: /login
+    body: { json: { email: "{{customer.email}}" } }
+    capture: { token: { json: accessToken } }
+requests:
+  - name: order
+    method: POST
+    path: /orders
+    headers: { authorization: "Bearer {{token}}" }
+    body: { json: { customer: "{{customer.id}}" } }
+    expectStatus: [201]
+slos: none
+requestTimeout: 5s
+`;
+
 interface Result {
   totals: { requests: number; errors: number; errorsByKind?: Record<string, number> };
   endpoints: Array<{ name: string; requests: number; errors: number }>;
@@ -102,13 +133,16 @@ async function runWithWorkers(dir: string, file: string): Promise<{ code: number
   return { ...run, files, ...(resultFile ? { result: JSON.parse(await readFile(resultFile, 'utf8')) as Result } : {}) };
 }
 
-async function secretNowhere(run: { stdout: string; stderr: string; files: string[] }): Promise<void> {
+/** The secret, and every token the server issued (`tokens`), in no file of the result folder nor in the output. */
+async function secretNowhere(run: { stdout: string; stderr: string; files: string[] }, tokens: string[] = []): Promise<void> {
   // The locustfile and both workers' logs are among the files searched.
   expect(run.files.some((file) => file.endsWith('locustfile.py'))).toBe(true);
   expect(run.files.filter((file) => /locust-worker-\d+\.log$/.test(file)).length).toBe(2);
-  for (const file of run.files) expect((await readFile(file)).includes(SECRET), `${file} holds the secret`).toBe(false);
-  expect(run.stdout.includes(SECRET)).toBe(false);
-  expect(run.stderr.includes(SECRET)).toBe(false);
+  for (const secret of [SECRET, ...tokens]) {
+    for (const file of run.files) expect((await readFile(file)).includes(secret), `${file} holds ${secret === SECRET ? 'the secret' : `token ${secret}`}`).toBe(false);
+    expect(run.stdout.includes(secret), secret).toBe(false);
+    expect(run.stderr.includes(secret), secret).toBe(false);
+  }
 }
 
 describe('Locust with two workers: the scenario language over workers', () => {
@@ -181,6 +215,38 @@ describe('Locust with two workers: the scenario language over workers', () => {
         expect(result.totals.errorsByKind?.['check'] ?? 0).toBe(0);
         expect(result.generator?.workers?.length).toBe(2);
         await secretNowhere(run);
+      } finally {
+        await server?.close();
+      }
+    },
+    180_000,
+  );
+
+  it.skipIf(locustSkip !== undefined)(
+    `a pool of sign-ins reaches both workers through the master, and no token is in a file or the output${locustSkip ? ` [skipped: ${locustSkip}]` : ''}`,
+    async () => {
+      let server: AnyApiServer | undefined;
+      try {
+        server = await startAnyApiServer(SECRET);
+        const dir = await mkdtemp(join(work, 'pool-'));
+        await writeFile(join(dir, 'customers.csv'), CUSTOMERS);
+        await writeFile(join(dir, 'pool.yaml'), POOL(server.url));
+        const run = await runWithWorkers(dir, 'pool.yaml');
+        expect(run.code, run.stderr).toBe(0);
+        const issued = [...server.tokens.keys()];
+        expect(issued.length).toBe(4);
+        const orders = server.seen.filter((request) => request.route === 'POST /orders');
+        expect(orders.length).toBeGreaterThan(0);
+        // Every order carried a pool token (none went out unauthenticated: no 401).
+        for (const order of orders) {
+          expect(order.status).toBe(201);
+          expect(issued).toContain(order.token);
+        }
+        // Both workers sent orders, so both had the pool (neither has it in a file or its environment).
+        const result = run.result as Result;
+        expect(result.generator?.workers?.length).toBe(2);
+        for (const worker of result.generator?.workers ?? []) expect(worker.requests).toBeGreaterThan(0);
+        await secretNowhere(run, issued);
       } finally {
         await server?.close();
       }

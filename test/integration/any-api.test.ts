@@ -89,6 +89,37 @@ slos: none
 requestTimeout: 5s
 `;
 
+// A pool of sign-ins before the load: every /orders request carries one of the pool's tokens,
+// handed to the engine through its environment, never a file.
+const POOL = (url: string): string => `name: any-api-pool
+target:
+  url: ${url}
+  headers: { x-api-key: "{{apiKey}}" }
+model: open
+maxUsers: 4
+stages:
+  - { duration: 4s, target: 8 }
+variables:
+  apiKey: { env: ANY_API_SECRET }
+  customer: { csv: customers.csv, order: sequential }
+auth:
+  per: pool
+  poolSize: 3
+  login:
+    path: /login
+    body: { json: { email: "{{customer.email}}" } }
+    capture: { token: { json: accessToken } }
+requests:
+  - name: order
+    method: POST
+    path: /orders
+    headers: { authorization: "Bearer {{token}}" }
+    body: { json: { customer: "{{customer.id}}" } }
+    expectStatus: [201]
+slos: none
+requestTimeout: 5s
+`;
+
 interface Result {
   totals: { requests: number; errors: number; errorsByKind?: Record<string, number> };
   endpoints: Array<{ name: string; requests: number; errors: number }>;
@@ -119,11 +150,14 @@ async function runScenario(dir: string, file: string, engine: string): Promise<{
   return { ...run, files, ...(resultFile ? { result: JSON.parse(await readFile(resultFile, 'utf8')) as Result } : {}) };
 }
 
-async function secretNowhere(run: { stdout: string; stderr: string; files: string[] }): Promise<void> {
+/** The secret, and every token the server issued (`tokens`), in no file of the result folder nor in the output. */
+async function secretNowhere(run: { stdout: string; stderr: string; files: string[] }, tokens: string[] = []): Promise<void> {
   expect(run.files.length).toBeGreaterThan(1);
-  for (const file of run.files) expect((await readFile(file)).includes(SECRET), `${file} holds the secret`).toBe(false);
-  expect(run.stdout.includes(SECRET)).toBe(false);
-  expect(run.stderr.includes(SECRET)).toBe(false);
+  for (const secret of [SECRET, ...tokens]) {
+    for (const file of run.files) expect((await readFile(file)).includes(secret), `${file} holds ${secret === SECRET ? 'the secret' : `token ${secret}`}`).toBe(false);
+    expect(run.stdout.includes(secret), secret).toBe(false);
+    expect(run.stderr.includes(secret), secret).toBe(false);
+  }
 }
 
 describe('the scenario language against an API that is not the reference app', () => {
@@ -234,6 +268,36 @@ describe('the scenario language against an API that is not the reference app', (
   }
 
   for (const engine of ENGINES) {
+    it.skipIf(engine.skip !== undefined)(
+      `${engine.name}: a pool of sign-ins before the load; its tokens reach the engine through the environment, in no file nor output${engine.skip ? ` [skipped: ${engine.skip}]` : ''}`,
+      async () => {
+        let server: AnyApiServer | undefined;
+        try {
+          server = await startAnyApiServer(SECRET);
+          const dir = await mkdtemp(join(work, `${engine.name}-pool-`));
+          await writeFile(join(dir, 'customers.csv'), CUSTOMERS);
+          await writeFile(join(dir, 'pool.yaml'), POOL(server.url));
+          const run = await runScenario(dir, 'pool.yaml', engine.name);
+          expect(run.code, run.stderr).toBe(0);
+          // The pool's three sign-ins, and every order carried one of their tokens.
+          const logins = server.seen.filter((request) => request.route === 'POST /login');
+          expect(logins.length).toBe(3);
+          const issued = [...server.tokens.keys()];
+          expect(issued.length).toBe(3);
+          const orders = server.seen.filter((request) => request.route === 'POST /orders');
+          expect(orders.length).toBeGreaterThan(0);
+          for (const order of orders) {
+            expect(order.status).toBe(201);
+            expect(issued).toContain(order.token);
+          }
+          await secretNowhere(run, issued);
+        } finally {
+          await server?.close();
+        }
+      },
+      180_000,
+    );
+
     it.skipIf(engine.skip !== undefined)(
       `${engine.name}: a 401 signs the user in again, once, and its next requests carry the new token${engine.skip ? ` [skipped: ${engine.skip}]` : ''}`,
       async () => {

@@ -14,7 +14,7 @@ import { startProcSampler } from '../proc-sampler.js';
 import { childEnv } from '../child-env.js';
 import { translationRefused } from '../translation.js';
 import { BACKSTOP_AFTER_GRACE_S, planEndGraceS, spawnEngineChild, superviseChild } from '../child-process.js';
-import { loginPool, signInPhase } from '../tokens.js';
+import { loginPool, pooledEnv, signInPhase } from '../tokens.js';
 import { artilleryScriptText, CLOSED_REQUESTS_PER_VU, PROCESSOR_FILE, translateArtillery } from './config.js';
 import { EXHAUSTED_COUNTER_PREFIX, PROCESSOR_DATA_FILE, PROCESSOR_SOURCE, SAMPLES_FILE_PREFIX, type ProcessorData, type ProcessorTimeline } from './processor.js';
 import { createRuntime, loadPlanRows, runtimeConfig, secretNames, secretValues } from '../runtime.js';
@@ -91,13 +91,14 @@ export const artilleryEngine: Engine = {
     const graceS = planEndGraceS(plan.requestTimeoutS);
     const timeline: ProcessorTimeline = { planEndMs: Math.round(plan.totalDurationS * 1000), graceMs: Math.round(graceS * 1000) };
     const { env: _secrets, ...runtime } = runtimeConfig(plan, rows, {});
-    const processorData: ProcessorData = { runtime, secretNames: secretNames(plan), pooled: pool.captures, timeline, recordSamples: true };
+    // The pool's captures (tokens) go to Artillery's environment, never into this file.
+    const processorData: ProcessorData = { runtime, secretNames: secretNames(plan), timeline, recordSamples: true };
     await writeFile(path.join(outDir, PROCESSOR_DATA_FILE), JSON.stringify(processorData));
 
     const { child } = spawnEngineChild(found.path, ['run', '--output', reportName, scriptName], {
       cwd: outDir,
       // No phoning home from a load test.
-      env: childEnv(input.env, { ARTILLERY_DISABLE_TELEMETRY: 'true' }),
+      env: childEnv(input.env, { ARTILLERY_DISABLE_TELEMETRY: 'true', ...pooledEnv(pool.captures) }),
       stdio: ['ignore', 'pipe', 'pipe'],
       path: input.env?.['PATH'],
     });

@@ -1,4 +1,5 @@
 import { RUNTIME_SOURCE } from '../runtime-source.js';
+import { POOLED_ENV_PREFIX } from '../tokens.js';
 import type { RuntimeConfig } from '../runtime.js';
 
 /**
@@ -9,7 +10,8 @@ import type { RuntimeConfig } from '../runtime.js';
  * (an error of kind check). It keeps the plan's timeline (nothing sent after its end, nothing
  * waited for past the end plus grace), and, when asked, records every request in a file of its
  * own (see SAMPLES_FILE_PREFIX). Data comes from a JSON file next to it; secrets come from the
- * process's environment (named in the data, never valued there).
+ * process's environment (named in the data, never valued there), and so do the pool sign-ins'
+ * captures (tokens; tokens.ts pooledEnv).
  */
 export const PROCESSOR_DATA_FILE = 'artillery-data.json';
 
@@ -43,8 +45,6 @@ export interface ProcessorData {
   runtime: Omit<RuntimeConfig, 'env'>;
   /** Environment variables the processor reads the secrets from. */
   secretNames: string[];
-  /** What each pool sign-in captured, handed to the virtual users in turn. */
-  pooled: Array<Record<string, unknown>>;
   timeline?: ProcessorTimeline;
   /** Record every request in SAMPLES_FILE_PREFIX<thread>.ndjson beside the processor. */
   recordSamples?: boolean;
@@ -56,6 +56,10 @@ const data = require(require('node:path').join(__dirname, ${JSON.stringify(PROCE
 ${RUNTIME_SOURCE}
 const env = {};
 for (const name of data.secretNames) if (process.env[name] !== undefined) env[name] = process.env[name];
+// The pool sign-ins' captures, handed to the virtual users in turn: from the environment, in pieces.
+let pooledText = '';
+for (let index = 0; process.env[${JSON.stringify(POOLED_ENV_PREFIX)} + index] !== undefined; index += 1) pooledText += process.env[${JSON.stringify(POOLED_ENV_PREFIX)} + index];
+const pooled = pooledText.length > 0 ? JSON.parse(pooledText) : [];
 const counters = {};
 const runtime = capacityRuntime(Object.assign({}, data.runtime, { env }), {
   random: Math.random,
@@ -68,11 +72,11 @@ const runtime = capacityRuntime(Object.assign({}, data.runtime, { env }), {
 const byName = {};
 for (const request of data.runtime.requests) byName[request.name] = request;
 if (data.runtime.auth) byName[data.runtime.auth.login.name] = data.runtime.auth.login;
-let pooledNext = Math.floor(Math.random() * Math.max(1, data.pooled.length));
+let pooledNext = Math.floor(Math.random() * Math.max(1, pooled.length));
 function userOf(context) {
   if (!context.vars.capacityUser) {
     const user = runtime.newUser();
-    if (data.pooled.length > 0) Object.assign(user.captured, data.pooled[pooledNext++ % data.pooled.length]);
+    if (pooled.length > 0) Object.assign(user.captured, pooled[pooledNext++ % pooled.length]);
     context.vars.capacityUser = user;
     context.vars.capacitySignInAgain = false;
   }

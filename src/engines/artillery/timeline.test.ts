@@ -60,7 +60,7 @@ describe('the processor keeps the timeline', () => {
   const planEndMs = 1_500;
   const graceMs = 2_000;
   const { env: _env, ...runtime } = runtimeConfig(plan, {}, {});
-  const data: ProcessorData = { runtime, secretNames: [], pooled: [], timeline: { planEndMs, graceMs } };
+  const data: ProcessorData = { runtime, secretNames: [], timeline: { planEndMs, graceMs } };
   writeFileSync(path.join(dir, PROCESSOR_DATA_FILE), JSON.stringify(data));
   writeFileSync(path.join(dir, 'processor.cjs'), PROCESSOR_SOURCE);
   type Hook = (request: Record<string, unknown>, context: unknown, events: unknown, done: (error?: Error & { code?: string }) => void) => void;
@@ -99,7 +99,7 @@ describe('the processor records every request for a run stopped before its repor
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const planEndMs = 1_000;
   const { env: _env, ...runtime } = runtimeConfig(plan, {}, {});
-  const data: ProcessorData = { runtime, secretNames: [], pooled: [], timeline: { planEndMs, graceMs: 2_000 }, recordSamples: true };
+  const data: ProcessorData = { runtime, secretNames: [], timeline: { planEndMs, graceMs: 2_000 }, recordSamples: true };
   writeFileSync(path.join(dir, PROCESSOR_DATA_FILE), JSON.stringify(data));
   writeFileSync(path.join(dir, 'processor.cjs'), PROCESSOR_SOURCE);
   type Before = (request: Record<string, unknown>, context: unknown, events: unknown, done: (error?: Error & { code?: string }) => void) => void;
