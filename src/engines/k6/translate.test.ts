@@ -73,9 +73,10 @@ function execute(script: string, planFile: unknown, env: Record<string, string>,
     .replace('export function setup', 'function setup')
     .replace('export default function', 'function iterate')
     .replace('export function handleSummary', 'function handleSummary');
-  const factory = new Function('http', 'sleep', 'exec', 'Counter', 'open', '__ENV', `${body}\nreturn { options, setup, iterate };`) as (...args: unknown[]) => {
+  const factory = new Function('http', 'sleep', 'exec', 'Counter', 'open', '__ENV', `${body}\nreturn { options, setup, iterate, handleSummary };`) as (...args: unknown[]) => {
     options: { discardResponseBodies: boolean; scenarios: unknown };
     setup: () => unknown;
+    handleSummary: (data: unknown) => Record<string, string>;
     iterate: (data: unknown) => void;
   };
   const k6Env = { ...env, CAPACITY_PLAN_FILE: '/plan.json', CAPACITY_SUMMARY_FILE: '/summary.json' };
@@ -91,7 +92,7 @@ function execute(script: string, planFile: unknown, env: Record<string, string>,
       module.iterate(data);
     }
   }
-  return { sent, counted, options: modules[0]?.module.options };
+  return { sent, counted, options: modules[0]?.module.options, setupData: data, handleSummary: modules[0]?.module.handleSummary };
 }
 
 describe('k6: the generated script', () => {
@@ -134,6 +135,18 @@ describe('k6: the generated script', () => {
     expect(sent).toHaveLength(2 + 2 * 2 * 3);
     // The capture of a header that never comes is a check failure of that request, each time.
     expect(counted.filter((entry) => entry.metric === 'capacity_check_failures').map((entry) => entry.tags['name'])).toEqual(['missing', 'missing', 'missing', 'missing']);
+  });
+
+  it("keeps the pool's tokens (what setup() returned) out of the summary file it writes", () => {
+    const poolPlan: Plan = { ...plan, auth: { per: 'pool', poolSize: 2, login } };
+    // Plenty of rows: the pool's sign-ins draw them as VU slots stripe them.
+    const many = { who: Array.from({ length: 20 }, (_unused, index) => ({ email: `u${index}@x` })) };
+    const { setupData, handleSummary } = execute(k6ScriptText(), k6PlanFile(poolPlan, translateK6(poolPlan).config, many), { API_KEY: 'k' }, [1], 0);
+    expect(JSON.stringify(setupData)).toMatch(/t-u\d+@x/);
+    const metrics = { http_reqs: { values: { count: 3 } } };
+    const written = handleSummary?.({ metrics, setup_data: setupData }) ?? {};
+    expect(Object.keys(written)).toEqual(['/summary.json']);
+    expect(JSON.parse(written['/summary.json'] ?? '{}')).toEqual({ metrics });
   });
 
   it('stops a virtual user when the unique rows run out, and counts it', () => {
