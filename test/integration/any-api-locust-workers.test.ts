@@ -214,7 +214,7 @@ describe('Locust with two workers: the scenario language over workers', () => {
         // The checks held (the server answers each read with its id, status open).
         expect(result.totals.errorsByKind?.['check'] ?? 0).toBe(0);
         expect(result.generator?.workers?.length).toBe(2);
-        await secretNowhere(run);
+        await secretNowhere(run, [...server.tokens.keys()]);
       } finally {
         await server?.close();
       }
