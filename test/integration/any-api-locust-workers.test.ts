@@ -8,13 +8,12 @@
  * (the master gets the tokens in its environment and sends them with each worker's assignment), and
  * no token the server issued is in a file or the output either. Runs are a few seconds at a few req/s.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnyApiServer, type AnyApiServer } from './support/any-api-server.js';
-import { runCapacity } from './support/cli.js';
+import { expectNowhere, poolScenario, runWithSecret, uniqueScenario, type RunWithFiles } from './support/any-api-runs.js';
 import { installedEngines } from './support/engines.js';
 
 const locustSkip = installedEngines.includes('locust') ? undefined : 'Locust is not installed here (bash scripts/setup.sh makes .venv-locust)';
@@ -22,23 +21,6 @@ const SECRET = `sk-${Math.random().toString(36).slice(2)}-never-on-disk`;
 const ROW_IDS = Array.from({ length: 14 }, (_unused, index) => `u${index + 1}`);
 const UNIQUE_ROWS = ['id', ...ROW_IDS].join('\n') + '\n';
 const CUSTOMERS = ['id,email', ...[1, 2, 3, 4].map((n) => `c${n},user${n}@any.test`)].join('\n') + '\n';
-
-const UNIQUE = (url: string): string => `name: any-api-unique-workers
-target:
-  url: ${url}
-  headers: { x-api-key: "{{apiKey}}" }
-model: open
-maxUsers: 4
-stages:
-  - { duration: 4s, target: 10 }
-variables:
-  apiKey: { env: ANY_API_SECRET }
-  row: { csv: unique.csv, order: unique }
-requests:
-  - { name: customer, path: "/customers/{{row.id}}" }
-slos: none
-requestTimeout: 5s
-`;
 
 const FLOW = (url: string): string => `name: any-api-flow-workers
 target:
@@ -74,35 +56,6 @@ slos: none
 requestTimeout: 5s
 `;
 
-const POOL = (url: string): string => `name: any-api-pool-workers
-target:
-  url: ${url}
-  headers: { x-api-key: "{{apiKey}}" }
-model: open
-maxUsers: 4
-stages:
-  - { duration: 4s, target: 10 }
-variables:
-  apiKey: { env: ANY_API_SECRET }
-  customer: { csv: customers.csv, order: sequential }
-auth:
-  per: pool
-  poolSize: 4
-  login:
-    path: /login
-    body: { json: { email: "{{customer.email}}" } }
-    capture: { token: { json: accessToken } }
-requests:
-  - name: order
-    method: POST
-    path: /orders
-    headers: { authorization: "Bearer {{token}}" }
-    body: { json: { customer: "{{customer.id}}" } }
-    expectStatus: [201]
-slos: none
-requestTimeout: 5s
-`;
-
 interface Result {
   totals: { requests: number; errors: number; errorsByKind?: Record<string, number> };
   endpoints: Array<{ name: string; requests: number; errors: number }>;
@@ -110,39 +63,16 @@ interface Result {
   generator?: { workers?: Array<{ requests: number }> };
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir)) {
-    const full = join(dir, entry);
-    if ((await stat(full)).isDirectory()) out.push(...(await filesUnder(full)));
-    else out.push(full);
-  }
-  return out;
-}
-
-async function runWithWorkers(dir: string, file: string): Promise<{ code: number; stdout: string; stderr: string; result?: Result; files: string[] }> {
-  const resultsDir = join(dir, 'results');
-  const run = await runCapacity(['run', '--scenario', join(dir, file), '--engine', 'locust', '--workers', '2', '--results-dir', resultsDir], {
-    cwd: dir,
-    env: { ...process.env, ANY_API_SECRET: SECRET, CI: '1' },
-    now: () => new Date(),
-  });
-  if (!existsSync(resultsDir)) return { ...run, files: [] };
-  const files = await filesUnder(resultsDir);
-  const resultFile = files.find((name) => name.endsWith('result.json'));
-  return { ...run, files, ...(resultFile ? { result: JSON.parse(await readFile(resultFile, 'utf8')) as Result } : {}) };
+function runWithWorkers(dir: string, file: string): Promise<RunWithFiles<Result>> {
+  return runWithSecret<Result>(dir, file, ['--engine', 'locust', '--workers', '2'], SECRET, 'results');
 }
 
 /** The secret, and every token the server issued (`tokens`), in no file of the result folder nor in the output. */
-async function secretNowhere(run: { stdout: string; stderr: string; files: string[] }, tokens: string[] = []): Promise<void> {
+async function secretNowhere(run: RunWithFiles<Result>, tokens: string[] = []): Promise<void> {
   // The locustfile and both workers' logs are among the files searched.
   expect(run.files.some((file) => file.endsWith('locustfile.py'))).toBe(true);
   expect(run.files.filter((file) => /locust-worker-\d+\.log$/.test(file)).length).toBe(2);
-  for (const secret of [SECRET, ...tokens]) {
-    for (const file of run.files) expect((await readFile(file)).includes(secret), `${file} holds ${secret === SECRET ? 'the secret' : `token ${secret}`}`).toBe(false);
-    expect(run.stdout.includes(secret), secret).toBe(false);
-    expect(run.stderr.includes(secret), secret).toBe(false);
-  }
+  await expectNowhere(run, SECRET, tokens);
 }
 
 describe('Locust with two workers: the scenario language over workers', () => {
@@ -162,7 +92,7 @@ describe('Locust with two workers: the scenario language over workers', () => {
         server = await startAnyApiServer(SECRET);
         const dir = await mkdtemp(join(work, 'unique-'));
         await writeFile(join(dir, 'unique.csv'), UNIQUE_ROWS);
-        await writeFile(join(dir, 'unique.yaml'), UNIQUE(server.url));
+        await writeFile(join(dir, 'unique.yaml'), uniqueScenario(server.url, 'any-api-unique-workers', 4, 10));
         const run = await runWithWorkers(dir, 'unique.yaml');
         expect(run.code, run.stderr).toBe(0);
         const ids = server.seen.filter((request) => request.route === 'GET /customers/:id').map((request) => request.id as string);
@@ -230,7 +160,7 @@ describe('Locust with two workers: the scenario language over workers', () => {
         server = await startAnyApiServer(SECRET);
         const dir = await mkdtemp(join(work, 'pool-'));
         await writeFile(join(dir, 'customers.csv'), CUSTOMERS);
-        await writeFile(join(dir, 'pool.yaml'), POOL(server.url));
+        await writeFile(join(dir, 'pool.yaml'), poolScenario(server.url, 'any-api-pool-workers', 4, 10));
         const run = await runWithWorkers(dir, 'pool.yaml');
         expect(run.code, run.stderr).toBe(0);
         const issued = [...server.tokens.keys()];

@@ -7,12 +7,12 @@
  * stderr for the secret. Bad input (unknown variable, missing environment variable, bad CSV)
  * exits 2 before any load, naming the file and line. Runs are a few seconds at a few req/s.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnyApiServer, type AnyApiServer } from './support/any-api-server.js';
+import { expectNowhere, poolScenario, runWithSecret, uniqueScenario, type RunWithFiles } from './support/any-api-runs.js';
 import { runCapacity } from './support/cli.js';
 import { k6SkipReason } from './support/k6.js';
 import { installedEngines } from './support/engines.js';
@@ -72,92 +72,20 @@ slos: none
 requestTimeout: 5s
 `;
 
-const UNIQUE = (url: string): string => `name: any-api-unique
-target:
-  url: ${url}
-  headers: { x-api-key: "{{apiKey}}" }
-model: open
-maxUsers: 2
-stages:
-  - { duration: 4s, target: 8 }
-variables:
-  apiKey: { env: ANY_API_SECRET }
-  row: { csv: unique.csv, order: unique }
-requests:
-  - { name: customer, path: "/customers/{{row.id}}" }
-slos: none
-requestTimeout: 5s
-`;
-
-// A pool of sign-ins before the load: every /orders request carries one of the pool's tokens,
-// handed to the engine through its environment, never a file.
-const POOL = (url: string): string => `name: any-api-pool
-target:
-  url: ${url}
-  headers: { x-api-key: "{{apiKey}}" }
-model: open
-maxUsers: 4
-stages:
-  - { duration: 4s, target: 8 }
-variables:
-  apiKey: { env: ANY_API_SECRET }
-  customer: { csv: customers.csv, order: sequential }
-auth:
-  per: pool
-  poolSize: 3
-  login:
-    path: /login
-    body: { json: { email: "{{customer.email}}" } }
-    capture: { token: { json: accessToken } }
-requests:
-  - name: order
-    method: POST
-    path: /orders
-    headers: { authorization: "Bearer {{token}}" }
-    body: { json: { customer: "{{customer.id}}" } }
-    expectStatus: [201]
-slos: none
-requestTimeout: 5s
-`;
-
 interface Result {
   totals: { requests: number; errors: number; errorsByKind?: Record<string, number> };
   endpoints: Array<{ name: string; requests: number; errors: number }>;
   engine: { notes: string[] };
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir)) {
-    const full = join(dir, entry);
-    if ((await stat(full)).isDirectory()) out.push(...(await filesUnder(full)));
-    else out.push(full);
-  }
-  return out;
-}
-
 /** Runs a scenario file on one engine with the secret in the environment; the result and every file it left. */
-async function runScenario(dir: string, file: string, engine: string): Promise<{ code: number; stdout: string; stderr: string; result?: Result; files: string[] }> {
-  const resultsDir = join(dir, `results-${engine}-${file.replace(/\W/g, '')}`);
-  const run = await runCapacity(['run', '--scenario', join(dir, file), '--engine', engine, '--results-dir', resultsDir], {
-    cwd: dir,
-    env: { ...process.env, ANY_API_SECRET: SECRET, CI: '1' },
-    now: () => new Date(),
-  });
-  if (!existsSync(resultsDir)) return { ...run, files: [] };
-  const files = await filesUnder(resultsDir);
-  const resultFile = files.find((name) => name.endsWith('result.json'));
-  return { ...run, files, ...(resultFile ? { result: JSON.parse(await readFile(resultFile, 'utf8')) as Result } : {}) };
+function runScenario(dir: string, file: string, engine: string): Promise<RunWithFiles<Result>> {
+  return runWithSecret<Result>(dir, file, ['--engine', engine], SECRET, `results-${engine}-${file.replace(/\W/g, '')}`);
 }
 
 /** The secret, and every token the server issued (`tokens`), in no file of the result folder nor in the output. */
-async function secretNowhere(run: { stdout: string; stderr: string; files: string[] }, tokens: string[] = []): Promise<void> {
-  expect(run.files.length).toBeGreaterThan(1);
-  for (const secret of [SECRET, ...tokens]) {
-    for (const file of run.files) expect((await readFile(file)).includes(secret), `${file} holds ${secret === SECRET ? 'the secret' : `token ${secret}`}`).toBe(false);
-    expect(run.stdout.includes(secret), secret).toBe(false);
-    expect(run.stderr.includes(secret), secret).toBe(false);
-  }
+function secretNowhere(run: RunWithFiles<Result>, tokens: string[] = []): Promise<void> {
+  return expectNowhere(run, SECRET, tokens);
 }
 
 describe('the scenario language against an API that is not the reference app', () => {
@@ -250,7 +178,7 @@ describe('the scenario language against an API that is not the reference app', (
           server = await startAnyApiServer(SECRET);
           const dir = await mkdtemp(join(work, `${engine.name}-unique-`));
           await writeFile(join(dir, 'unique.csv'), UNIQUE_ROWS);
-          await writeFile(join(dir, 'unique.yaml'), UNIQUE(server.url));
+          await writeFile(join(dir, 'unique.yaml'), uniqueScenario(server.url, 'any-api-unique', 2, 8));
           const run = await runScenario(dir, 'unique.yaml', engine.name);
           expect(run.code, run.stderr).toBe(0);
           const ids = server.seen.filter((request) => request.route === 'GET /customers/:id').map((request) => request.id);
@@ -277,7 +205,7 @@ describe('the scenario language against an API that is not the reference app', (
           server = await startAnyApiServer(SECRET);
           const dir = await mkdtemp(join(work, `${engine.name}-pool-`));
           await writeFile(join(dir, 'customers.csv'), CUSTOMERS);
-          await writeFile(join(dir, 'pool.yaml'), POOL(server.url));
+          await writeFile(join(dir, 'pool.yaml'), poolScenario(server.url, 'any-api-pool', 3, 8));
           const run = await runScenario(dir, 'pool.yaml', engine.name);
           expect(run.code, run.stderr).toBe(0);
           // The pool's three sign-ins, and every order carried one of their tokens.
