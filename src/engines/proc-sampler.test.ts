@@ -35,3 +35,23 @@ describe('startProcSampler', () => {
     expect(busiest).toBeGreaterThanOrEqual(0.8 * summed);
   });
 });
+
+describe('startProcSampler.stop', () => {
+  it('takes a last sample over the stretch since the previous one, so a run whose timer never fired still has its CPU', async () => {
+    const busy = child(1500);
+    // An interval longer than the run: the timer never fires; only the priming reading and stop() sample.
+    const sampler = startProcSampler({ pids: () => (busy.pid === undefined ? [] : [busy.pid]), includeDescendants: false, startedAtMs: Date.now(), intervalMs: 2_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const samples = await sampler.stop();
+    expect(samples).toHaveLength(1);
+    // The child was busy the whole stretch: well above zero (a shared machine may slow it).
+    expect(samples[0]?.cpuPercent ?? 0).toBeGreaterThan(20);
+  });
+
+  it('takes none when the stretch since the previous sample is under half an interval (noise, not a rate)', async () => {
+    const idle = child(0);
+    const sampler = startProcSampler({ pids: () => (idle.pid === undefined ? [] : [idle.pid]), includeDescendants: false, startedAtMs: Date.now(), intervalMs: 2_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await sampler.stop()).toEqual([]);
+  });
+});

@@ -263,6 +263,9 @@ export function startProcSampler(options: ProcSamplerOptions): ProcSampler {
     async stop() {
       stopTimer();
       await running;
+      // The stretch since the last sample: a generator starved of CPU (its sampler on its own
+      // event loop) may have taken no sample at all in the run, and this one then covers it whole.
+      if (previousAt !== undefined && now() - previousAt >= intervalMs / 2) await sample().catch(() => undefined);
       return samples;
     },
   };

@@ -181,6 +181,9 @@ describe('judgeLimit', () => {
     expect(verdict.verdict).toBe('kept-up');
     expect(verdict.figures.generatorCoresMax).toBe(0);
     expect(verdict.figures.machineBusyShare).toBeUndefined();
+    // No sample is no CPU figure: the reasons say the CPU is unknown, never that it was zero.
+    expect(verdict.reasons.join('\n')).toContain("the generator's CPU (and the machine's) is unknown, not zero");
+    expect(verdict.reasons.join('\n')).not.toContain('used 0 cores');
   });
 });
 

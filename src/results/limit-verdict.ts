@@ -369,7 +369,10 @@ export function judgeLimit(figures: LimitFigures): LimitVerdict {
   };
 
   const totalSeconds = wholeSeconds(generatorTime.seconds);
-  const generatorLine = `the generator used ${coresText(result.generatorCoresMean)} on average, at most ${coresText(result.generatorCoresMax)}, of the ${coresText(usable)} it may use (${figures.coresUsableBecause})`;
+  const generatorLine =
+    samples.length === 0
+      ? `no CPU sample was taken during the run, so the generator's CPU (and the machine's) is unknown, not zero`
+      : `the generator used ${coresText(result.generatorCoresMean)} on average, at most ${coresText(result.generatorCoresMax)}, of the ${coresText(usable)} it may use (${figures.coresUsableBecause})`;
   const cpuAtLimit = samples.length > 0 && generatorBusyShare >= TIME_SHARE;
   const processAtLimit = processTime?.share !== undefined && processTime.share >= TIME_SHARE;
   const loopLate = eventLoopLateShare !== undefined && eventLoopLateShare >= TIME_SHARE;

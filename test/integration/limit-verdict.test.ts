@@ -23,6 +23,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseMachineCpu } from '../../src/core/procfs.js';
 import { loadRunResult } from '../../src/results/read.js';
 import type { RunResult } from '../../src/results/schema.js';
+import { startNginxConstant, type RunningService } from './support/services.js';
 
 const BIN = fileURLToPath(new URL('../../bin/capacity', import.meta.url));
 const ENGINES = ['autocannon', 'artillery'] as const;
@@ -34,9 +35,11 @@ const servers: Server[] = [];
 const dirs: string[] = [];
 const cgroups: string[] = [];
 const busyLoops: ChildProcess[] = [];
+const stopAfter: RunningService[] = [];
 
 afterAll(async () => {
   stopLoops(busyLoops);
+  for (const service of stopAfter) await service.stop();
   for (const server of servers) await new Promise((resolve) => server.close(resolve));
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   for (const cgroup of cgroups) await removeCgroup(cgroup);
@@ -248,7 +251,12 @@ describe.each(ENGINES)('what limited a %s run', (engine) => {
 // machine's cores: the verdict must weigh the busiest process, not the sum.
 describe('what limited a locust run', () => {
   it('one worker asked for more than its one Python process can send is generator-bound (its busiest process at its core)', async () => {
-    const target = await startTarget();
+    // nginx answering a constant: next to no CPU per request, so on 2 cores the worker (one core)
+    // and its master have the room they need and the machine is not the limit. A Node target in
+    // this process took most of the other core at the worker's rate, and the run was machine-bound.
+    const nginx = await startNginxConstant();
+    stopAfter.push(nginx);
+    const target = nginx.url;
     const dir = await workDir();
     // As in the system-bound case: with every core already busy before the load, a worker that
     // then waits for a CPU never reaches its own core, and machine-bound is the right verdict.

@@ -1,9 +1,9 @@
 /**
- * Scratch PostgreSQL and Redis servers for integration tests: real binaries on loopback, a free
- * port, a temporary data directory, stopped by PID. Generic: any test may use them.
+ * Scratch PostgreSQL, Redis and nginx servers for integration tests: real binaries on loopback, a
+ * free port, a temporary data directory, stopped by PID. Generic: any test may use them.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, chownSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, chownSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,4 +156,45 @@ export async function startRedis(): Promise<RunningService> {
     throw error;
   }
   return { url: `redis://${HOST}:${port}`, port, pid: child.pid!, stop: cleanup };
+}
+
+const NGINX_BIN = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+
+/**
+ * nginx (one worker, in the foreground) answering every request with a small constant JSON body:
+ * a target that costs next to no CPU per request, for tests whose generator must have the cores.
+ */
+export async function startNginxConstant(): Promise<RunningService> {
+  const dir = mkdtempSync(join(tmpdir(), 'capacity-nginx-'));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    [
+      'daemon off;',
+      'worker_processes 1;',
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log;`,
+      'events { worker_connections 4096; }',
+      'http {',
+      '  access_log off;',
+      `  client_body_temp_path ${dir}/body;`,
+      '  keepalive_requests 1000000;',
+      `  server { listen ${HOST}:${port}; location / { default_type application/json; return 200 '{"ok":true}'; } }`,
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(NGINX_BIN, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = capture(child);
+  const cleanup = async (): Promise<void> => {
+    await stopChild(child, 'SIGQUIT');
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, child, 'nginx', 15_000, output);
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return { url: `http://${HOST}:${port}`, port, pid: child.pid!, stop: cleanup };
 }
