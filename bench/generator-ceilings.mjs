@@ -4,7 +4,7 @@
  * reaches on this machine against a local nginx that answers a constant, side by side in one run.
  *
  *   npm run build && node bench/generator-ceilings.mjs [--rounds 3] [--duration 15] [--connections 50]
- *        [--nginx-workers 1] [--closed-10k] [--users 10000] [--think 1] [--hold 40] [--keep-results DIR]
+ *        [--nginx-workers 1] [--closed-10k] [--users 10000] [--think 1] [--hold 40] [--keep-results DIR] [--engines a,b]
  *
  * Ceiling mode (default): rounds of wrk, then each engine through `capacity run` (autocannon,
  * Artillery, k6 when it is on PATH, Locust with 1 and with 2 workers), each as hard as it goes:
@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage: node bench/generator-ceilings.mjs [--rounds 3] [--duration 15] [--connections 50] [--nginx-workers 1]
-                                         [--closed-10k] [--users 10000] [--think 1] [--hold 40] [--keep-results DIR]`;
+                                         [--closed-10k] [--users 10000] [--think 1] [--hold 40] [--keep-results DIR] [--engines a,b]`;
 
 function parseOptions(argv) {
   let parsed;
@@ -46,6 +46,7 @@ function parseOptions(argv) {
         think: { type: 'string', default: '1' },
         hold: { type: 'string', default: '40' },
         'keep-results': { type: 'string' },
+        engines: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -73,6 +74,8 @@ function parseOptions(argv) {
     holdS: positive('hold', true),
     // Where each run's result folder stays, so a verdict can be checked afterwards; by default they go with the work folder.
     keepResults: values['keep-results'] === undefined ? undefined : path.resolve(values['keep-results']),
+    // Only these engine labels (autocannon, artillery, k6, locust-1w, locust-2w): to re-measure one.
+    only: values.engines === undefined ? undefined : values.engines.split(',').map((label) => label.trim()).filter(Boolean),
   };
 }
 
@@ -98,13 +101,16 @@ const nginxBinary = ['nginx', '/usr/sbin/nginx'].find((candidate) => candidate.i
 if (!nginxBinary) fail('nginx is not installed (bash scripts/setup.sh)');
 if (!options.closed10k && !onPath('wrk')) fail('wrk is not installed (bash scripts/setup.sh)');
 
-const engines = [
+const allEngines = [
   { label: 'autocannon', engine: 'autocannon', args: [] },
   { label: 'artillery', engine: 'artillery', args: [] },
   ...(onPath('k6') ? [{ label: 'k6', engine: 'k6', args: [] }] : []),
   { label: 'locust-1w', engine: 'locust', args: ['--workers', '1'] },
   { label: 'locust-2w', engine: 'locust', args: ['--workers', '2'] },
 ];
+const unknown = (options.only ?? []).filter((label) => !allEngines.some((entry) => entry.label === label));
+if (unknown.length > 0) fail(`--engines: no engine labelled ${unknown.join(', ')} here (${allEngines.map((entry) => entry.label).join(', ')})\n${USAGE}`);
+const engines = options.only ? allEngines.filter((entry) => options.only.includes(entry.label)) : allEngines;
 if (!onPath('k6')) say('k6 is not on PATH: its column is left out (capacity never installs it)');
 
 const started = new Set();

@@ -87,6 +87,15 @@ describe('the processor record of a stopped Artillery run', () => {
     expect(stoppedEarlier.totals.inFlightAtEnd).toBe(2);
   });
 
+  it('takes a record of 300,000 sends (a run at its ceiling) without passing them all as arguments', () => {
+    const many: SampleRecord[] = [];
+    for (let index = 0; index < 300_000; index += 1) many.push(['s', at(0.5 + index / 100_000), 'get'], ['r', at(0.6 + index / 100_000), 'get', 200, 5, 0]);
+    const big = normalizeArtillerySamples(many, plan, { stoppedAtMs: at(6), graceS: 2 });
+    // No plan-start record: the run starts at the first send.
+    expect(big.runStartMs).toBe(at(0.5));
+    expect(big.totals.requests).toBe(300_000);
+  });
+
   it('open model: arrivals never started by the stop are dropped', () => {
     // 40 planned; 7 sent, 2 not sent.
     expect(normalized.totals.droppedIterations).toBe(31);

@@ -54,9 +54,15 @@ export function parseSampleLines(text: string): { records: SampleRecord[]; unrea
  */
 export function normalizeArtillerySamples(records: readonly SampleRecord[], plan: Plan, stop: { stoppedAtMs: number; graceS: number }, unreadable = 0): NormalizedSamples {
   const { stoppedAtMs } = stop;
-  const planStarts = records.filter((record) => record[0] === 'p').map((record) => record[1]);
-  const sends = records.filter((record) => record[0] === 's').map((record) => record[1]);
-  const runStartMs = planStarts.length > 0 ? Math.min(...planStarts) : sends.length > 0 ? Math.min(...sends) : stoppedAtMs;
+  // A loop, not Math.min(...): a run near Artillery's ceiling records hundreds of thousands of
+  // sends, more arguments than a call can take ("Maximum call stack size exceeded").
+  let firstPlanStartMs = Infinity;
+  let firstSendMs = Infinity;
+  for (const record of records) {
+    if (record[0] === 'p') firstPlanStartMs = Math.min(firstPlanStartMs, record[1]);
+    else if (record[0] === 's') firstSendMs = Math.min(firstSendMs, record[1]);
+  }
+  const runStartMs = Number.isFinite(firstPlanStartMs) ? firstPlanStartMs : Number.isFinite(firstSendMs) ? firstSendMs : stoppedAtMs;
   const expect = new Map(plan.requests.map((request) => [request.name, request.expectStatus]));
   const aggregator = new RunAggregator(plan, endpointShapesOf(plan));
   let sent = 0;
