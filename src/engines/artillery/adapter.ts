@@ -34,13 +34,14 @@ async function locate({ projectRoot: root }: Pick<EngineLookup, 'projectRoot'>):
 }
 
 /** What every worker thread's processor recorded of each request (see samples.ts). */
-async function readSamples(outDir: string): Promise<{ files: string[]; records: SampleRecord[]; unreadable: number }> {
+export async function readSamples(outDir: string): Promise<{ files: string[]; records: SampleRecord[]; unreadable: number }> {
   const files = (await readdir(outDir)).filter((name) => name.startsWith(SAMPLES_FILE_PREFIX)).sort();
   const records: SampleRecord[] = [];
   let unreadable = 0;
   for (const file of files) {
     const parsed = parseSampleLines(await readFile(path.join(outDir, file), 'utf8'));
-    records.push(...parsed.records);
+    // One by one: a file holds a record per request, more than push(...) can take as arguments.
+    for (const record of parsed.records) records.push(record);
     unreadable += parsed.unreadable;
   }
   return { files, records, unreadable };

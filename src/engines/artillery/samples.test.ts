@@ -114,3 +114,25 @@ describe('reading the record files', () => {
     expect(parsed.unreadable).toBe(1);
   });
 });
+
+describe('readSamples (the adapter reading the record files)', () => {
+  it('reads a file of 300,000 records, more than one call can take as arguments', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { readSamples } = await import('./adapter.js');
+    const { SAMPLES_FILE_PREFIX } = await import('./processor.js');
+    const dir = await mkdtemp(path.join(tmpdir(), 'capacity-artillery-samples-'));
+    try {
+      const lines: string[] = [];
+      for (let index = 0; index < 300_000; index += 1) lines.push(JSON.stringify(['s', at(index / 100_000), 'get']));
+      await writeFile(path.join(dir, `${SAMPLES_FILE_PREFIX}1-1.ndjson`), `${lines.join('\n')}\n`);
+      const read = await readSamples(dir);
+      expect(read.files).toEqual([`${SAMPLES_FILE_PREFIX}1-1.ndjson`]);
+      expect(read.records).toHaveLength(300_000);
+      expect(read.unreadable).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
