@@ -151,12 +151,17 @@ export const locustEngine: Engine = {
     const live = new LiveIntervals();
     const intervalS = plan.intervalS > 0 ? plan.intervalS : 1;
     let loadStartMs: number | undefined;
+    // When the last worker sent its final report (what it still had in flight counted): the load's
+    // end. Locust's own shutdown after it (the master stopping and quitting its workers) takes a
+    // few seconds more and is not part of the run's window.
+    let lastFinalReportMs: number | undefined;
     createInterface({ input: master.child.stdout!, crlfDelay: Infinity }).on('line', (text) => {
       const line = parseMasterLine(text);
       if (!line) return;
       recordLines.push(text.slice(text.indexOf('{')));
       lines.push(line);
       live.feed(line);
+      if (line.type === 'records' && line.done) lastFinalReportMs = Date.now();
       if (line.type === 'start') {
         loadStartMs = line.epoch * 1000;
         supervisedMaster.stopAt(loadStartMs + (plan.totalDurationS + translation.config.endGraceS + BACKSTOP_AFTER_GRACE_S + 3) * 1000);
@@ -181,7 +186,7 @@ export const locustEngine: Engine = {
     });
     clearInterval(ticker);
     supervisedMaster.release();
-    const endedAt = new Date();
+    const endedAt = new Date(lastFinalReportMs ?? Date.now());
     // Local workers quit when the master tells them to; any left are stopped by PID.
     await Promise.all(
       workers.map(async (worker) => {

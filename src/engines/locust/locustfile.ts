@@ -721,7 +721,9 @@ class PlanShape(LoadTestShape):
     finish_sent_at = None
 
     def tick(self):
-        t = self.get_run_time()
+        # The plan's clock is the master's start (what the workers' schedules and the result count
+        # from), not the shape's own run time, which starts later and carried the end past the plan.
+        t = time.time() - MASTER.start_epoch if MASTER.start_epoch is not None else self.get_run_time()
         if t < TOTAL_S:
             if CONFIG["model"] == "open":
                 users = CONFIG["openUsers"]
@@ -731,6 +733,9 @@ class PlanShape(LoadTestShape):
                 users = int(round(target_at(t + 0.5)))
             return (max(users, 0), max(users, 1) * 10)
         if MASTER.finish(self.runner):
+            # Every worker has reported what it still had in flight: stop the users at once
+            # rather than after Locust's stop timeout (which would carry the run past its end).
+            self.runner.environment.stop_timeout = 0
             return None
         return (self.runner.target_user_count, 1000)
 
@@ -867,6 +872,8 @@ def finish_worker(runner):
     while RECORDER.in_flight > 0 and time.time() < deadline:
         gevent.sleep(0.05)
     send_records(runner, True, True)
+    # What was still in flight is reported as such: the stop that follows need not wait for it.
+    runner.environment.stop_timeout = 0
 
 
 def on_finish(environment, msg, **kwargs):
