@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Calibration, TierCalibration } from '../results/schema.js';
 import { fitCpuModel } from './cpu-model.js';
-import { computeHeadroom, generatorModel, generatorStepPoints } from './headroom.js';
+import { computeHeadroom, generatorModel, generatorStepPoints, KNEE_PEAK_SHARE, KNEE_GAIN_PER_DOUBLING, uslKnee } from './headroom.js';
 
 function tier(name: string, instances: number, demandS: number, cpuModel?: TierCalibration['cpuModel']): TierCalibration {
   return { tier: name, instances, cpuSecondsPerRequest: { value: demandS, min: demandS, max: demandS, stdev: 0 }, coresBusy: 0, memoryBytesPerInstance: 0, ...(cpuModel ? { cpuModel } : {}) };
@@ -22,7 +22,7 @@ describe('bottleneck and headroom', () => {
     expect(byTier.postgres!.saturationRps).toBeCloseTo(20000, 1);
     // Machine: 1.3 ms of CPU per request on 4 cores = 3,077 req/s; the app's 2 cores run out first.
     expect(headroom.machine!.saturationRps).toBeCloseTo(4 / 0.0013, 1);
-    expect(headroom.bottleneck).toEqual({ limit: 'app', rateRps: expect.closeTo(2000, 3) });
+    expect(headroom.bottleneck).toEqual({ limit: 'app', rateRps: expect.closeTo(2000, 3), basis: 'cpu models', busiestTier: 'app' });
   });
 
   it('uses the fitted CPU model and the generator’s share on a shared machine', () => {
@@ -88,5 +88,74 @@ describe('the load generator’s own CPU model', () => {
     const at = modelled.saturationRps!;
     const generatorShare = generator.floorCores + generator.coefficient * Math.pow(at, generator.exponent);
     expect(0.0006 * at + generatorShare).toBeCloseTo(2, 3);
+  });
+});
+
+describe('the stack’s limit from a stepped run’s USL fit', () => {
+  // Recorded shape, not a target: the stress run of 2026-12-01 22:16 UTC (users 1…64, no think time)
+  // and its fit, σ 0.207, κ 0.000144, λ 887 (N* 74).
+  const recordedPoints: Array<[number, number]> = [[1, 756], [2, 1717], [4, 2137], [8, 2705], [16, 3362], [32, 3882], [64, 3842]];
+  const recordedFit = { sigma: 0.207, kappa: 0.000144, lambda: 887, points: recordedPoints };
+  const appModel = fitCpuModel([[500, 0.3], [1000, 0.55], [1500, 0.75], [2000, 0.95]], 3);
+  const base = (usl?: Omit<NonNullable<Calibration['usl']>, 'nStar'>): Calibration => ({
+    window: { fromS: 0, toS: 60 },
+    throughputRps: 2000,
+    tiers: [tier('app', 3, 0.0005, appModel), tier('postgres', 1, 0.0002), tier('lb', 1, 0.0001)],
+    machineCores: 2,
+    ...(usl ? { usl: { ...usl, nStar: null } } : {}),
+  });
+
+  it('takes the fit’s peak when the steps measured the flattening', () => {
+    const knee = uslKnee(recordedFit);
+    expect(knee.reachedKnee).toBe(true);
+    // X(N*) of the fit itself, by the USL formula.
+    const nStar = Math.sqrt((1 - 0.207) / 0.000144);
+    expect(knee.peakUsers).toBeCloseTo(nStar, 9);
+    expect(knee.peakRps).toBeCloseTo((887 * nStar) / (1 + 0.207 * (nStar - 1) + 0.000144 * nStar * (nStar - 1)), 6);
+    // 32 → 64 users: 3,882 → 3,842 req/s, a fall.
+    expect(knee.gainPerDoubling).toBeCloseTo(3842 / 3882 - 1, 9);
+    expect(knee.reason).toMatch(/reached the knee/);
+
+    const headroom = computeHeadroom(base(recordedFit));
+    expect(headroom.bottleneck).toEqual({ limit: 'stack', rateRps: knee.peakRps, basis: 'usl', busiestTier: 'app' });
+    expect(headroom.caveat).toBeNull();
+    // The CPU-model limit is kept beside it, and is lower: the models fill the cores before the stack stops gaining.
+    expect(headroom.cpuModelBottleneck!.limit).toBe('machine');
+    expect(headroom.cpuModelBottleneck!.rateRps).toBeLessThan(knee.peakRps!);
+  });
+
+  it('keeps the CPU-model limit, with a caveat, when the steps stayed below the knee', () => {
+    // The same run's first four steps and their own fit (σ 0.042, κ 0.0215): its peak, 2,683 req/s,
+    // sits beside the top step, yet throughput still rose 27 % from 4 to 8 users.
+    const belowKnee = { sigma: 0.042, kappa: 0.0215, lambda: 825, points: recordedPoints.slice(0, 4) };
+    const knee = uslKnee(belowKnee);
+    expect(knee.highestStepRps / knee.peakRps!).toBeGreaterThan(KNEE_PEAK_SHARE);
+    expect(knee.gainPerDoubling).toBeCloseTo(2705 / 2137 - 1, 9);
+    expect(knee.reachedKnee).toBe(false);
+    expect(knee.reason).toMatch(/stayed below the knee/);
+
+    const headroom = computeHeadroom(base(belowKnee));
+    expect(headroom.bottleneck).toEqual({ ...headroom.cpuModelBottleneck!, basis: 'cpu models', busiestTier: headroom.machine!.busiestTierAtLimit });
+    expect(headroom.caveat).toMatch(/under-predicts/);
+    expect(headroom.caveat).toMatch(/stayed below the knee/);
+  });
+
+  it('refuses a fit whose peak lies far above the measured steps, and one with no peak', () => {
+    // Flat top steps (gain 2 % per doubling) but a fit claiming 10,000 req/s.
+    const farPeak = uslKnee({ sigma: 0.05, kappa: 0, lambda: 500, points: [[4, 1800], [8, 1900], [16, 1938]] });
+    expect(farPeak.peakRps).toBeCloseTo(10000, 6);
+    expect(farPeak.gainPerDoubling!).toBeLessThan(KNEE_GAIN_PER_DOUBLING);
+    expect(farPeak.reachedKnee).toBe(false);
+    expect(farPeak.reason).toMatch(/far above/);
+    const noPeak = uslKnee({ sigma: 0, kappa: 0, lambda: 500, points: [[1, 500], [2, 1000], [4, 2000]] });
+    expect(noPeak.peakRps).toBeNull();
+    expect(noPeak.reachedKnee).toBe(false);
+  });
+
+  it('says there is no fit when the calibration has none', () => {
+    const headroom = computeHeadroom(base());
+    expect(headroom.usl).toBeNull();
+    expect(headroom.bottleneck!.basis).toBe('cpu models');
+    expect(headroom.caveat).toMatch(/No USL fit/);
   });
 });

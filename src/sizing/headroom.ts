@@ -2,10 +2,14 @@
  * Bottleneck and headroom of the measured hardware: for each tier of a calibration, the rate at
  * which its CPU model reaches the cores it can use, and for the machine as a whole (all tiers and
  * the load generator share its cores on a one-machine stack) the rate at which their sum does.
- * The lowest of these is the bottleneck. Pure.
+ * The lowest of these is the CPU-model limit. When the calibration's stepped run measured the
+ * knee of its throughput curve (uslKnee), the stack's limit is the USL fit's peak instead: per-
+ * request CPU falls near saturation (bigger batches per wake-up), which a CPU model fitted below
+ * the knee cannot see, so the CPU-model sum under-predicts there. Pure.
  */
 import type { Calibration, TierCalibration } from '../results/schema.js';
 import { fitCpuModel, proportionalModel, rateForCores, tierCores, type CpuModel } from './cpu-model.js';
+import { uslPeak, uslThroughput } from './usl.js';
 
 /** Tiers whose processes run on one thread each: a process can use at most one core. */
 const SINGLE_THREADED = new Set(['app', 'redis']);
@@ -30,8 +34,70 @@ export interface Headroom {
   tiers: TierHeadroom[];
   /** All tiers (and the generator, when measured) together on the machine's cores. */
   machine: { saturationRps: number | null; includesGenerator: boolean; busiestTierAtLimit: string | null } | null;
-  /** The first limit reached: a tier's name, or 'machine' when the shared cores run out first. */
-  bottleneck: { limit: string; rateRps: number } | null;
+  /** The first limit the CPU models reach: a tier's name, or 'machine' when the shared cores run out first. */
+  cpuModelBottleneck: { limit: string; rateRps: number } | null;
+  /** The calibration's USL fit judged as a limit; null without a fit. */
+  usl: UslKnee | null;
+  /**
+   * The limit the report names. Basis 'usl' when the fit reached the knee: limit 'stack' at the fit's
+   * peak; else the CPU-model limit. busiestTier: the tier with the most busy cores by the CPU models
+   * at that rate (the one saturating first), or the tier that is itself the limit.
+   */
+  bottleneck: { limit: string; rateRps: number; basis: 'usl' | 'cpu models'; busiestTier: string | null } | null;
+  /** Why the CPU-model limit stands alone and what it misses, when it does; null when the USL basis applies. */
+  caveat: string | null;
+}
+
+/**
+ * The knee test. A stepped run's USL fit gives the stack's limit only when its steps measured the
+ * flattening rather than extrapolating it: both must hold.
+ * - Flattened: between the step with the most users and the one with the most users at or below
+ *   2/3 of that, throughput rose less than KNEE_GAIN_PER_DOUBLING per doubling of users.
+ * - Agreed: the highest measured step is at least KNEE_PEAK_SHARE of the fit's peak, X(N*) (or
+ *   λ/σ, the ceiling the curve approaches, when κ = 0).
+ * The second alone is not enough: a fit on steps below the knee puts its own peak next to the top
+ * step (the recorded stress run fitted up to 8 users: peak 2,683 req/s beside a measured 2,705,
+ * while the stack reached 3,882 at 32 users).
+ */
+export const KNEE_GAIN_PER_DOUBLING = 0.1;
+export const KNEE_PEAK_SHARE = 0.9;
+
+export interface UslKnee {
+  /** The fit's peak throughput: X(N*), or λ/σ when κ = 0; null when neither is bounded (σ = κ = 0). */
+  peakRps: number | null;
+  /** N* (null when κ = 0). */
+  peakUsers: number | null;
+  highestStepRps: number;
+  /** Throughput gain per doubling of users over the top steps; null when the steps span too little. */
+  gainPerDoubling: number | null;
+  reachedKnee: boolean;
+  /** Why the fit is or is not the limit, for the report. */
+  reason: string;
+}
+
+/** Judges a calibration's USL fit as the stack's limit (see KNEE_GAIN_PER_DOUBLING, KNEE_PEAK_SHARE). */
+export function uslKnee(usl: Pick<NonNullable<Calibration['usl']>, 'sigma' | 'kappa' | 'lambda' | 'points'>): UslKnee {
+  const { sigma, kappa, lambda } = usl;
+  const points = usl.points.filter(([n, x]) => n > 0 && x > 0).sort((a, b) => a[0] - b[0]);
+  const highestStepRps = points.reduce((top, [, x]) => Math.max(top, x), 0);
+  const nStar = uslPeak({ sigma, kappa });
+  const peakRps = nStar !== null ? uslThroughput(nStar, { sigma, kappa, lambda }) : sigma > 0 && sigma < 1 ? lambda / sigma : null;
+  const top = points[points.length - 1];
+  const below = top ? points.filter(([n]) => n <= (2 / 3) * top[0]).pop() : undefined;
+  const gainPerDoubling = top && below ? Math.pow(top[1] / below[1], 1 / Math.log2(top[0] / below[0])) - 1 : null;
+  const int = (v: number) => Math.round(v).toLocaleString('en-US');
+  const fail = (reason: string): UslKnee => ({ peakRps, peakUsers: nStar, highestStepRps, gainPerDoubling, reachedKnee: false, reason });
+  if (![sigma, kappa, lambda].every(Number.isFinite) || !(lambda > 0)) return fail('the fit has no finite σ, κ, λ');
+  if (peakRps === null) return fail('the fit has no peak (σ = κ = 0: throughput would rise without bound)');
+  if (gainPerDoubling === null || top === undefined) return fail('its steps span too few users to tell whether throughput flattened');
+  const gain = `${gainPerDoubling >= 0 ? 'rose' : 'fell'} ${Math.abs(gainPerDoubling * 100).toFixed(0)} %`;
+  if (gainPerDoubling >= KNEE_GAIN_PER_DOUBLING) {
+    return fail(`its steps stayed below the knee: throughput still ${gain} per doubling of users at the top step (${int(top[1])} req/s at ${int(top[0])} users; the knee needs under ${KNEE_GAIN_PER_DOUBLING * 100} %)`);
+  }
+  if (highestStepRps < KNEE_PEAK_SHARE * peakRps) {
+    return fail(`its fitted peak (${int(peakRps)} req/s) lies far above the highest measured step (${int(highestStepRps)} req/s, under ${KNEE_PEAK_SHARE * 100} % of it)`);
+  }
+  return { peakRps, peakUsers: nStar, highestStepRps, gainPerDoubling, reachedKnee: true, reason: `its steps reached the knee: throughput ${gain} per doubling of users at the top step, and the highest step (${int(highestStepRps)} req/s) is ${((highestStepRps / peakRps) * 100).toFixed(0)} % of the fitted peak` };
 }
 
 /** The tier's CPU model, or U = X·D from its single-rate demand. */
@@ -111,6 +177,22 @@ export function computeHeadroom(calibration: Calibration, options: HeadroomOptio
     ...tiers.filter((t) => t.saturationRps !== null).map((t) => ({ limit: t.tier, rateRps: t.saturationRps! })),
     ...(machine?.saturationRps != null ? [{ limit: 'machine', rateRps: machine.saturationRps }] : []),
   ];
-  const bottleneck = limits.reduce<Headroom['bottleneck']>((best, l) => (!best || l.rateRps < best.rateRps ? l : best), null);
-  return { calibrationRps: X, machineCores, tiers, machine, bottleneck };
+  const cpuModelBottleneck = limits.reduce<Headroom['cpuModelBottleneck']>((best, l) => (!best || l.rateRps < best.rateRps ? l : best), null);
+  const busiestAt = (x: number) =>
+    calibration.tiers.reduce<{ tier: string; cores: number } | null>((best, tier) => {
+      const cores = tierCores(modelOf(tier, X), x);
+      return !best || cores > best.cores ? { tier: tier.tier, cores } : best;
+    }, null)?.tier ?? null;
+
+  const usl = calibration.usl ? uslKnee(calibration.usl) : null;
+  if (usl?.reachedKnee && usl.peakRps !== null) {
+    return { calibrationRps: X, machineCores, tiers, machine, cpuModelBottleneck, usl, bottleneck: { limit: 'stack', rateRps: usl.peakRps, basis: 'usl', busiestTier: busiestAt(usl.peakRps) }, caveat: null };
+  }
+  const bottleneck: Headroom['bottleneck'] = cpuModelBottleneck
+    ? { ...cpuModelBottleneck, basis: 'cpu models', busiestTier: cpuModelBottleneck.limit === 'machine' ? (machine?.busiestTierAtLimit ?? null) : cpuModelBottleneck.limit }
+    : null;
+  const caveat = bottleneck
+    ? `the rate at which the CPU models fill the cores; it under-predicts the most the stack serves when the steps stayed below the knee (per-request CPU falls near saturation)${usl ? `. The USL fit is not used: ${usl.reason}` : '. No USL fit: a closed stepped run up to the knee measures one (capacity run --scenario stress)'}`
+    : null;
+  return { calibrationRps: X, machineCores, tiers, machine, cpuModelBottleneck, usl, bottleneck, caveat };
 }

@@ -73,7 +73,15 @@ export function modelLines(m: ModelsSection): string[] {
   if (h.machine) {
     out.push(`  ${'machine'.padEnd(10)} ${h.machine.saturationRps === null ? 'no limit' : `runs out at ${int.format(h.machine.saturationRps)} req/s`}: all tiers${h.machine.includesGenerator ? ' and the load generator' : ''} on ${h.machineCores} shared cores${h.machine.busiestTierAtLimit ? ` (busiest there: ${h.machine.busiestTierAtLimit})` : ''}`);
   }
-  if (h.bottleneck) out.push(`Bottleneck: ${h.bottleneck.limit === 'machine' ? 'the shared machine' : `the ${h.bottleneck.limit} tier`} saturates first, at ${int.format(h.bottleneck.rateRps)} req/s`);
+  const b = h.bottleneck;
+  if (b?.basis === 'usl') {
+    const cpu = h.cpuModelBottleneck;
+    out.push(`Bottleneck: the stack peaks at ${int.format(b.rateRps)} req/s (basis: USL fit of the stepped run, X(N*)${h.usl?.peakUsers == null ? ' → λ/σ' : ` at ${int.format(h.usl.peakUsers)} users`}); busiest tier there by the CPU models: ${b.busiestTier ?? '?'}${cpu ? `; the CPU models alone: ${cpu.limit === 'machine' ? 'the shared machine' : `the ${cpu.limit} tier`} at ${int.format(cpu.rateRps)} req/s` : ''}`);
+    if (h.usl) out.push(`  the USL fit is the limit because ${h.usl.reason}`);
+  } else if (b) {
+    out.push(`Bottleneck: ${b.limit === 'machine' ? 'the shared machine' : `the ${b.limit} tier`} saturates first, at ${int.format(b.rateRps)} req/s (basis: CPU models${b.limit === 'machine' && b.busiestTier ? `; busiest tier there: ${b.busiestTier}` : ''})`);
+    if (h.caveat) out.push(`  ${h.caveat}`);
+  }
   if (m.assumed.length > 0) out.push(`Assumed, not measured: ${m.assumed.join('; ')}`);
   return out;
 }

@@ -50,7 +50,23 @@ export const ModelsSection = z.object({
       }),
     ),
     machine: z.object({ saturationRps: finite.nullable(), includesGenerator: z.boolean(), busiestTierAtLimit: z.string().nullable() }).nullable(),
-    bottleneck: z.object({ limit: z.string(), rateRps: finite }).nullable(),
+    /** The first limit the CPU models reach (a tier, or 'machine'): kept beside a USL-based bottleneck for comparison. */
+    cpuModelBottleneck: z.object({ limit: z.string(), rateRps: finite }).nullable(),
+    /** The calibration's USL fit judged as the stack's limit (src/sizing/headroom.ts uslKnee); null without a fit. */
+    usl: z
+      .object({
+        peakRps: finite.nullable(),
+        peakUsers: finite.nullable(),
+        highestStepRps: finite,
+        gainPerDoubling: finite.nullable(),
+        reachedKnee: z.boolean(),
+        reason: z.string(),
+      })
+      .nullable(),
+    /** basis 'usl': limit 'stack' at the fit's peak (its steps reached the knee); else the CPU-model limit. */
+    bottleneck: z.object({ limit: z.string(), rateRps: finite, basis: z.enum(['usl', 'cpu models']), busiestTier: z.string().nullable() }).nullable(),
+    /** What a CPU-model bottleneck misses, when it stands alone. */
+    caveat: z.string().nullable(),
   }),
   /** True when some provider's plan is past the USL limit: the app tier is split into cells (exit 0, flagged). */
   scalabilityLimit: z.object({ exceeded: z.boolean(), providers: z.array(z.string()) }),
