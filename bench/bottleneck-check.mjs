@@ -1,28 +1,38 @@
 #!/usr/bin/env node
 // Benchmark (not a test): is the predicted bottleneck rate right? Calibrates from one stepped run
-// (the baseline mix, which is the `peak` scenario's mix, at R/s·1 … R, s = --steps, after an
-// unmeasured warm-up ramp), computes the headroom of the measured hardware (src/sizing/headroom.ts:
-// each tier's rate at its core limit, and the shared machine's with the load generator's share,
-// the generator having its own CPU model fitted from its samples at the steps), then runs the
-// `peak` scenario on the same stack and engine (the generator runs in the same way: autocannon in
-// capacity's own process) and compares the predicted bottleneck rate with the best full 5 s
-// interval of that run, and with the rate at which that run first kept the machine's cores full.
+// of the baseline mix (the `peak` scenario's mix), computes the headroom of the measured hardware
+// (src/sizing/headroom.ts), then runs the `peak` scenario on the same stack and engine (autocannon
+// in capacity's own process in both) and compares the predictions with the best full 5 s interval
+// of that run and with the first interval in which it kept the machine's cores full.
 //
-//   npm run build && node bench/bottleneck-check.mjs [--rps 2000] [--steps 4] [--step 30s]
-//       [--warm-up 20s] [--peak-duration 3m] [--engine autocannon] [--state-dir <dir>] [--keep-results]
+// Two predictions are printed, and the one the report names (its basis):
+// - USL peak: the calibration's USL fit, X(N*) (λ/σ when κ = 0), used by the report when the steps
+//   reached the knee (headroom.ts uslKnee: the top steps gained < 10 % per doubling of users, and
+//   the highest step is ≥ 90 % of the fitted peak).
+// - CPU-model sum: the rate at which all tiers' CPU models plus the generator's own (fitted from its
+//   samples at the steps) fill the machine's cores, and each tier's rate at its core limit.
 //
-// R defaults to 2,000 req/s, about 40 % of the best 5 s seen in `peak` on the 2-core development
-// machine: per-request CPU falls as the rate rises, so the steps go as near the limit as they can
-// while the machine still has idle CPU. About 6 minutes with --peak-duration 3m. --peak-duration
-// stretches or shrinks the peak scenario (its own length is 5 minutes). Run it alone on a quiet
-// machine (load average under 0.5 at the start): the prediction and the peak run must see the
-// same machine. Methods were compared first on recorded data: bench/cpu-model-offline.mjs.
+// --calibration closed (default): users 1, 2, 4, … --max-users, closed model, no think time, each
+// held --step after an unmeasured --warm-up ramp, so the throughput curve flattens within the
+// steps and the USL peak is measured. --calibration open: --steps rates R/s·1 … R (--rps), the old
+// mode: it stays below the knee, and its CPU-model sum under-predicts there (per-request CPU falls
+// near saturation: batching per event-loop wake-up and per syscall).
+//
+//   npm run build && node bench/bottleneck-check.mjs [--calibration closed|open] [--max-users 64]
+//       [--rps 2000] [--steps 4] [--step 30s] [--warm-up 20s] [--peak-duration 3m]
+//       [--engine autocannon] [--state-dir <dir>] [--keep-results]
+//
+// About 4 minutes of calibration (7 steps of 30 s + ramps + warm-up) and --peak-duration (the peak
+// scenario's own length is 5 minutes). Run it alone on a quiet machine (load average under 0.5 at
+// the start): the prediction and the peak run must see the same machine.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { load, openStack, root, runCapacity, scratch, signed, table, writeSteppedScenario } from './lib/stepped-runs.mjs';
+import { load, openStack, root, runCapacity, scratch, signed, table, writeClosedSteppedScenario, writeSteppedScenario } from './lib/stepped-runs.mjs';
 
 const { values } = parseArgs({
   options: {
+    calibration: { type: 'string', default: 'closed' },
+    'max-users': { type: 'string', default: '64' },
     rps: { type: 'string', default: '2000' },
     steps: { type: 'string', default: '4' },
     step: { type: 'string', default: '30s' },
@@ -33,12 +43,21 @@ const { values } = parseArgs({
     'keep-results': { type: 'boolean', default: false },
   },
 });
+const closed = values.calibration === 'closed';
+const maxUsers = Number(values['max-users']);
 const topRps = Number(values.rps);
 const steps = Number(values.steps);
 const holdS = Number(/^(\d+)s?$/.exec(values.step)?.[1]);
 const warmUpS = Number(/^(\d+)s?$/.exec(values['warm-up'])?.[1]);
-if (!(topRps > 0) || !(Number.isInteger(steps) && steps >= 2) || !(holdS >= 5) || !(warmUpS >= 0)) {
-  console.error('usage: --rps <n> > 0, --steps <n> >= 2, --step <seconds>s >= 5s, --warm-up <seconds>s >= 0s');
+if (
+  !['closed', 'open'].includes(values.calibration) ||
+  !(Number.isInteger(maxUsers) && maxUsers >= 4) ||
+  !(topRps > 0) ||
+  !(Number.isInteger(steps) && steps >= 2) ||
+  !(holdS >= 5) ||
+  !(warmUpS >= 0)
+) {
+  console.error('usage: --calibration closed|open, --max-users <n> >= 4 (whole), --rps <n> > 0, --steps <n> >= 2, --step <seconds>s >= 5s, --warm-up <seconds>s >= 0s');
   process.exit(2);
 }
 
@@ -47,12 +66,20 @@ const { describeCpuModel } = await import(path.join(root, 'dist/sizing/cpu-model
 const stack = openStack(values['state-dir']);
 const results = scratch('capacity-bottleneck-', values['keep-results']);
 const context = { stateDir: stack.stateDir, resultsDir: results.dir, engine: values.engine };
-const rates = Array.from({ length: steps }, (_, i) => (topRps * (i + 1)) / steps);
 const int = (v) => (v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-US'));
 
-console.log(`bottleneck check: ${values.engine}; calibrate at ${rates.map((r) => r.toFixed(0)).join(', ')} req/s (${holdS} s each, after a ${warmUpS} s warm-up ramp), then the peak scenario; load average at the start ${load()}`);
+// Users double from 1 to --max-users (the last step is --max-users itself when it is no power of 2).
+const userSteps = [];
+for (let n = 1; n < maxUsers; n *= 2) userSteps.push(n);
+userSteps.push(maxUsers);
+const rates = Array.from({ length: steps }, (_, i) => (topRps * (i + 1)) / steps);
+const plan = closed
+  ? `closed, no think time, at ${userSteps.join(', ')} users`
+  : `open at ${rates.map((r) => r.toFixed(0)).join(', ')} req/s`;
+console.log(`bottleneck check: ${values.engine}; calibrate ${plan} (${holdS} s each, after a ${warmUpS} s warm-up ramp), then the peak scenario; load average at the start ${load()}`);
 try {
-  const calibrationRun = runCapacity(['--scenario', writeSteppedScenario(results.dir, rates, holdS, 3, warmUpS)], context);
+  const scenario = closed ? writeClosedSteppedScenario(results.dir, userSteps, holdS, 3, warmUpS) : writeSteppedScenario(results.dir, rates, holdS, 3, warmUpS);
+  const calibrationRun = runCapacity(['--scenario', scenario], context);
   const calibration = calibrationRun.result.calibration;
   if (!calibration) throw new Error('the calibration run has no calibration block (no server-side metrics?)');
   const generatorPoints = generatorStepPoints(calibration.steps ?? [], calibrationRun.result.generator?.cpu ?? []);
@@ -62,6 +89,12 @@ try {
   console.log(`\ncalibration: run ${calibrationRun.result.id}; ${calibration.machineCores ?? '?'} cores; generator ${calibration.generator ? `${calibration.generator.coresBusy.toFixed(2)} cores at ${calibration.generator.throughputRps.toFixed(0)} req/s` : 'not measured'}; load average ${calibrationRun.loadBefore} → ${calibrationRun.loadAfter}`);
   console.log(`steps X:U per tier: ${calibration.tiers.map((t) => `${t.tier} ${(t.cpuModel?.points ?? []).map(([x, u]) => `${x.toFixed(0)}:${u.toFixed(3)}`).join(' ')} → ${t.cpuModel ? `${t.cpuModel.kind}, ${describeCpuModel(t.cpuModel)}` : 'one rate'}`).join('; ')}`);
   console.log(`generator X:U ${generatorPoints.map(([x, u]) => `${x.toFixed(0)}:${u.toFixed(3)}`).join(' ') || 'none'} → ${generator ? `${generator.kind}, ${describeCpuModel(generator)}` : 'no model (one CPU per request)'}; machine limit with one generator demand instead: ${int(withOneGeneratorDemand.machine?.saturationRps)} req/s`);
+  const usl = calibration.usl;
+  console.log(
+    usl
+      ? `USL fit: N:X ${usl.points.map(([n, x]) => `${n.toFixed(1)}:${x.toFixed(0)}`).join(' ')}; σ ${usl.sigma.toPrecision(3)}, κ ${usl.kappa.toPrecision(3)}, λ ${usl.lambda.toPrecision(4)}, N* ${usl.nStar === null ? '∞' : usl.nStar.toFixed(0)}, R² ${usl.rSquared?.toFixed(3) ?? '?'}; ${headroom.usl.reachedKnee ? 'used' : 'not used'}: ${headroom.usl.reason}`
+      : 'USL fit: none (fewer than 3 usable steps)',
+  );
   console.log(
     table(
       ['limit', 'runs out at (req/s)', 'core limit', 'why', 'basis'],
@@ -71,8 +104,8 @@ try {
       ],
     ),
   );
-  const predicted = headroom.bottleneck;
-  console.log(`predicted bottleneck: ${predicted ? `${predicted.limit} at ${int(predicted.rateRps)} req/s` : 'none (no limit known)'}`);
+  const reported = headroom.bottleneck;
+  console.log(`reported bottleneck: ${reported ? `${reported.limit} at ${int(reported.rateRps)} req/s (basis: ${reported.basis === 'usl' ? 'USL fit of the stepped run' : 'CPU models'}; busiest tier: ${reported.busiestTier ?? '?'})` : 'none (no limit known)'}${headroom.caveat ? `\n  ${headroom.caveat}` : ''}`);
 
   const peakArgs = ['--scenario', 'peak', ...(values['peak-duration'] ? ['--duration', values['peak-duration']] : [])];
   const peak = runCapacity(peakArgs, context);
@@ -89,8 +122,20 @@ try {
   const describe = (i) => `${i.achievedRps.toFixed(0)} req/s at ${i.t} s (errors ${i.errors}, p95 ${i.latencyMs?.p95?.toFixed?.(0) ?? '?'} ms, machine ${busyIn(i)?.toFixed(2) ?? '?'} cores busy)`;
   console.log(`\npeak: run ${peak.result.id}; best full ${best?.durationS ?? '?'} s interval ${best ? describe(best) : 'none'}; generator ${peak.result.generator?.limit?.verdict ?? (peak.result.generator?.saturated ? 'saturated' : 'kept up')}; load average ${peak.loadBefore} → ${peak.loadAfter}`);
   console.log(`first interval with the machine's cores ≥ 95 % busy: ${firstFull ? describe(firstFull) : 'none'}`);
-  if (predicted && best) console.log(`error of the predicted bottleneck rate: ${signed((predicted.rateRps - best.achievedRps) / best.achievedRps)} against the best 5 s (target within ±15 %)`);
-  if (predicted && firstFull) console.log(`against the rate at which the cores were first full: ${signed((predicted.rateRps - firstFull.achievedRps) / firstFull.achievedRps)}`);
+
+  const errorAgainst = (predicted, measured) => (predicted === null || predicted === undefined || !measured ? '–' : signed((predicted - measured.achievedRps) / measured.achievedRps));
+  const predictions = [
+    ['USL peak', headroom.usl?.peakRps ?? null, headroom.usl ? (headroom.usl.reachedKnee ? 'knee reached' : 'below the knee') : 'no fit'],
+    ['CPU-model sum', headroom.cpuModelBottleneck?.rateRps ?? null, headroom.cpuModelBottleneck ? `first limit: ${headroom.cpuModelBottleneck.limit}` : 'no limit'],
+    ['reported', reported?.rateRps ?? null, reported ? `basis: ${reported.basis}` : '–'],
+  ];
+  console.log(
+    '\n' +
+      table(
+        ['prediction', 'req/s', 'note', 'vs best 5 s (target ±15 %)', 'vs first cores-full interval'],
+        predictions.map(([name, rate, note]) => [name, int(rate), note, errorAgainst(rate, best), errorAgainst(rate, firstFull)]),
+      ),
+  );
 } finally {
   stack.close();
   results.close();

@@ -1,6 +1,7 @@
 // Shared by bench/prediction-check.mjs and bench/bottleneck-check.mjs: a stack to run against,
-// a stepped open-model scenario (the baseline's request mix, one hold stage per rate) and
-// `capacity run` returning its result.json. Benchmarks only: they print figures, never assert.
+// stepped scenarios of the baseline's request mix (open: one hold stage per rate; closed: one per
+// user count, no think time) and `capacity run` returning its result.json. Benchmarks only: they
+// print figures, never assert.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -53,6 +54,34 @@ export function writeSteppedScenario(dir, rates, holdS, rampS = 3, warmUpS = 0) 
   ];
   scenario.interval = '1s';
   const file = path.join(dir, 'calibration-steps.yaml');
+  writeFileSync(file, `# Written by bench/lib/stepped-runs.mjs from src/scenarios/builtin/baseline.yaml.\n${YAML.stringify(scenario)}`);
+  return file;
+}
+
+/**
+ * A stepped closed-model scenario: the baseline's requests, variables and sign-in, with no think
+ * time, and for each user count a short ramp and a hold of `holdS` seconds. Each hold is one point
+ * of the calibration's USL fit (N = active users, X = achieved req/s) and of its CPU models; with
+ * users doubling up to past the knee, the fit's peak is measured rather than extrapolated. With
+ * `warmUpS` > 0 a ramp from 0 to the most users comes first and is not measured. Returns its path.
+ */
+export function writeClosedSteppedScenario(dir, users, holdS, rampS = 3, warmUpS = 0) {
+  const scenario = YAML.parse(readFileSync(path.join(root, 'src/scenarios/builtin/baseline.yaml'), 'utf8'));
+  const most = Math.max(...users);
+  scenario.name = 'calibration-users';
+  scenario.description = `The baseline mix, closed, no think time, at ${users.join(', ')} users, held ${holdS} s each${warmUpS > 0 ? ` after a ${warmUpS} s warm-up ramp` : ''}; the steps feed the USL fit and the CPU models.`;
+  scenario.model = 'closed';
+  scenario.thinkTime = 0;
+  scenario.maxUsers = most;
+  scenario.stages = [
+    ...(warmUpS > 0 ? [{ name: 'warm-up', duration: `${warmUpS}s`, target: most }] : []),
+    ...users.flatMap((n) => [
+      { name: `n${n}-ramp`, duration: `${rampS}s`, target: n },
+      { name: `n${n}`, duration: `${holdS}s`, target: n },
+    ]),
+  ];
+  scenario.interval = '1s';
+  const file = path.join(dir, 'calibration-users.yaml');
   writeFileSync(file, `# Written by bench/lib/stepped-runs.mjs from src/scenarios/builtin/baseline.yaml.\n${YAML.stringify(scenario)}`);
   return file;
 }
