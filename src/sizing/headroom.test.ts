@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Calibration, TierCalibration } from '../results/schema.js';
 import { fitCpuModel } from './cpu-model.js';
+import type { ModelsSection } from './models-schema.js';
+import { modelLines } from './models-report.js';
 import { computeHeadroom, generatorModel, generatorStepPoints, KNEE_PEAK_SHARE, KNEE_GAIN_PER_DOUBLING, uslKnee } from './headroom.js';
 
 function tier(name: string, instances: number, demandS: number, cpuModel?: TierCalibration['cpuModel']): TierCalibration {
@@ -157,5 +159,35 @@ describe('the stack’s limit from a stepped run’s USL fit', () => {
     expect(headroom.usl).toBeNull();
     expect(headroom.bottleneck!.basis).toBe('cpu models');
     expect(headroom.caveat).toMatch(/No USL fit/);
+  });
+});
+
+describe('the report’s bottleneck lines', () => {
+  const section = (headroom: ReturnType<typeof computeHeadroom>): ModelsSection => ({
+    usl: { origin: 'assumption', sigma: 0.03, kappa: 0.0001, lambda: 1000, nStar: 98, intervals: null, provenance: null, rejected: null },
+    cpu: [],
+    session: { bytesPerUser: 0, origin: 'assumption', reason: '' },
+    headroom,
+    scalabilityLimit: { exceeded: false, providers: [] },
+    assumed: [],
+  });
+  const calibration = (usl?: Calibration['usl']): Calibration => ({
+    window: { fromS: 0, toS: 60 },
+    throughputRps: 1000,
+    tiers: [tier('app', 3, 0.0008)],
+    machineCores: 2,
+    ...(usl ? { usl } : {}),
+  });
+
+  it('names the basis: the USL fit with the CPU-model limit beside it, or the CPU models with their caveat', () => {
+    const points: Array<[number, number]> = [[1, 756], [2, 1717], [4, 2137], [8, 2705], [16, 3362], [32, 3882], [64, 3842]];
+    const usl = { sigma: 0.207, kappa: 0.000144, lambda: 887, nStar: 74.2, points };
+    const byUsl = modelLines(section(computeHeadroom(calibration(usl)))).join('\n');
+    expect(byUsl).toMatch(/Bottleneck: the stack peaks at 3,88\d req\/s \(basis: USL fit of the stepped run/);
+    expect(byUsl).toMatch(/the CPU models alone: the app tier at 2,500 req\/s/);
+    expect(byUsl).toMatch(/reached the knee/);
+    const byModels = modelLines(section(computeHeadroom(calibration({ ...usl, points: points.slice(0, 4) })))).join('\n');
+    expect(byModels).toMatch(/Bottleneck: the app tier saturates first, at 2,500 req\/s \(basis: CPU models\)/);
+    expect(byModels).toMatch(/under-predicts .* stayed below the knee/);
   });
 });
