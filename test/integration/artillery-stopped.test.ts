@@ -1,14 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRunResult } from '../../src/results/read.js';
 import { BACKSTOP_AFTER_GRACE_S, PLAN_END_GRACE_S } from '../../src/engines/child-process.js';
+import { startSlowTarget } from './support/slow-target.js';
 
 /**
  * Artillery keeps its result when it is stopped at the plan's end. A generator that cannot keep
@@ -34,49 +33,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-interface SlowTarget {
-  url: string;
-  received: number;
-  answered: number;
-}
-
-async function startSlowTarget(): Promise<SlowTarget> {
-  const target: SlowTarget = { url: '', received: 0, answered: 0 };
-  const queue: ServerResponse[] = [];
-  let busy = 0;
-  const serveNext = (): void => {
-    while (busy < SLOTS && queue.length > 0) {
-      const response = queue.shift() as ServerResponse;
-      if (response.destroyed) continue;
-      busy += 1;
-      setTimeout(() => {
-        busy -= 1;
-        if (!response.destroyed) {
-          response.end('ok');
-          target.answered += 1;
-        }
-        serveNext();
-      }, SERVICE_MS);
-    }
-  };
-  const server: Server = createServer((request, response) => {
-    if (request.url === '/healthz') return void response.end('ok');
-    target.received += 1;
-    queue.push(response);
-    serveNext();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  target.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return target;
-}
 
 /** The PIDs of `parent`'s children whose command line contains `name`. */
 function childrenNamed(parent: number, name: string): Promise<number[]> {
@@ -107,7 +63,8 @@ describe('Artillery stopped at the plan end keeps its result', () => {
   it(`a ${PLAN_S} s plan whose Artillery is starved before the end, against a target that cannot keep up: within ${BOUND_S} s, with its requests and what was in flight`, { timeout: 200_000 }, async () => {
     const work = await mkdtemp(path.join(tmpdir(), 'capacity-stopped-engine-'));
     cleanups.push(() => rm(work, { recursive: true, force: true }));
-    const target = await startSlowTarget();
+    const target = await startSlowTarget(SLOTS, SERVICE_MS);
+    cleanups.push(() => target.close());
     const scenario = path.join(work, 'scenario.yaml');
     await writeFile(
       scenario,

@@ -1,5 +1,3 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +6,7 @@ import { loadRunResult } from '../../src/results/read.js';
 import { runBuiltCli } from './support/cli.js';
 import { installedEngines } from './support/engines.js';
 import { k6SkipReason, k6Title } from './support/k6.js';
+import { startSlowTarget, type SlowTarget } from './support/slow-target.js';
 
 /**
  * Every engine ends on the plan's timeline: a 40 s plan against a target that cannot keep up
@@ -25,58 +24,12 @@ const SERVICE_MS = 100;
 /** Planned rate: 2.5 times what the target serves, so its queue and latency grow all along. */
 const RATE = 100;
 
-interface SlowTarget {
-  url: string;
-  received: number;
-  answered: number;
-  close(): Promise<void>;
-}
-
-function startSlowTarget(): Promise<SlowTarget> {
-  const queue: ServerResponse[] = [];
-  let busy = 0;
-  const target: SlowTarget = { url: '', received: 0, answered: 0, close: async () => undefined };
-  const serveNext = (): void => {
-    while (busy < SLOTS && queue.length > 0) {
-      const response = queue.shift() as ServerResponse;
-      if (response.destroyed) continue;
-      busy += 1;
-      setTimeout(() => {
-        busy -= 1;
-        if (!response.destroyed) {
-          response.end('ok');
-          target.answered += 1;
-        }
-        serveNext();
-      }, SERVICE_MS);
-    }
-  };
-  const server: Server = createServer((request, response) => {
-    // The preflight's health check is answered at once.
-    if (request.url === '/healthz') return void response.end('ok');
-    target.received += 1;
-    queue.push(response);
-    serveNext();
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      target.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      target.close = () =>
-        new Promise<void>((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        });
-      resolve(target);
-    });
-  });
-}
-
 let work: string;
 let target: SlowTarget;
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'capacity-timeline-'));
-  target = await startSlowTarget();
+  target = await startSlowTarget(SLOTS, SERVICE_MS);
   const scenario = (model: 'open' | 'closed') =>
     [
       `name: slow-${model}`,
