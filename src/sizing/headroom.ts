@@ -192,7 +192,7 @@ export function computeHeadroom(calibration: Calibration, options: HeadroomOptio
     ? { ...cpuModelBottleneck, basis: 'cpu models', busiestTier: cpuModelBottleneck.limit === 'machine' ? (machine?.busiestTierAtLimit ?? null) : cpuModelBottleneck.limit }
     : null;
   const caveat = bottleneck
-    ? `the rate at which the CPU models fill the cores; it under-predicts the most the stack serves when the steps stayed below the knee (per-request CPU falls near saturation)${usl ? `. The USL fit is not used: ${usl.reason}` : '. No USL fit: a closed stepped run up to the knee measures one (capacity run --scenario stress)'}`
+    ? `the rate at which the CPU models fill the cores; it under-predicts the most the stack serves when the calibration stayed below the knee (per-request CPU falls near saturation)${usl ? `. The USL fit is not used: ${usl.reason}` : '. No USL fit: a closed stepped run up to the knee measures one (capacity run --scenario stress)'}`
     : null;
   return { calibrationRps: X, machineCores, tiers, machine, cpuModelBottleneck, usl, bottleneck, caveat };
 }
