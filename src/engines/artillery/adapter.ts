@@ -34,8 +34,12 @@ async function locate({ projectRoot: root }: Pick<EngineLookup, 'projectRoot'>):
 }
 
 /** What every worker thread's processor recorded of each request (see samples.ts). */
+async function sampleFileNames(outDir: string): Promise<string[]> {
+  return (await readdir(outDir)).filter((name) => name.startsWith(SAMPLES_FILE_PREFIX)).sort();
+}
+
 export async function readSamples(outDir: string): Promise<{ files: string[]; records: SampleRecord[]; unreadable: number }> {
-  const files = (await readdir(outDir)).filter((name) => name.startsWith(SAMPLES_FILE_PREFIX)).sort();
+  const files = await sampleFileNames(outDir);
   const records: SampleRecord[] = [];
   let unreadable = 0;
   for (const file of files) {
@@ -156,7 +160,8 @@ export const artilleryEngine: Engine = {
     await writeFile(path.join(outDir, logName), log);
 
     const reportText = await readFile(path.join(outDir, reportName), 'utf8').catch(() => undefined);
-    const samples = await readSamples(outDir);
+    // The record is read only when there is no report to take the figures from (it can be large).
+    const samples = reportText === undefined ? await readSamples(outDir) : { files: await sampleFileNames(outDir), records: [], unreadable: 0 };
     let report: ArtilleryReport | undefined;
     let normalized: Pick<ReturnType<typeof normalizeArtilleryReport>, 'intervals' | 'totals' | 'endpoints' | 'runStartMs' | 'timeline'>;
     let loadEndedAt = endedAt;
