@@ -15,6 +15,13 @@
 //    ceiling, the machine's saturation rate is predicted with the generator's share as one CPU per
 //    request (as before) or as its own CPU model, and set beside what was seen: this run's best 5 s
 //    (4,252 req/s) and the `peak` run's best 5 s in bench/bottleneck-check.mjs at 19:24 (4,900 req/s).
+// C. Redis and batching: two stepped open runs of the baseline mix at 50 … 1,200 req/s (25 s holds
+//    after a 20 s warm-up; 2026-12-01 23:49 and 23:53 UTC, a SHARED machine: load average 0.4 → 6.4,
+//    its 2 cores 1.0–2.0 busy), with Redis' INFO counters and its threads' voluntary context
+//    switches sampled every second beside them (a throwaway sampler, not part of the product).
+//    Hypothesis: Redis' CPU follows its read events (auto-pipelined commands from one app tick
+//    arrive in one read), and a model on the reads would extrapolate where U(X) does not. Each
+//    candidate fits the steps up to 400 req/s and predicts the cores at the 1,200 req/s step.
 import path from 'node:path';
 import { median, root, signed, table } from './lib/stepped-runs.mjs';
 
@@ -119,3 +126,43 @@ console.log(table(['calibration steps (req/s)', 'generator share', 'predicted (r
 const full = STRESS_STEPS.findIndex((_, i) => STRESS_MACHINE_BUSY[i] >= 0.95 * 2);
 console.log(`Seen in the stress run: the machine's cores ≥ 95 % busy from the step at ${STRESS_STEPS[full].toFixed(0)} req/s (${STRESS_MACHINE_BUSY[full - 1]} cores at ${STRESS_STEPS[full - 1].toFixed(0)}), yet throughput rose to ${STRESS_STEPS.at(-1).toFixed(0)} req/s with the app tier's cores flat (${STRESS_TIERS.app[1][full - 1]} → ${STRESS_TIERS.app[1].at(-1)}):`);
 console.log('the predicted rate is where the cores run out; past it, starved processes serve bigger batches, which a calibration below saturation cannot see.');
+
+// --- Recorded data C: per run, per step [req/s, Redis busy cores (INFO used_cpu_*), commands/s, reads/s, wake-ups/s]
+const REDIS_RUNS = {
+  '23:49': [[58.5, 0.0058, 217, 101, 104], [98.8, 0.0088, 389, 180, 183], [197.0, 0.0147, 772, 354, 340], [296.1, 0.0183, 1151, 524, 449], [394.8, 0.0243, 1528, 658, 532], [592.5, 0.0316, 2299, 890, 683], [788.7, 0.0348, 3060, 1000, 792], [1187.0, 0.0414, 4588, 1167, 925]],
+  '23:53': [[58.6, 0.0069, 226, 106, 106], [98.7, 0.0099, 382, 175, 174], [196.3, 0.0167, 766, 351, 331], [297.0, 0.0196, 1151, 526, 436], [395.0, 0.0243, 1530, 652, 514], [592.4, 0.0343, 2298, 911, 686], [791.8, 0.038, 3069, 1052, 805], [1184.8, 0.051, 4589, 1328, 954]],
+};
+console.log('\nC. Redis: CPU against its read events (recorded, shared machine). Reads per command at each step:');
+console.log(table(['run', ...REDIS_RUNS['23:49'].map(([x]) => `${x.toFixed(0)} req/s`)], Object.entries(REDIS_RUNS).map(([run, steps]) => [run, ...steps.map(([, , commands, reads]) => (reads / commands).toFixed(3))])));
+// Least squares line y = c + s·x (for CPU against reads, and X/reads against X).
+function line(xs, ys) {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  return (x) => my + slope * (x - mx);
+}
+const byColumn = (steps, column) => steps.map((step) => [step[0], step[column]]);
+const redisCandidates = {
+  'product: U(X), least squares, b ≤ 1': (steps, X) => tierCores(fitCpuModel(byColumn(steps, 1), 1), X),
+  'U = U0 + w·reads, reads(X) by the same fit': (steps, X) => line(steps.map((s) => s[3]), steps.map((s) => s[1]))(tierCores(fitCpuModel(byColumn(steps, 3), 1), X)),
+  'U = U0 + w·reads, reads = X/(c + s·X)': (steps, X) => line(steps.map((s) => s[3]), steps.map((s) => s[1]))(X / line(steps.map((s) => s[0]), steps.map((s) => s[0] / s[3]))(X)),
+  'U(wake-ups), wake-ups(X), both by the same fit': (steps, X) => tierCores(fitCpuModel(steps.map((s) => [s[4], s[1]]), 1), tierCores(fitCpuModel(byColumn(steps, 4), 1), X)),
+};
+const crows = [];
+for (const lowest of [100, 50]) {
+  for (const [name, predict] of Object.entries(redisCandidates)) {
+    crows.push([name, `${lowest} … 400`, ...Object.values(REDIS_RUNS).map((steps) => {
+      const top = steps.at(-1);
+      return signed((predict(steps.filter(([x]) => x > lowest * 0.8 && x <= 400), top[0]) - top[1]) / top[1]);
+    })]);
+  }
+}
+// Not a prediction: the reads measured at 1,200 req/s put into the line fitted below 400, to show how much of the CPU the reads explain.
+crows.push(['(reads measured at 1,200: U = U0 + w·reads)', '100 … 400', ...Object.values(REDIS_RUNS).map((steps) => {
+  const fit = steps.filter(([x]) => x > 80 && x <= 400);
+  const top = steps.at(-1);
+  return signed((line(fit.map((s) => s[3]), fit.map((s) => s[1]))(top[3]) - top[1]) / top[1]);
+})]);
+console.log(table(['method (predicting Redis cores at the 1,200 req/s step)', 'steps (req/s)', ...Object.keys(REDIS_RUNS).map((run) => `run ${run}`)], crows));
+console.log('Redis\' CPU follows its reads (the last row), but the reads per command fall only from about 400 req/s on: the batching the 3R step gains is not yet in the steps a calibration up to R sees.');
