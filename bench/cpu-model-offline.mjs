@@ -19,6 +19,8 @@
 //    after a 20 s warm-up; 2026-12-01 23:49 and 23:53 UTC, a SHARED machine: load average 0.4 → 6.4,
 //    its 2 cores 1.0–2.0 busy), with Redis' INFO counters and its threads' voluntary context
 //    switches sampled every second beside them (a throwaway sampler, not part of the product).
+//    A third run (23:59, load average 1.0) took steps 100-400 and then a separate baseline run at
+//    1,200 req/s, as the prediction check does.
 //    Hypothesis: Redis' CPU follows its read events (auto-pipelined commands from one app tick
 //    arrive in one read), and a model on the reads would extrapolate where U(X) does not. Each
 //    candidate fits the steps up to 400 req/s and predicts the cores at the 1,200 req/s step.
@@ -131,9 +133,16 @@ console.log('the predicted rate is where the cores run out; past it, starved pro
 const REDIS_RUNS = {
   '23:49': [[58.5, 0.0058, 217, 101, 104], [98.8, 0.0088, 389, 180, 183], [197.0, 0.0147, 772, 354, 340], [296.1, 0.0183, 1151, 524, 449], [394.8, 0.0243, 1528, 658, 532], [592.5, 0.0316, 2299, 890, 683], [788.7, 0.0348, 3060, 1000, 792], [1187.0, 0.0414, 4588, 1167, 925]],
   '23:53': [[58.6, 0.0069, 226, 106, 106], [98.7, 0.0099, 382, 175, 174], [196.3, 0.0167, 766, 351, 331], [297.0, 0.0196, 1151, 526, 436], [395.0, 0.0243, 1530, 652, 514], [592.4, 0.0343, 2298, 911, 686], [791.8, 0.038, 3069, 1052, 805], [1184.8, 0.051, 4589, 1328, 954]],
+  // As the prediction check runs: steps 100-400 (load average 1.0 at the start, the machine 0.44 cores busy on average), then a separate baseline run at 1,200 (1.02 cores busy).
+  '23:59': [[101.2, 0.0127, 393, 181, 178], [197.0, 0.0197, 764, 349, 307], [296.0, 0.0296, 1146, 525, 422], [394.3, 0.0406, 1529, 658, 513], [1197.4, 0.0671, 4638, 1384, 1005]],
 };
 console.log('\nC. Redis: CPU against its read events (recorded, shared machine). Reads per command at each step:');
-console.log(table(['run', ...REDIS_RUNS['23:49'].map(([x]) => `${x.toFixed(0)} req/s`)], Object.entries(REDIS_RUNS).map(([run, steps]) => [run, ...steps.map(([, , commands, reads]) => (reads / commands).toFixed(3))])));
+const columns = REDIS_RUNS['23:49'].map(([x]) => x);
+const nearest = (steps, x) => steps.find(([rate]) => Math.abs(rate - x) < 0.1 * x);
+const perStep = (f) => Object.entries(REDIS_RUNS).map(([run, steps]) => [run, ...columns.map((x) => (nearest(steps, x) ? f(nearest(steps, x)) : '–'))]);
+console.log(table(['run', ...columns.map((x) => `${x.toFixed(0)} req/s`)], perStep(([, , commands, reads]) => (reads / commands).toFixed(3))));
+console.log('µs of Redis CPU per read:');
+console.log(table(['run', ...columns.map((x) => `${x.toFixed(0)} req/s`)], perStep(([, cores, , reads]) => ((cores / reads) * 1e6).toFixed(1))));
 // Least squares line y = c + s·x (for CPU against reads, and X/reads against X).
 function line(xs, ys) {
   const n = xs.length;
@@ -154,6 +163,7 @@ for (const lowest of [100, 50]) {
   for (const [name, predict] of Object.entries(redisCandidates)) {
     crows.push([name, `${lowest} … 400`, ...Object.values(REDIS_RUNS).map((steps) => {
       const top = steps.at(-1);
+      if (!steps.some(([x]) => x <= lowest * 1.2)) return '–';
       return signed((predict(steps.filter(([x]) => x > lowest * 0.8 && x <= 400), top[0]) - top[1]) / top[1]);
     })]);
   }
@@ -165,4 +175,5 @@ crows.push(['(reads measured at 1,200: U = U0 + w·reads)', '100 … 400', ...Ob
   return signed((line(fit.map((s) => s[3]), fit.map((s) => s[1]))(top[3]) - top[1]) / top[1]);
 })]);
 console.log(table(['method (predicting Redis cores at the 1,200 req/s step)', 'steps (req/s)', ...Object.keys(REDIS_RUNS).map((run) => `run ${run}`)], crows));
-console.log('Redis\' CPU follows its reads (the last row), but the reads per command fall only from about 400 req/s on: the batching the 3R step gains is not yet in the steps a calibration up to R sees.');
+console.log('The reads per command fall only from about 400 req/s on, so the batching the 3R step gains is not yet in the steps a calibration up to R sees; and the CPU per read itself');
+console.log('is lower when the machine is busier (the runs at 23:49 and 23:53 shared it with other jobs; at 23:59 it was quieter up to R and busier at 3R), which no fit of one tier\'s steps sees.');
