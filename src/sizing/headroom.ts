@@ -90,7 +90,7 @@ export function uslKnee(usl: Pick<NonNullable<Calibration['usl']>, 'sigma' | 'ka
   if (![sigma, kappa, lambda].every(Number.isFinite) || !(lambda > 0)) return fail('the fit has no finite σ, κ, λ');
   if (peakRps === null) return fail('the fit has no peak (σ = κ = 0: throughput would rise without bound)');
   if (gainPerDoubling === null || top === undefined) return fail('its steps span too few users to tell whether throughput flattened');
-  const gain = `${gainPerDoubling >= 0 ? 'rose' : 'fell'} ${Math.abs(gainPerDoubling * 100).toFixed(0)} %`;
+  const gain = `${gainPerDoubling >= 0 ? 'rose' : 'fell'} ${Math.abs(gainPerDoubling * 100).toFixed(1)} %`;
   if (gainPerDoubling >= KNEE_GAIN_PER_DOUBLING) {
     return fail(`its steps stayed below the knee: throughput still ${gain} per doubling of users at the top step (${int(top[1])} req/s at ${int(top[0])} users; the knee needs under ${KNEE_GAIN_PER_DOUBLING * 100} %)`);
   }
