@@ -85,6 +85,25 @@ function capture(child: ChildProcess): () => string {
   return () => text.trim();
 }
 
+/**
+ * A server just spawned, once it listens on `port`: stopped with `signal` (then SIGKILL), its
+ * scratch folder removed. If it never listens, it is stopped and cleaned up before the error.
+ */
+async function whenListening(child: ChildProcess, what: string, port: number, dir: string, signal: NodeJS.Signals, timeoutMs: number, url: string): Promise<RunningService> {
+  const output = capture(child);
+  const stop = async (): Promise<void> => {
+    await stopChild(child, signal);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, child, what, timeoutMs, output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, port, pid: child.pid!, stop };
+}
+
 export interface PostgresOptions {
   /** Extra `-c name=value` server settings. */
   settings?: Record<string, string>;
@@ -122,19 +141,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
   };
   const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
   const child = spawn(join(POSTGRES_BIN, 'postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(ids ?? {}) });
-  const output = capture(child);
-  const cleanup = async (): Promise<void> => {
-    // SIGINT is PostgreSQL's "fast shutdown": abort sessions, checkpoint, exit.
-    await stopChild(child, 'SIGINT');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, child, 'postgres', 30_000, output);
-  } catch (error) {
-    await cleanup();
-    throw error;
-  }
-  return { url: `postgres://postgres@${HOST}:${port}/postgres`, port, pid: child.pid!, stop: cleanup };
+  // SIGINT is PostgreSQL's "fast shutdown": abort sessions, checkpoint, exit.
+  return whenListening(child, 'postgres', port, dir, 'SIGINT', 30_000, `postgres://postgres@${HOST}:${port}/postgres`);
 }
 
 /** redis-server on a free loopback port, no persistence. */
@@ -144,18 +152,7 @@ export async function startRedis(): Promise<RunningService> {
   const child = spawn('redis-server', ['--bind', HOST, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output = capture(child);
-  const cleanup = async (): Promise<void> => {
-    await stopChild(child, 'SIGTERM');
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, child, 'redis-server', 15_000, output);
-  } catch (error) {
-    await cleanup();
-    throw error;
-  }
-  return { url: `redis://${HOST}:${port}`, port, pid: child.pid!, stop: cleanup };
+  return whenListening(child, 'redis-server', port, dir, 'SIGTERM', 15_000, `redis://${HOST}:${port}`);
 }
 
 const NGINX_BIN = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
@@ -185,16 +182,6 @@ export async function startNginxConstant(): Promise<RunningService> {
     ].join('\n'),
   );
   const child = spawn(NGINX_BIN, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = capture(child);
-  const cleanup = async (): Promise<void> => {
-    await stopChild(child, 'SIGQUIT');
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, child, 'nginx', 15_000, output);
-  } catch (error) {
-    await cleanup();
-    throw error;
-  }
-  return { url: `http://${HOST}:${port}`, port, pid: child.pid!, stop: cleanup };
+  // SIGQUIT: nginx's graceful shutdown.
+  return whenListening(child, 'nginx', port, dir, 'SIGQUIT', 15_000, `http://${HOST}:${port}`);
 }
