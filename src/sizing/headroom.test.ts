@@ -93,10 +93,12 @@ describe('the load generator’s own CPU model', () => {
   });
 });
 
+/** Recorded shape, not a target: the stress run of 2026-12-01 22:16 UTC (users 1…64, no think time), N:X req/s. */
+const RECORDED_STRESS_POINTS: Array<[number, number]> = [[1, 756], [2, 1717], [4, 2137], [8, 2705], [16, 3362], [32, 3882], [64, 3842]];
+
 describe('the stack’s limit from a stepped run’s USL fit', () => {
-  // Recorded shape, not a target: the stress run of 2026-12-01 22:16 UTC (users 1…64, no think time)
-  // and its fit, σ 0.207, κ 0.000144, λ 887 (N* 74).
-  const recordedPoints: Array<[number, number]> = [[1, 756], [2, 1717], [4, 2137], [8, 2705], [16, 3362], [32, 3882], [64, 3842]];
+  // Its fit: σ 0.207, κ 0.000144, λ 887 (N* 74).
+  const recordedPoints = RECORDED_STRESS_POINTS;
   const recordedFit = { sigma: 0.207, kappa: 0.000144, lambda: 887, points: recordedPoints };
   const appModel = fitCpuModel([[500, 0.3], [1000, 0.55], [1500, 0.75], [2000, 0.95]], 3);
   const base = (usl?: Omit<NonNullable<Calibration['usl']>, 'nStar'>): Calibration => ({
@@ -180,7 +182,7 @@ describe('the report’s bottleneck lines', () => {
   });
 
   it('names the basis: the USL fit with the CPU-model limit beside it, or the CPU models with their caveat', () => {
-    const points: Array<[number, number]> = [[1, 756], [2, 1717], [4, 2137], [8, 2705], [16, 3362], [32, 3882], [64, 3842]];
+    const points = RECORDED_STRESS_POINTS;
     const usl = { sigma: 0.207, kappa: 0.000144, lambda: 887, nStar: 74.2, points };
     const byUsl = modelLines(section(computeHeadroom(calibration(usl)))).join('\n');
     expect(byUsl).toMatch(/Bottleneck: the stack peaks at 3,88\d req\/s \(basis: USL fit of the stepped run/);

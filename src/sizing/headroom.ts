@@ -137,8 +137,15 @@ export interface HeadroomOptions {
 export function computeHeadroom(calibration: Calibration, options: HeadroomOptions = {}): Headroom {
   const machineCores = calibration.machineCores ?? null;
   const X = calibration.throughputRps;
-  const tiers: TierHeadroom[] = calibration.tiers.map((tier) => {
-    const model = modelOf(tier, X);
+  const models = calibration.tiers.map((tier) => ({ tier: tier.tier, model: modelOf(tier, X) }));
+  /** The tier with the most busy cores by the CPU models at rate x: the one saturating first there. */
+  const busiestAt = (x: number): string | null =>
+    models.reduce<{ tier: string; cores: number } | null>((best, m) => {
+      const cores = tierCores(m.model, x);
+      return !best || cores > best.cores ? { tier: m.tier, cores } : best;
+    }, null)?.tier ?? null;
+  const tiers: TierHeadroom[] = calibration.tiers.map((tier, index) => {
+    const model = models[index]!.model;
     const threadLimit = SINGLE_THREADED.has(tier.tier) ? tier.instances : Infinity;
     const coreLimit = Math.min(threadLimit, machineCores ?? Infinity);
     const limitReason =
@@ -159,18 +166,13 @@ export function computeHeadroom(calibration: Calibration, options: HeadroomOptio
 
   let machine: Headroom['machine'] = null;
   if (machineCores !== null) {
-    const models = calibration.tiers.map((tier) => ({ tier: tier.tier, model: modelOf(tier, X) }));
     const generator = calibration.generator;
     const fittedGenerator = options.generator ?? null;
     const generatorCoresPerRps = generator && generator.throughputRps > 0 ? generator.coresBusy / generator.throughputRps : 0;
     const generatorCores = (x: number) => (fittedGenerator ? tierCores(fittedGenerator, x) : generatorCoresPerRps * x);
     const total = (x: number) => models.reduce((sum, m) => sum + tierCores(m.model, x), 0) + generatorCores(x);
     const saturationRps = rateForCores(total, machineCores);
-    const busiest = saturationRps === null ? null : models.reduce<{ tier: string; cores: number } | null>((best, m) => {
-      const cores = tierCores(m.model, saturationRps);
-      return !best || cores > best.cores ? { tier: m.tier, cores } : best;
-    }, null);
-    machine = { saturationRps, includesGenerator: fittedGenerator !== null || generator !== undefined, busiestTierAtLimit: busiest?.tier ?? null };
+    machine = { saturationRps, includesGenerator: fittedGenerator !== null || generator !== undefined, busiestTierAtLimit: saturationRps === null ? null : busiestAt(saturationRps) };
   }
 
   const limits = [
@@ -178,11 +180,6 @@ export function computeHeadroom(calibration: Calibration, options: HeadroomOptio
     ...(machine?.saturationRps != null ? [{ limit: 'machine', rateRps: machine.saturationRps }] : []),
   ];
   const cpuModelBottleneck = limits.reduce<Headroom['cpuModelBottleneck']>((best, l) => (!best || l.rateRps < best.rateRps ? l : best), null);
-  const busiestAt = (x: number) =>
-    calibration.tiers.reduce<{ tier: string; cores: number } | null>((best, tier) => {
-      const cores = tierCores(modelOf(tier, X), x);
-      return !best || cores > best.cores ? { tier: tier.tier, cores } : best;
-    }, null)?.tier ?? null;
 
   const usl = calibration.usl ? uslKnee(calibration.usl) : null;
   if (usl?.reachedKnee && usl.peakRps !== null) {
