@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Benchmark (not a test): does the calibration predict CPU at a higher load? Each round calibrates
 // from several rates (one stepped run of the baseline mix at R/s·1 … R/s·s, s = --steps, after an
-// unmeasured warm-up ramp to R), fits each tier's CPU model U = U0 + a·X^b with b ≤ 1 by least
-// squares on all steps (src/sizing/cpu-model.ts, the code `capacity size` uses), predicts each
+// unmeasured warm-up ramp to R), fits each tier's CPU model (U = U0 + a·X^b with b ≤ 1 by least
+// squares on all steps, or U = c·W(X) where the tier's CPU follows its wake-ups better than its
+// requests; src/sizing/cpu-model.ts, the code `capacity size` uses), predicts each
 // tier's busy cores at k·R (k = --factor), runs the baseline
 // at k·R and compares with the cores each tier kept busy in that run's steady window. Prints one
 // table per round (with the one-demand prediction U = X·D for contrast) and the medians over rounds.
@@ -49,7 +50,7 @@ if (!(topRps > 0) || !(factor > 1) || !(Number.isInteger(steps) && steps >= 2) |
   process.exit(2);
 }
 
-const { tierCores, proportionalModel, describeCpuModel } = await import(path.join(root, 'dist/sizing/cpu-model.js'));
+const { tierCores, proportionalModel, describeCpuModel, fitCpuModel } = await import(path.join(root, 'dist/sizing/cpu-model.js'));
 
 const stack = openStack(values['state-dir']);
 const results = scratch('capacity-prediction-', values['keep-results']);
@@ -84,6 +85,10 @@ try {
       const singleError = (single - atHigh.coresBusy) / atHigh.coresBusy;
       record(tier.tier, error);
       record(`${tier.tier} (one D)`, singleError);
+      // The other driver for contrast: the rate forms alone where the wake-ups drive the model, the wake-ups where they were counted but not chosen.
+      const other = model.kind === 'wake-ups' ? fitCpuModel(model.points, model.instances) : model.wakeups ? { ...model, kind: 'wake-ups' } : null;
+      const otherError = other ? (tierCores(other, X) - atHigh.coresBusy) / atHigh.coresBusy : null;
+      if (otherError !== null) record(`${tier.tier} (${model.kind === 'wake-ups' ? 'rate form' : 'wake-ups'})`, otherError);
       predictedSum += predicted;
       singleSum += single;
       measuredSum += atHigh.coresBusy;
@@ -98,16 +103,18 @@ try {
         signed(error),
         single.toFixed(3),
         signed(singleError),
+        model.wakeups ? `${(model.wakeups.cpuSecondsPerWakeup * 1e6).toFixed(1)} µs; ${(model.wakeups.fitError * 100).toFixed(1)} % vs ${(model.wakeups.requestFitError * 100).toFixed(1)} %` : '–',
+        otherError === null ? '–' : `${other.kind}: ${signed(otherError)}`,
       ]);
     }
     const totalError = (predictedSum - measuredSum) / measuredSum;
     record('all tiers', totalError);
     record('all tiers (one D)', (singleSum - measuredSum) / measuredSum);
-    rows.push(['all tiers', '', '', '', '', predictedSum.toFixed(3), measuredSum.toFixed(3), signed(totalError), singleSum.toFixed(3), signed((singleSum - measuredSum) / measuredSum)]);
+    rows.push(['all tiers', '', '', '', '', predictedSum.toFixed(3), measuredSum.toFixed(3), signed(totalError), singleSum.toFixed(3), signed((singleSum - measuredSum) / measuredSum), '', '']);
     console.log(`\nround ${round}/${rounds}`);
     console.log(`  calibration: run ${low.result.id}, steps ${(calibration.steps ?? []).map((s) => `${s.throughputRps.toFixed(0)} req/s in ${s.fromS}-${s.toS} s`).join(', ') || 'none (no stepped plan?)'}; load average ${low.loadBefore} → ${low.loadAfter}`);
     console.log(`  at ${factor}R: run ${high.result.id}, planned ${topRps * factor} req/s, achieved ${X.toFixed(0)} req/s in ${measured.window.fromS}-${measured.window.toS} s; p95 ${high.result.totals.latencyMs?.p95?.toFixed?.(1) ?? '?'} ms; load average ${high.loadBefore} → ${high.loadAfter}`);
-    console.log(table(['tier', 'model (U cores, X req/s)', 'form', 'held-out', 'steps X:U', `predicted at X=${X.toFixed(0)}`, 'measured', 'error', 'one D (top step)', 'error'], rows));
+    console.log(table(['tier', 'model (U cores, X req/s)', 'form', 'held-out', 'steps X:U', `predicted at X=${X.toFixed(0)}`, 'measured', 'error', 'one D (top step)', 'error', 'CPU per wake-up; fit error of U = c·W vs U = D·X', 'the other driver'], rows));
   }
   console.log(`\nover ${rounds} round(s): signed error of the predicted cores at ${factor}R (predicted − measured) / measured; target: median within ±15 % for every tier`);
   console.log(

@@ -75,8 +75,9 @@ describe('machine-wide CPU and the limits of a process', () => {
 });
 
 describe('parseSchedstat', () => {
-  it('reads the time on a CPU and the time waiting for one', () => {
-    expect(parseSchedstat('545236072 577862578 228\n')).toEqual({ runNs: 545236072, waitNs: 577862578 });
+  it('reads the time on a CPU, the time waiting for one and the timeslices', () => {
+    expect(parseSchedstat('545236072 577862578 228\n')).toEqual({ runNs: 545236072, waitNs: 577862578, timeslices: 228 });
+    expect(parseSchedstat('545236072 577862578\n')).toEqual({ runNs: 545236072, waitNs: 577862578, timeslices: undefined });
     expect(parseSchedstat('')).toBeUndefined();
     expect(parseSchedstat('x y z')).toBeUndefined();
   });

@@ -114,8 +114,13 @@ export function quotaCores(quota: string | undefined, period: string | undefined
   return Number.isFinite(q) && Number.isFinite(p) && q > 0 && p > 0 ? q / p : undefined;
 }
 
-/** /proc/<pid>/task/<tid>/schedstat: nanoseconds on a CPU, nanoseconds runnable but waiting for one, and timeslices. */
-export function parseSchedstat(text: string): { runNs: number; waitNs: number } | undefined {
-  const [run, wait] = text.trim().split(/\s+/).map(Number);
-  return run !== undefined && wait !== undefined && Number.isFinite(run) && Number.isFinite(wait) && run >= 0 && wait >= 0 ? { runNs: run, waitNs: wait } : undefined;
+/**
+ * /proc/<pid>/task/<tid>/schedstat: nanoseconds on a CPU, nanoseconds runnable but waiting for one,
+ * and timeslices: how many times the thread was put on a CPU (each wake-up, and each return after
+ * a preemption). Kernels before 2.6.23 print no third field: timeslices is then undefined.
+ */
+export function parseSchedstat(text: string): { runNs: number; waitNs: number; timeslices: number | undefined } | undefined {
+  const [run, wait, slices] = text.trim().split(/\s+/).map(Number);
+  if (run === undefined || wait === undefined || !Number.isFinite(run) || !Number.isFinite(wait) || run < 0 || wait < 0) return undefined;
+  return { runNs: run, waitNs: wait, timeslices: slices !== undefined && Number.isInteger(slices) && slices >= 0 ? slices : undefined };
 }

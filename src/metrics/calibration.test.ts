@@ -174,6 +174,36 @@ describe('CPU model from the steps of an open-model run', () => {
     expect(calibration?.tiers.find((tier) => tier.tier === 'redis')?.cpuModel?.kind).toBe('proportional');
   });
 
+  it('lets the wake-ups drive the CPU model of the tiers named for it (default redis), where the sampler counted them', () => {
+    const rates = [100, 200, 300, 400];
+    const stages = rates.flatMap((rate) => [{ durationS: 2, target: rate }, { durationS: 12, target: rate }]);
+    const intervals: Interval[] = [];
+    const rateAt: number[] = [];
+    for (const rate of rates) {
+      for (let k = 0; k < 14; k += 1) {
+        intervals.push(interval(intervals.length, rate));
+        rateAt.push(rate);
+      }
+    }
+    const until = intervals.length;
+    const at = (s: number) => rateAt[Math.min(Math.max(0, Math.ceil(s) - 1), rateAt.length - 1)] ?? 0;
+    // Both tiers: 60 µs per wake-up, requests per wake-up 0.5 + 0.0007·X.
+    const wakeupsAt = (x: number) => x / (0.5 + 0.0007 * x);
+    const wakeups = (tier: string): ServerSeries => ({ ...cpuSeries(tier, `${tier}1`, (s) => wakeupsAt(at(s)), until), metric: 'wakeups_per_second', unit: 'wake-ups/s' });
+    const server = ['redis', 'lb'].flatMap((tier) => [cpuSeries(tier, `${tier}1`, (s) => 60e-6 * wakeupsAt(at(s)), until), wakeups(tier)]);
+    const byDefault = calibrate({ intervals, server, plan: { startTarget: 0, model: 'open', stages } });
+    const redis = byDefault?.tiers.find((tier) => tier.tier === 'redis')?.cpuModel;
+    expect(redis?.kind).toBe('wake-ups');
+    expect(redis?.wakeups?.cpuSecondsPerWakeup).toBeCloseTo(60e-6, 9);
+    expect(redis?.wakeups?.points).toHaveLength(4);
+    const lb = byDefault?.tiers.find((tier) => tier.tier === 'lb')?.cpuModel;
+    expect(lb?.kind).not.toBe('wake-ups');
+    expect(lb?.wakeups).toBeUndefined();
+    const named = calibrate({ intervals, server, plan: { startTarget: 0, model: 'open', stages }, wakeupDrivenTiers: ['lb'] });
+    expect(named?.tiers.find((tier) => tier.tier === 'lb')?.cpuModel?.kind).toBe('wake-ups');
+    expect(named?.tiers.find((tier) => tier.tier === 'redis')?.cpuModel?.kind).not.toBe('wake-ups');
+  });
+
   it('has no CPU model for a run with one rate', () => {
     const calibration = calibrate({ intervals: rampHold, server: [cpuSeries('app', 'a', () => 0.5, 28)], plan });
     expect(calibration?.tiers[0]?.cpuModel).toBeUndefined();

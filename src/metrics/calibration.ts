@@ -47,6 +47,15 @@ export interface CalibrationInput {
    * it ingests: dividing that growth by users would invent a per-user figure.
    */
   memoryPerUserTiers?: string[];
+  /**
+   * Tiers whose CPU model may follow their wake-ups (src/sizing/cpu-model.ts, WakeupDriver), when
+   * the /proc sampler counted them. Default redis: one thread whose commands take microseconds, so
+   * a wake-up costs more than the work it brings, and its clients' auto-pipelining batches the
+   * commands as the rate rises. nginx, the app and Prometheus do not qualify: on the recorded runs
+   * their wake-ups did not keep to the batching line above the steps, and the rate forms predicted
+   * them better (docs/sizing.md, Prediction check).
+   */
+  wakeupDrivenTiers?: string[];
   /** The USL fit (src/sizing/usl-fit.ts); a stepped run gets a fit only when given. */
   fitUsl?: UslFitter;
   /** Where the run came from (scenario, run id, engine), recorded with the USL fit. */
@@ -170,9 +179,11 @@ interface TierSeries {
   source: ServerSeries['source'];
   cpu: ServerSeries[];
   rss: ServerSeries[];
+  /** Wake-ups per second (the /proc sampler's), empty when that source does not count them. */
+  wakeups: ServerSeries[];
 }
 
-/** For each tier, the CPU and memory series of the best source that has CPU for it. */
+/** For each tier, the CPU, memory and wake-up series of the best source that has CPU for it. */
 export function tierSeries(server: ServerSeries[]): TierSeries[] {
   const tiers = [...new Set(server.map((s) => s.tier))];
   const out: TierSeries[] = [];
@@ -180,19 +191,19 @@ export function tierSeries(server: ServerSeries[]): TierSeries[] {
     for (const source of SOURCE_PREFERENCE) {
       const cpu = server.filter((s) => s.tier === tier && s.source === source && s.metric === METRICS.cpu.metric && s.instance !== 'all');
       if (cpu.length === 0) continue;
-      const rss = server.filter((s) => s.tier === tier && s.source === source && s.metric === METRICS.rss.metric && s.instance !== 'all');
-      out.push({ tier, source, cpu, rss });
+      const of = (metric: string) => server.filter((s) => s.tier === tier && s.source === source && s.metric === metric && s.instance !== 'all');
+      out.push({ tier, source, cpu, rss: of(METRICS.rss.metric), wakeups: of(METRICS.wakeups.metric) });
       break;
     }
   }
   return out;
 }
 
-/** CPU-seconds a tier used in a window (sum over its instances); undefined if no instance covers it. */
-export function tierCpuSeconds(cpu: ServerSeries[], window: Window): number | undefined {
+/** A per-second series integrated over a window, summed over the tier's instances (CPU: CPU-seconds); undefined if no instance covers it. */
+export function tierTotal(series: ServerSeries[], window: Window): number | undefined {
   let total: number | undefined;
-  for (const series of cpu) {
-    const used = integrateRate(series.points, window.fromS, window.toS);
+  for (const instance of series) {
+    const used = integrateRate(instance.points, window.fromS, window.toS);
     if (used !== undefined) total = (total ?? 0) + Math.max(0, used);
   }
   return total;
@@ -265,11 +276,11 @@ export function calibrate(input: CalibrationInput): Calibration | undefined {
 
   const tiers: TierCalibration[] = [];
   for (const { tier, cpu, rss } of tierSeries(input.server)) {
-    const cpuSeconds = sumOver(windows, (w) => tierCpuSeconds(cpu, w));
+    const cpuSeconds = sumOver(windows, (w) => tierTotal(cpu, w));
     if (cpuSeconds === undefined) continue;
     const demands = subWindows
       .map((sub) => {
-        const used = tierCpuSeconds(cpu, sub);
+        const used = tierTotal(cpu, sub);
         const served = requestsInWindow(input.intervals, sub);
         return used !== undefined && served > 0 ? used / served : undefined;
       })
@@ -307,15 +318,19 @@ export function calibrate(input: CalibrationInput): Calibration | undefined {
   const stepRates = steps.map((w) => ({ ...w, throughputRps: requestsInWindow(input.intervals, w) / (w.toS - w.fromS) })).filter((w) => w.throughputRps > 0);
   if (stepRates.length >= 2) {
     const seriesByTier = new Map(tierSeries(input.server).map((t) => [t.tier, t]));
-    for (const tier of tiers) {
-      const cpu = seriesByTier.get(tier.tier)?.cpu ?? [];
-      const points = stepRates
+    // Per step, [req/s, the tier's rate of a per-second series] (CPU cores, wake-ups/s); a step no instance covers is left out.
+    const perStep = (series: ServerSeries[]) =>
+      stepRates
         .map((w) => {
-          const used = tierCpuSeconds(cpu, w);
-          return used === undefined ? undefined : ([w.throughputRps, used / (w.toS - w.fromS)] as [number, number]);
+          const total = tierTotal(series, w);
+          return total === undefined ? undefined : ([w.throughputRps, total / (w.toS - w.fromS)] as [number, number]);
         })
         .filter((p): p is [number, number] => p !== undefined);
-      if (new Set(points.map(([x]) => x)).size >= 2) tier.cpuModel = fitCpuModel(points, tier.instances);
+    for (const tier of tiers) {
+      const series = seriesByTier.get(tier.tier);
+      const points = perStep(series?.cpu ?? []);
+      const wakeups = (input.wakeupDrivenTiers ?? ['redis']).includes(tier.tier) ? perStep(series?.wakeups ?? []) : [];
+      if (new Set(points.map(([x]) => x)).size >= 2) tier.cpuModel = fitCpuModel(points, tier.instances, wakeups);
     }
   }
 
@@ -379,7 +394,7 @@ export function utilizationLawCheck(calibration: Calibration, intervals: Interva
   const out: UtilizationCheck[] = [];
   for (const tier of calibration.tiers) {
     const series = byTier.get(tier.tier);
-    const cpuSeconds = series ? sumOver(windows, (w) => tierCpuSeconds(series.cpu, w)) : undefined;
+    const cpuSeconds = series ? sumOver(windows, (w) => tierTotal(series.cpu, w)) : undefined;
     if (cpuSeconds === undefined) continue;
     const measured = cpuSeconds / duration;
     const predicted = throughput * tier.cpuSecondsPerRequest.value;

@@ -27,6 +27,8 @@ export const METRICS = {
   redisMisses: { metric: 'redis_keyspace_misses_per_second', unit: 'ops/s' },
   redisClients: { metric: 'redis_connected_clients', unit: 'connections' },
   processes: { metric: 'processes', unit: 'processes' },
+  /** Times a tier's threads were put on a CPU, per second (see ProcSampler). */
+  wakeups: { metric: 'wakeups_per_second', unit: 'wake-ups/s' },
 } as const;
 
 /** Responses per second with one HTTP status, e.g. responses_per_second_status_503. */

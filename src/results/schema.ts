@@ -197,6 +197,10 @@ export const ServerSeries = z.object({
 
 export const Spread = z.object({ value: finite, min: finite, max: finite, stdev: nonNegative });
 
+/** The forms of a tier's CPU model (src/sizing/cpu-model.ts). */
+export const CPU_MODEL_KINDS = ['proportional', 'affine', 'power-law', 'power', 'wake-ups'] as const;
+export type CpuModelKind = (typeof CPU_MODEL_KINDS)[number];
+
 export const TierCalibration = z.object({
   tier: z.string(),
   instances: z.number().int().positive(),
@@ -212,7 +216,7 @@ export const TierCalibration = z.object({
    */
   cpuModel: z
     .object({
-      kind: z.enum(['proportional', 'affine', 'power-law', 'power']),
+      kind: z.enum(CPU_MODEL_KINDS),
       floorCores: nonNegative,
       coefficient: nonNegative,
       exponent: finite.positive(),
@@ -222,9 +226,21 @@ export const TierCalibration = z.object({
       fitError: nonNegative,
       /** Relative error predicting the highest rate from the others; null when too few rates. */
       heldOutError: nonNegative.nullable(),
-      alternatives: z.array(z.object({ kind: z.enum(['proportional', 'affine', 'power-law', 'power']), heldOutError: nonNegative.nullable() })),
+      alternatives: z.array(z.object({ kind: z.enum(CPU_MODEL_KINDS), heldOutError: nonNegative.nullable() })),
       /** [req/s, busy cores] */
       points: z.array(z.tuple([finite, finite])),
+      /** Kind 'wake-ups': U = cpuSecondsPerWakeup · W, W = X/(base + slope·X) wake-ups/s of the tier; present whenever the wake-ups were counted at 3+ rates. */
+      wakeups: z
+        .object({
+          base: finite.positive(),
+          slope: nonNegative,
+          cpuSecondsPerWakeup: nonNegative,
+          fitError: nonNegative,
+          requestFitError: nonNegative,
+          /** [req/s, wake-ups/s] */
+          points: z.array(z.tuple([finite, finite])),
+        })
+        .optional(),
     })
     .optional(),
 });

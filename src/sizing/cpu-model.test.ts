@@ -147,3 +147,87 @@ describe('CPU model fit: physically plausible forms, least squares on all steps'
     expect(model.heldOutError).toBe(model.alternatives.find((a) => a.kind === model.kind)!.heldOutError);
   });
 });
+
+describe('CPU model driven by wake-ups', () => {
+  // An event-driven server: 70 µs of CPU per wake-up, 1.8 requests per wake-up at no load growing by 0.0007 per req/s.
+  const wakeupsAt = (x: number) => x / (0.55 + 0.0007 * x);
+  const steps = [100, 200, 300, 400];
+  const cores = (x: number) => 70e-6 * wakeupsAt(x);
+
+  it('follows the wake-ups when the CPU tracks them better than the requests, and bends with them above the steps', () => {
+    const model = fitCpuModel(
+      steps.map((x) => [x, cores(x)]),
+      1,
+      steps.map((x) => [x, wakeupsAt(x)]),
+    );
+    expect(model.kind).toBe('wake-ups');
+    expect(model.wakeups!.base).toBeCloseTo(0.55, 6);
+    expect(model.wakeups!.slope).toBeCloseTo(0.0007, 9);
+    expect(model.wakeups!.cpuSecondsPerWakeup).toBeCloseTo(70e-6, 12);
+    expect(model.wakeups!.fitError).toBeLessThan(1e-9);
+    expect(model.wakeups!.requestFitError).toBeGreaterThan(0.05);
+    expect(tierCores(model, 1200)).toBeCloseTo(cores(1200), 9);
+    // The power form on the same CPU figures overshoots at 3R: the batching bends harder above R than the steps show.
+    expect(tierCores(fitCpuModel(steps.map((x) => [x, cores(x)])), 1200)).toBeGreaterThan(cores(1200) * 1.02);
+    expect(model.alternatives.map((a) => a.kind)).toContain('wake-ups');
+    expect(describeCpuModel(model)).toBe('U = 70.0 µs × W, W = X/(0.550 + 0.000700·X) wake-ups/s');
+  });
+
+  it('splits the batching per instance: three instances at X each see X/3', () => {
+    const model = fitCpuModel(
+      steps.map((x) => [x, 3 * 70e-6 * wakeupsAt(x / 3)]),
+      3,
+      steps.map((x) => [x, 3 * wakeupsAt(x / 3)]),
+    );
+    expect(model.kind).toBe('wake-ups');
+    expect(instanceCores(model, 400)).toBeCloseTo(70e-6 * wakeupsAt(400), 9);
+    expect(tierCores(model, 1200)).toBeCloseTo(3 * 70e-6 * wakeupsAt(400), 9);
+  });
+
+  it('keeps the rate forms when the CPU follows the requests (work per request large next to a wake-up)', () => {
+    const model = fitCpuModel(
+      steps.map((x) => [x, 0.001 * x]),
+      1,
+      steps.map((x) => [x, wakeupsAt(x)]),
+    );
+    expect(model.kind).toBe('proportional');
+    expect(model.wakeups!.fitError).toBeGreaterThan(model.wakeups!.requestFitError);
+  });
+
+  it('needs three rates with wake-ups, and wake-ups that grow with the requests', () => {
+    const two = fitCpuModel(
+      steps.map((x) => [x, cores(x)]),
+      1,
+      [100, 200].map((x) => [x, wakeupsAt(x)]),
+    );
+    expect(two.kind).not.toBe('wake-ups');
+    expect(two.wakeups).toBeUndefined();
+    // Wake-ups growing faster than the requests (preemption on a saturated machine): no batching, the slope held at 0.
+    const faster = fitCpuModel(
+      steps.map((x) => [x, 1e-4 * x]),
+      1,
+      steps.map((x) => [x, x * (1 + x / 400)]),
+    );
+    expect(faster.wakeups!.slope).toBe(0);
+    expect(faster.wakeups!.base).toBeGreaterThan(0);
+    // Wake-ups that do not grow with the requests (a process woken by its timers): no driver.
+    const timers = fitCpuModel(
+      steps.map(() => [0, 0.008]).map(([, u], i) => [steps[i]!, u!]),
+      1,
+      steps.map((x) => [x, 110]),
+    );
+    expect(timers.wakeups).toBeUndefined();
+    expect(timers.kind).not.toBe('wake-ups');
+  });
+
+  it('beyond the trusted range keeps the CPU per request of its edge, as every form does', () => {
+    const model = fitCpuModel(
+      steps.map((x) => [x, cores(x)]),
+      1,
+      steps.map((x) => [x, wakeupsAt(x)]),
+    );
+    const edge = 400 * EXTRAPOLATION_LIMIT;
+    expect(tierCores(model, 2 * edge) / (2 * edge)).toBeCloseTo(tierCores(model, edge) / edge, 12);
+    expect(demandAtInstanceLoad(model, 0.7)).toBeCloseTo(tierCores(model, edge) / edge, 9);
+  });
+});

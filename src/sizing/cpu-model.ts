@@ -4,18 +4,43 @@
  * extrapolate: per-request CPU falls as the rate rises (a fixed floor of timers, scrapes and GC,
  * and batching in the event loop), so a prediction from one low rate overshoots.
  *
- * Four forms, simplest first: proportional (U = D·X), affine (U = U0 + D·X), power law
+ * Forms on the rate, simplest first: proportional (U = D·X), affine (U = U0 + D·X), power law
  * (U = a·X^b: per-request CPU falling with the rate, as batching in event loops makes it) and
- * power with a floor (U = U0 + a·X^b). The form is chosen by a forward held-out check, the case
- * that matters for sizing (extrapolating upwards): each form is fitted on the lowest k rates, for
- * every k it can be fitted on, and judged by its mean error predicting the higher ones; a form with
- * more parameters must win by COMPLEXITY_MARGIN. The chosen form is then refitted on all points.
- * With a few per cent of noise over a ×4 range, a large floor with linear growth and a power law
- * with a small exponent look alike: the check then prefers the one that predicts more steadily.
+ * power with a floor (U = U0 + a·X^b), fitted by least squares (see chooseForm). Where the tier's
+ * wake-ups were counted, one more: U = c·W(X), the CPU following the wake-ups (WakeupDriver),
+ * chosen when it describes the measured CPU better than one demand per request does. Each form's
+ * forward held-out error (fitted on the lower rates, predicting the higher ones) is reported.
  * Pure.
  */
 
-export type CpuModelKind = 'proportional' | 'affine' | 'power-law' | 'power';
+import { CPU_MODEL_KINDS, type CpuModelKind } from '../results/schema.js';
+
+export type { CpuModelKind } from '../results/schema.js';
+type RateForm = Exclude<CpuModelKind, 'wake-ups'>;
+
+/**
+ * Wake-ups as what drives a tier's CPU. An event-driven server (Redis, nginx) sleeps in epoll_wait
+ * and handles, at each wake-up, every event that came meanwhile. When its work per event is small
+ * next to the cost of waking up, its CPU follows the wake-ups rather than the requests, and the
+ * wake-ups batch up as the rate rises: the requests per wake-up, X/W, grow along a straight line
+ * in X (W = X/(base + slope·X)). So U = c·W(X) bends where a fit on the requests alone, over rates
+ * below the batching, goes on straight (docs/sizing.md, Prediction check). Counted by the /proc
+ * sampler of the local stack; other sources have no wake-ups and keep U(X).
+ */
+export interface WakeupDriver {
+  /** Requests per wake-up at no load (X/W at X = 0). */
+  base: number;
+  /** Growth of the requests per wake-up with the rate, per req/s. */
+  slope: number;
+  /** c: CPU-seconds per wake-up (least squares of U on the measured wake-ups, through 0). */
+  cpuSecondsPerWakeup: number;
+  /** RMS relative residual of U = c·W on the measured wake-ups. */
+  fitError: number;
+  /** The same for U = D·X: the tier follows its wake-ups when fitError is the lower of the two. */
+  requestFitError: number;
+  /** [req/s, wake-ups/s of the tier] measured. */
+  points: Array<[number, number]>;
+}
 
 export interface CpuModel {
   kind: CpuModelKind;
@@ -37,11 +62,13 @@ export interface CpuModel {
   alternatives: Array<{ kind: CpuModelKind; heldOutError: number | null }>;
   /** [req/s, busy cores] the fit used. */
   points: Array<[number, number]>;
+  /** Present when the tier's wake-ups were counted at three or more rates; used when kind is 'wake-ups'. */
+  wakeups?: WakeupDriver;
 }
 
 /** Beyond this multiple of the highest measured rate the curve is not followed: the CPU per request stays at its value there. */
 export const EXTRAPOLATION_LIMIT = 4;
-const PARAMETERS: Record<CpuModelKind, number> = { proportional: 1, affine: 2, 'power-law': 2, power: 3 };
+const PARAMETERS: Record<CpuModelKind, number> = { proportional: 1, affine: 2, 'power-law': 2, power: 3, 'wake-ups': 3 };
 /**
  * Bounds of the exponent b. Above 1 the CPU per request would rise with the rate: that happens
  * only near saturation (contention), never in the range a calibration extrapolates from, and a
@@ -91,7 +118,7 @@ function linearIn(points: ReadonlyArray<readonly [number, number]>, exponent: nu
 }
 
 /** One form fitted to the points (for comparing methods offline; fitCpuModel chooses among them). */
-export function fitForm(kind: CpuModelKind, points: ReadonlyArray<readonly [number, number]>): Curve {
+export function fitForm(kind: RateForm, points: ReadonlyArray<readonly [number, number]>): Curve {
   if (kind === 'proportional') return linearIn(points, 1, false);
   if (kind === 'affine') return linearIn(points, 1, true);
   // Power forms: the exponent by a grid search (the loss is smooth and one-dimensional), then refined.
@@ -120,15 +147,68 @@ function relativeError(predicted: number, measured: number): number {
  * up), the mean relative error predicting each higher rate. Long extrapolations weigh in, the use
  * the model is for. Null when the points cannot hold out any rate for the form.
  */
-function forwardError(kind: CpuModelKind, sorted: ReadonlyArray<readonly [number, number]>): number | null {
+function forwardError(kind: CpuModelKind, sorted: ReadonlyArray<readonly [number, number]>, wakeups: ReadonlyArray<readonly [number, number]> = []): number | null {
   const errors: number[] = [];
   for (let k = 1; k < sorted.length; k++) {
     const training = sorted.slice(0, k);
     if (new Set(training.map(([x]) => x)).size < PARAMETERS[kind]) continue;
-    const curve = fitForm(kind, training);
-    for (const [x, u] of sorted.slice(k)) if (x > training[training.length - 1]![0]) errors.push(relativeError(evaluate(curve, x), u));
+    const predict = predictorFor(kind, training, wakeups);
+    if (!predict) continue;
+    for (const [x, u] of sorted.slice(k)) if (x > training[training.length - 1]![0]) errors.push(relativeError(predict(x), u));
   }
   return errors.length > 0 ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
+}
+
+/** Busy cores against the rate for one form fitted on `points` (the wake-ups form on the wake-ups at those rates); null when it cannot be fitted. */
+function predictorFor(kind: CpuModelKind, points: ReadonlyArray<readonly [number, number]>, wakeups: ReadonlyArray<readonly [number, number]>): ((x: number) => number) | null {
+  if (kind !== 'wake-ups') {
+    const curve = fitForm(kind, points);
+    return (x) => evaluate(curve, x);
+  }
+  const driver = fitWakeupDriver(points, wakeups);
+  return driver ? (x) => wakeupCores(driver, x, 1) : null;
+}
+
+/** Busy cores of one of `instances` instances at x req/s through it: c·x/(base + slope·instances·x). */
+function wakeupCores(driver: WakeupDriver, rateRps: number, instances: number): number {
+  const x = Math.max(0, rateRps);
+  return (driver.cpuSecondsPerWakeup * x) / (driver.base + driver.slope * instances * x);
+}
+
+function rmsRelative(pairs: Array<[predicted: number, measured: number]>): number {
+  const residuals = pairs.filter(([, u]) => u > 0).map(([p, u]) => (p - u) / u);
+  return residuals.length > 0 ? Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / residuals.length) : 0;
+}
+
+/**
+ * The wake-ups driver from [req/s, cores] and [req/s, wake-ups/s] at the same rates: X/W on X by
+ * least squares (slope held ≥ 0: wake-ups never gain on requests in this model), c by relative
+ * least squares of U on the measured W through 0. Null with fewer than three rates where both were
+ * measured, or when the line gives no positive requests per wake-up at X = 0 (wake-ups that do not
+ * grow with the requests, as a process woken by its own timers).
+ */
+export function fitWakeupDriver(points: ReadonlyArray<readonly [number, number]>, wakeups: ReadonlyArray<readonly [number, number]>): WakeupDriver | null {
+  const wakeupsAt = new Map(wakeups.filter(([x, w]) => x > 0 && w > 0 && Number.isFinite(w)).map(([x, w]) => [x, w]));
+  const both = points.filter(([x, u]) => u > 0 && wakeupsAt.has(x)).map(([x, u]) => ({ x, u, w: wakeupsAt.get(x)! }));
+  if (new Set(both.map((p) => p.x)).size < 3) return null;
+  const n = both.length;
+  const meanX = both.reduce((s, p) => s + p.x, 0) / n;
+  const meanY = both.reduce((s, p) => s + p.x / p.w, 0) / n;
+  const sxx = both.reduce((s, p) => s + (p.x - meanX) ** 2, 0);
+  const slope = Math.max(0, both.reduce((s, p) => s + (p.x - meanX) * (p.x / p.w - meanY), 0) / sxx);
+  const base = meanY - slope * meanX;
+  // No positive intercept: the wake-ups do not come from the requests (timers, a scrape loop).
+  if (!(base > 0)) return null;
+  const c = both.reduce((s, p) => s + p.w / p.u, 0) / both.reduce((s, p) => s + (p.w / p.u) ** 2, 0);
+  const d = both.reduce((s, p) => s + p.x / p.u, 0) / both.reduce((s, p) => s + (p.x / p.u) ** 2, 0);
+  return {
+    base,
+    slope,
+    cpuSecondsPerWakeup: c,
+    fitError: rmsRelative(both.map((p) => [c * p.w, p.u])),
+    requestFitError: rmsRelative(both.map((p) => [d * p.x, p.u])),
+    points: both.map((p) => [p.x, p.w]),
+  };
 }
 
 /**
@@ -140,12 +220,12 @@ function forwardError(kind: CpuModelKind, sorted: ReadonlyArray<readonly [number
  * the forward held-out check, whose choice among four noisy points swung between forms from round
  * to round (bench/cpu-model-offline.mjs).
  */
-function chooseForm(points: ReadonlyArray<readonly [number, number]>): CpuModelKind {
+function chooseForm(points: ReadonlyArray<readonly [number, number]>): RateForm {
   const distinct = new Set(points.map(([x]) => x)).size;
   if (distinct <= 1) return 'proportional';
   if (distinct === 2) return 'affine';
   if (distinct === 3) {
-    const loss = (kind: CpuModelKind) => lossOf(fitForm(kind, points), points);
+    const loss = (kind: RateForm) => lossOf(fitForm(kind, points), points);
     return loss('power-law') < loss('affine') ? 'power-law' : 'affine';
   }
   const curve = fitForm('power', points);
@@ -171,29 +251,31 @@ function lossOf(curve: Curve, points: ReadonlyArray<readonly [number, number]>):
  * The held-out errors are reported, not used to choose: each form's forward error, fitted on the
  * lower rates and predicting the higher ones.
  */
-export function fitCpuModel(points: ReadonlyArray<readonly [number, number]>, instances = 1): CpuModel {
+export function fitCpuModel(points: ReadonlyArray<readonly [number, number]>, instances = 1, wakeups: ReadonlyArray<readonly [number, number]> = []): CpuModel {
   const usable = points
     .filter(([x, u]) => Number.isFinite(x) && Number.isFinite(u) && x > 0 && u >= 0)
     .map(([x, u]) => [x, u] as [number, number])
     .sort((a, b) => a[0] - b[0]);
   if (usable.length === 0) throw new RangeError('a CPU model needs at least one point with a positive rate');
   const highest = usable[usable.length - 1]!;
-  const alternatives = (Object.keys(PARAMETERS) as CpuModelKind[]).map((kind) => ({ kind, heldOutError: forwardError(kind, usable) }));
-  const kind = chooseForm(usable);
-  const chosen = { kind, heldOutError: alternatives.find((a) => a.kind === kind)!.heldOutError };
-  const curve = fitForm(chosen.kind, usable);
-  const residuals = usable.map(([x, u]) => (u > 0 ? (evaluate(curve, x) - u) / u : 0));
+  const driver = fitWakeupDriver(usable, wakeups);
+  const kinds = CPU_MODEL_KINDS.filter((kind) => kind !== 'wake-ups' || driver);
+  const alternatives = kinds.map((kind) => ({ kind, heldOutError: forwardError(kind, usable, wakeups) }));
+  const kind: CpuModelKind = driver && driver.fitError < driver.requestFitError ? 'wake-ups' : chooseForm(usable);
+  const curve: Curve = kind === 'wake-ups' ? { floorCores: 0, coefficient: driver!.cpuSecondsPerWakeup, exponent: 1 } : fitForm(kind, usable);
+  const predict = kind === 'wake-ups' ? (x: number) => wakeupCores(driver!, x, 1) : (x: number) => evaluate(curve, x);
   return {
-    kind: chosen.kind,
+    kind,
     floorCores: curve.floorCores,
     coefficient: curve.coefficient,
     exponent: curve.exponent,
     instances: Math.max(1, instances),
     rateRangeRps: [usable[0]![0], highest[0]],
-    fitError: Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / residuals.length),
-    heldOutError: chosen.heldOutError,
+    fitError: rmsRelative(usable.map(([x, u]) => [predict(x), u])),
+    heldOutError: alternatives.find((a) => a.kind === kind)!.heldOutError,
     alternatives,
     points: usable,
+    ...(driver ? { wakeups: driver } : {}),
   };
 }
 
@@ -223,9 +305,12 @@ export function proportionalModel(demandS: number, rateRps: number, instances = 
  */
 export function instanceCores(model: CpuModel, rateRps: number): number {
   const k = model.instances;
-  const perInstance = (x: number) => model.floorCores / k + model.coefficient * Math.pow(k, model.exponent - 1) * Math.pow(Math.max(0, x), model.exponent);
+  const driver = model.kind === 'wake-ups' ? model.wakeups : undefined;
+  const perInstance = driver
+    ? (x: number) => wakeupCores(driver, x, k)
+    : (x: number) => model.floorCores / k + model.coefficient * Math.pow(k, model.exponent - 1) * Math.pow(Math.max(0, x), model.exponent);
   const limit = (model.rateRangeRps[1] / k) * EXTRAPOLATION_LIMIT;
-  if (!(rateRps > limit) || !(limit > 0) || (model.exponent === 1 && model.floorCores === 0)) return perInstance(rateRps);
+  if (!(rateRps > limit) || !(limit > 0) || (!driver && model.exponent === 1 && model.floorCores === 0)) return perInstance(rateRps);
   return (perInstance(limit) / limit) * rateRps;
 }
 
@@ -266,6 +351,8 @@ export function demandAtInstanceLoad(model: CpuModel, targetCores: number): numb
 
 /** The formula, for reports: "U = 0.31 + 2.1e-4·X^0.92 cores". */
 export function describeCpuModel(model: CpuModel): string {
+  const driver = model.kind === 'wake-ups' ? model.wakeups : undefined;
+  if (driver) return `U = ${(driver.cpuSecondsPerWakeup * 1e6).toPrecision(3)} µs × W, W = X/(${driver.base.toPrecision(3)} + ${driver.slope.toPrecision(3)}·X) wake-ups/s`;
   const a = model.coefficient.toPrecision(3);
   const growth = model.exponent === 1 ? `${a}·X` : `${a}·X^${model.exponent.toFixed(2)}`;
   return model.floorCores > 0 ? `U = ${model.floorCores.toFixed(3)} + ${growth}` : `U = ${growth}`;

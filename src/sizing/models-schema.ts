@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CPU_MODEL_KINDS } from '../results/schema.js';
 
 /**
  * The "models" part of the size report: what each model behind the sizing is, measured or
@@ -26,7 +27,7 @@ export const ModelsSection = z.object({
       tier: z.string(),
       origin: z.enum(['model', 'single rate']),
       formula: z.string(),
-      kind: z.enum(['proportional', 'affine', 'power-law', 'power']),
+      kind: z.enum(CPU_MODEL_KINDS),
       rateRangeRps: z.tuple([finite, finite]),
       fitError: finite,
       heldOutError: finite.nullable(),

@@ -297,4 +297,30 @@ describe('/proc sampler', () => {
     // The first sample may catch the child before Node has mapped its heap.
     expect(Math.max(...rss.points.map(([, bytes]) => bytes))).toBeGreaterThan(10_000_000);
   });
+
+  it('counts wake-ups: a timer every 10 ms wakes its process about 100 times a second, sleeping processes hardly ever', async () => {
+    const ticking = spawn(process.execPath, ['-e', 'let n = 0; const timer = setInterval(() => { if (++n >= 250) clearInterval(timer); }, 10);'], { stdio: 'ignore' });
+    const sleeping = spawn('sleep', ['20'], { stdio: 'ignore' });
+    const sampler = new ProcSampler({
+      targets: [
+        { name: 'ticking', tier: 'app', pid: ticking.pid! },
+        { name: 'sleeping', tier: 'redis', pid: sleeping.pid! },
+      ],
+      intervalMs: 250,
+    });
+    await sampler.start(new Date());
+    await sleep(1500);
+    const series = await sampler.stop();
+    process.kill(ticking.pid!, 'SIGTERM');
+    process.kill(sleeping.pid!, 'SIGTERM');
+    await waitForExit(ticking);
+    await waitForExit(sleeping);
+    const mean = (instance: string) => {
+      const points = series.find((s) => s.instance === instance && s.metric === 'wakeups_per_second')!.points;
+      return points.reduce((sum, [, v]) => sum + v, 0) / points.length;
+    };
+    expect(mean('ticking')).toBeGreaterThan(60);
+    expect(mean('ticking')).toBeLessThan(2000);
+    expect(mean('sleeping')).toBeLessThan(5);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseProcStat } from '../../core/procfs.js';
-import { cpuCoresFromSamples, parseChildren, parseProcStatm, parseSchedstat, processCpuSeconds, treeTicks } from './parse.js';
+import { cpuCoresFromSamples, parseChildren, parseProcStatm, processCpuSeconds, treeTicks, wakeupsFromSamples } from './parse.js';
 
 // Captured from a Debian box: nginx worker, then a command name with spaces and parentheses.
 const NGINX_WORKER =
@@ -16,9 +16,7 @@ describe('parseProcStatm', () => {
 });
 
 describe('schedstat', () => {
-  it('reads the run time and prefers it to ticks, adding reaped children', () => {
-    expect(parseSchedstat('234645259 32827677 463\n')).toBe(234645259);
-    expect(parseSchedstat('')).toBeUndefined();
+  it('prefers the run time to ticks, adding reaped children', () => {
     const stat = parseProcStat(ODD_NAME)!; // utime 5, stime 7, cutime 11, cstime 13
     expect(processCpuSeconds(stat, [1_500_000_000, 250_000_000], 100)).toBeCloseTo(1.75 + 0.24, 10);
     expect(processCpuSeconds(stat, undefined, 100)).toBeCloseTo(0.12 + 0.24, 10);
@@ -47,6 +45,22 @@ describe('treeTicks and cpuCoresFromSamples', () => {
       [1, 0.5],
       [3, 1],
       [4, 0],
+    ]);
+  });
+});
+
+describe('wakeupsFromSamples', () => {
+  it('turns timeslice counts into wake-ups per second, a fall as zero, a gap without schedstat skipped', () => {
+    const samples = [
+      { t: 0, cpuSeconds: 0, rssBytes: 0, processes: 1, timeslices: 100 },
+      { t: 2, cpuSeconds: 0, rssBytes: 0, processes: 1, timeslices: 700 },
+      { t: 3, cpuSeconds: 0, rssBytes: 0, processes: 1, timeslices: 650 },
+      { t: 4, cpuSeconds: 0, rssBytes: 0, processes: 1 },
+      { t: 5, cpuSeconds: 0, rssBytes: 0, processes: 1, timeslices: 900 },
+    ];
+    expect(wakeupsFromSamples(samples)).toEqual([
+      [2, 300],
+      [3, 0],
     ]);
   });
 });

@@ -34,13 +34,6 @@ export function treeTicks(stats: ProcStat[]): number {
   return stats.reduce((total, s) => total + s.utime + s.stime + s.cutime + s.cstime, 0);
 }
 
-/** Reads /proc/<pid>/task/<tid>/schedstat: nanoseconds the thread has run on a CPU (first field). */
-export function parseSchedstat(text: string): number | undefined {
-  const first = text.trim().split(/\s+/)[0];
-  if (first === undefined || !/^\d+$/.test(first)) return undefined;
-  return Number(first);
-}
-
 /**
  * CPU-seconds one process has used, its reaped children included. The threads' schedstat run
  * times are exact to the nanosecond, where utime and stime come in 10 ms ticks — too coarse for a
@@ -59,6 +52,25 @@ export interface TreeSample {
   cpuSeconds: number;
   rssBytes: number;
   processes: number;
+  /** Times the tree's threads were put on a CPU so far (a counter; schedstat's timeslices); undefined without schedstat. */
+  timeslices?: number;
+}
+
+/**
+ * Wake-ups per second of one process tree between successive samples: the times its threads were
+ * put on a CPU. An event-driven server sleeps in epoll_wait between batches of events, so each of
+ * its wake-ups is one batch; a fall in the total (a thread or process exited) counts as zero.
+ */
+export function wakeupsFromSamples(samples: TreeSample[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 1; i < samples.length; i += 1) {
+    const previous = samples[i - 1] as TreeSample;
+    const current = samples[i] as TreeSample;
+    const elapsed = current.t - previous.t;
+    if (!(elapsed > 0) || previous.timeslices === undefined || current.timeslices === undefined) continue;
+    out.push([current.t, Math.max(0, current.timeslices - previous.timeslices) / elapsed]);
+  }
+  return out;
 }
 
 /**

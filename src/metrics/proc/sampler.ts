@@ -1,6 +1,6 @@
 /**
- * Per-process sampler of the local stack: every second, for each component, the CPU ticks and
- * resident memory of its whole process tree (nginx master and workers, the postmaster and its
+ * Per-process sampler of the local stack: every second, for each component, the CPU time, wake-ups
+ * and resident memory of its whole process tree (nginx master and workers, the postmaster and its
  * backends, ...) read from /proc. Linux only.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -10,8 +10,8 @@ import type { ServerSeries } from '../../results/schema.js';
 import { METRICS, finitePoints } from '../series.js';
 import type { Collector, CollectorClock } from '../types.js';
 import { systemClock } from '../types.js';
-import { parseProcStat } from '../../core/procfs.js';
-import { type TreeSample, cpuCoresFromSamples, parseChildren, parseProcStatm, parseSchedstat, processCpuSeconds } from './parse.js';
+import { parseProcStat, parseSchedstat } from '../../core/procfs.js';
+import { type TreeSample, cpuCoresFromSamples, parseChildren, parseProcStatm, processCpuSeconds, wakeupsFromSamples } from './parse.js';
 import { PeriodicTask } from '../periodic.js';
 
 const execFileAsync = promisify(execFile);
@@ -118,15 +118,18 @@ export class ProcSampler implements Collector {
     return [...seen];
   }
 
-  /** Run times of a process's threads (ns); undefined when schedstat cannot be read. */
-  private threadRunTimes(pid: number): number[] | undefined {
-    const known: number[] = [];
+  /** Run times (ns) and timeslices of a process's threads; undefined when schedstat cannot be read. */
+  private threadSchedstats(pid: number): { runNs: number[]; timeslices: number | undefined } | undefined {
+    const runNs: number[] = [];
+    let timeslices: number | undefined = 0;
     for (const tid of listDir(`${this.procRoot}/${pid}/task`) ?? []) {
       // A thread that exited between listing and reading just drops out.
-      const ns = parseSchedstat(readText(`${this.procRoot}/${pid}/task/${tid}/schedstat`) ?? '');
-      if (ns !== undefined) known.push(ns);
+      const stat = parseSchedstat(readText(`${this.procRoot}/${pid}/task/${tid}/schedstat`) ?? '');
+      if (!stat) continue;
+      runNs.push(stat.runNs);
+      timeslices = timeslices === undefined || stat.timeslices === undefined ? undefined : timeslices + stat.timeslices;
     }
-    return known.length > 0 ? known : undefined;
+    return runNs.length > 0 ? { runNs, timeslices } : undefined;
   }
 
   private async sampleOnce(): Promise<void> {
@@ -138,12 +141,15 @@ export class ProcSampler implements Collector {
       let cpuSeconds = 0;
       let residentPages = 0;
       let processes = 0;
+      let timeslices: number | undefined = 0;
       for (const pid of pids) {
         const stat = parseProcStat(readText(`${this.procRoot}/${pid}/stat`) ?? '');
         const statm = parseProcStatm(readText(`${this.procRoot}/${pid}/statm`) ?? '');
         if (!stat || !statm) continue;
         processes += 1;
-        cpuSeconds += processCpuSeconds(stat, this.threadRunTimes(pid), clockTicks);
+        const threads = this.threadSchedstats(pid);
+        cpuSeconds += processCpuSeconds(stat, threads?.runNs, clockTicks);
+        timeslices = timeslices === undefined || threads?.timeslices === undefined ? undefined : timeslices + threads.timeslices;
         residentPages += statm.residentPages;
       }
       const t = ((before + this.clock.now()) / 2 - this.runStartMs) / 1000;
@@ -153,7 +159,7 @@ export class ProcSampler implements Collector {
         list = [];
         this.samples.set(target.name, list);
       }
-      list.push({ t, cpuSeconds, rssBytes: residentPages * (this.pageSize ?? 4096), processes });
+      list.push({ t, cpuSeconds, rssBytes: residentPages * (this.pageSize ?? 4096), processes, ...(timeslices === undefined ? {} : { timeslices }) });
     }
   }
 
@@ -166,6 +172,8 @@ export class ProcSampler implements Collector {
       out.push({ ...base, ...METRICS.cpu, points: finitePoints(cpuCoresFromSamples(samples)) });
       out.push({ ...base, ...METRICS.rss, points: finitePoints(samples.map((s) => [s.t, s.rssBytes])) });
       out.push({ ...base, ...METRICS.processes, points: finitePoints(samples.map((s) => [s.t, s.processes])) });
+      const wakeups = wakeupsFromSamples(samples);
+      if (wakeups.length > 0) out.push({ ...base, ...METRICS.wakeups, points: finitePoints(wakeups) });
     }
     return out;
   }
