@@ -63,7 +63,8 @@ function startFakeApp(withGarbage = false): Promise<{ server: Server; url: strin
 }
 
 function waitForExit(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+  // A child killed by a signal has no exit code, only a signal code.
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -299,7 +300,7 @@ describe('/proc sampler', () => {
   });
 
   it('counts wake-ups: a timer every 10 ms wakes its process about 100 times a second, sleeping processes hardly ever', async () => {
-    const ticking = spawn(process.execPath, ['-e', 'let n = 0; const timer = setInterval(() => { if (++n >= 250) clearInterval(timer); }, 10);'], { stdio: 'ignore' });
+    const ticking = spawn(process.execPath, ['-e', 'let n = 0; const timer = setInterval(() => { if (++n >= 1000) clearInterval(timer); }, 10);'], { stdio: 'ignore' });
     const sleeping = spawn('sleep', ['20'], { stdio: 'ignore' });
     const sampler = new ProcSampler({
       targets: [
@@ -311,8 +312,8 @@ describe('/proc sampler', () => {
     await sampler.start(new Date());
     await sleep(1500);
     const series = await sampler.stop();
-    process.kill(ticking.pid!, 'SIGTERM');
-    process.kill(sleeping.pid!, 'SIGTERM');
+    ticking.kill('SIGTERM');
+    sleeping.kill('SIGTERM');
     await waitForExit(ticking);
     await waitForExit(sleeping);
     const mean = (instance: string) => {
