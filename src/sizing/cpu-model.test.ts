@@ -170,7 +170,7 @@ describe('CPU model driven by wake-ups', () => {
     // The power form on the same CPU figures overshoots at 3R: the batching bends harder above R than the steps show.
     expect(tierCores(fitCpuModel(steps.map((x) => [x, cores(x)])), 1200)).toBeGreaterThan(cores(1200) * 1.02);
     expect(model.alternatives.map((a) => a.kind)).toContain('wake-ups');
-    expect(describeCpuModel(model)).toBe('U = 70.0 µs × W, W = X/(0.550 + 0.000700·X) wake-ups/s');
+    expect(describeCpuModel(model)).toBe('U = 70.0 µs × W(X), W(X) = X/(0.550 + 0.000700·X) wake-ups/s');
   });
 
   it('splits the batching per instance: three instances at X each see X/3', () => {

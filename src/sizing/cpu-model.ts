@@ -349,10 +349,10 @@ export function demandAtInstanceLoad(model: CpuModel, targetCores: number): numb
   return rate === null || !(rate > 0) ? null : targetCores / rate;
 }
 
-/** The formula, for reports: "U = 0.31 + 2.1e-4·X^0.92 cores". */
+/** The formula, for reports: "U = 0.31 + 2.1e-4·X^0.92" (cores), or "U = 54.0 µs × W(X), W(X) = X/(0.44 + 0.00069·X) wake-ups/s". */
 export function describeCpuModel(model: CpuModel): string {
   const driver = model.kind === 'wake-ups' ? model.wakeups : undefined;
-  if (driver) return `U = ${(driver.cpuSecondsPerWakeup * 1e6).toPrecision(3)} µs × W, W = X/(${driver.base.toPrecision(3)} + ${driver.slope.toPrecision(3)}·X) wake-ups/s`;
+  if (driver) return `U = ${(driver.cpuSecondsPerWakeup * 1e6).toPrecision(3)} µs × W(X), W(X) = X/(${driver.base.toPrecision(3)} + ${driver.slope.toPrecision(3)}·X) wake-ups/s`;
   const a = model.coefficient.toPrecision(3);
   const growth = model.exponent === 1 ? `${a}·X` : `${a}·X^${model.exponent.toFixed(2)}`;
   return model.floorCores > 0 ? `U = ${model.floorCores.toFixed(3)} + ${growth}` : `U = ${growth}`;

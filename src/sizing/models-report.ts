@@ -62,7 +62,7 @@ export function modelLines(m: ModelsSection): string[] {
   for (const c of m.cpu) {
     const range = c.rateRangeRps[0] === c.rateRangeRps[1] ? `${int.format(c.rateRangeRps[0])} req/s` : `${int.format(c.rateRangeRps[0])}–${int.format(c.rateRangeRps[1])} req/s`;
     const quality = c.origin === 'model' ? `fit error ${pct(c.fitError)}, held-out error ${c.heldOutError === null ? 'not checked (too few rates)' : pct(c.heldOutError)}` : 'one rate: linear growth assumed';
-    out.push(`CPU ${c.tier.padEnd(9)} ${c.formula} cores (${c.origin === 'model' ? `${c.kind}, measured at ${range}` : `measured at ${range}`}; ${quality}); sizing uses ${(c.demandUsedS * 1000).toFixed(3)} ms/request`);
+    out.push(`CPU ${c.tier.padEnd(9)} ${c.formula}${c.kind === 'wake-ups' ? '' : ' cores'} (${c.origin === 'model' ? `${c.kind}, measured at ${range}` : `measured at ${range}`}; ${quality}); sizing uses ${(c.demandUsedS * 1000).toFixed(3)} ms/request`);
   }
   out.push(`Session bytes: ${int.format(m.session.bytesPerUser)} B per active user (${m.session.origin === 'input' ? 'input' : 'assumed: sessionBytes'})`);
   const h = m.headroom;

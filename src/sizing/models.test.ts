@@ -6,6 +6,7 @@ import { builtInCatalogPath, loadCatalogs } from './catalog-load.js';
 import { fitCpuModel, instanceCores } from './cpu-model.js';
 import { computeNeeds, uslFitProblem } from './needs.js';
 import { fitUsl } from './usl-fit.js';
+import { buildModelsSection, modelLines } from './models-report.js';
 import { buildSizeReport } from './size.js';
 import { buildWorkload } from './workload.js';
 
@@ -41,6 +42,27 @@ describe('sizing with the measured models', () => {
     expect(needs.cpu.find((c) => c.tier === 'redis')!.origin).toBe('single rate');
     expect(needs.app.usl.origin).toBe('calibration');
     expect(needs.app.usl.provenance).toMatch(/stress/);
+  });
+
+  it('sizes Redis from its wake-ups model where the calibration has one, and prints its formula without a second unit', () => {
+    const a = defaultAssumptions();
+    const calibration = calibrationWithModel();
+    const steps = [100, 200, 300, 400];
+    const wakeupsAt = (x: number) => x / (0.44 + 0.0007 * x);
+    const redisModel = fitCpuModel(
+      steps.map((x) => [x, 58e-6 * wakeupsAt(x)]),
+      1,
+      steps.map((x) => [x, wakeupsAt(x)]),
+    );
+    calibration.tiers[1] = { ...calibration.tiers[1]!, cpuModel: redisModel };
+    const needs = computeNeeds(buildWorkload({ totalUsers: 1_000_000 }, a), calibration, a);
+    const redis = needs.cpu.find((c) => c.tier === 'redis')!;
+    expect(redis.kind).toBe('wake-ups');
+    expect(redis.origin).toBe('model');
+    // Past 4 × the top step the CPU per request stays at its value there: 58 µs per wake-up over 0.44 + 0.0007·1,600 requests per wake-up.
+    expect(redis.demandUsedS).toBeCloseTo(58e-6 / (0.44 + 0.0007 * 1600), 9);
+    const lines = modelLines(buildModelsSection(needs, calibration, []));
+    expect(lines.find((line) => line.startsWith('CPU redis'))).toMatch(/^CPU redis +U = 58\.0 µs × W\(X\), W\(X\) = X\/\(0\.440 \+ 0\.000700·X\) wake-ups\/s \(wake-ups, measured at 100–400 req\/s;/);
   });
 
   it('does not size with a USL fit of a stack saturated from the first step: σ and κ are assumed, and the report says why', () => {
