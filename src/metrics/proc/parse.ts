@@ -56,21 +56,27 @@ export interface TreeSample {
   timeslices?: number;
 }
 
+/** Per-second rate of a counter between successive samples; a fall in the counter counts as zero, a sample without it is skipped. */
+function counterRates(samples: TreeSample[], counter: (sample: TreeSample) => number | undefined): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 1; i < samples.length; i += 1) {
+    const previous = samples[i - 1] as TreeSample;
+    const current = samples[i] as TreeSample;
+    const elapsed = current.t - previous.t;
+    const [before, after] = [counter(previous), counter(current)];
+    if (!(elapsed > 0) || before === undefined || after === undefined) continue;
+    out.push([current.t, Math.max(0, after - before) / elapsed]);
+  }
+  return out;
+}
+
 /**
  * Wake-ups per second of one process tree between successive samples: the times its threads were
  * put on a CPU. An event-driven server sleeps in epoll_wait between batches of events, so each of
  * its wake-ups is one batch; a fall in the total (a thread or process exited) counts as zero.
  */
 export function wakeupsFromSamples(samples: TreeSample[]): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (let i = 1; i < samples.length; i += 1) {
-    const previous = samples[i - 1] as TreeSample;
-    const current = samples[i] as TreeSample;
-    const elapsed = current.t - previous.t;
-    if (!(elapsed > 0) || previous.timeslices === undefined || current.timeslices === undefined) continue;
-    out.push([current.t, Math.max(0, current.timeslices - previous.timeslices) / elapsed]);
-  }
-  return out;
+  return counterRates(samples, (sample) => sample.timeslices);
 }
 
 /**
@@ -78,14 +84,5 @@ export function wakeupsFromSamples(samples: TreeSample[]): Array<[number, number
  * exited before its parent reaped it) counts as zero rather than as negative work.
  */
 export function cpuCoresFromSamples(samples: TreeSample[]): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (let i = 1; i < samples.length; i += 1) {
-    const previous = samples[i - 1] as TreeSample;
-    const current = samples[i] as TreeSample;
-    const elapsed = current.t - previous.t;
-    if (!(elapsed > 0)) continue;
-    const used = Math.max(0, current.cpuSeconds - previous.cpuSeconds);
-    out.push([current.t, used / elapsed]);
-  }
-  return out;
+  return counterRates(samples, (sample) => sample.cpuSeconds);
 }
