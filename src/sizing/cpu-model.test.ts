@@ -212,7 +212,7 @@ describe('CPU model driven by wake-ups', () => {
     expect(faster.wakeups!.base).toBeGreaterThan(0);
     // Wake-ups that do not grow with the requests (a process woken by its timers): no driver.
     const timers = fitCpuModel(
-      steps.map(() => [0, 0.008]).map(([, u], i) => [steps[i]!, u!]),
+      steps.map((x) => [x, 0.008]),
       1,
       steps.map((x) => [x, 110]),
     );

@@ -19,7 +19,7 @@ export type { CpuModelKind } from '../results/schema.js';
 type RateForm = Exclude<CpuModelKind, 'wake-ups'>;
 
 /**
- * Wake-ups as what drives a tier's CPU. An event-driven server (Redis, nginx) sleeps in epoll_wait
+ * Wake-ups as what drives a tier's CPU. An event-driven server (Redis) sleeps in epoll_wait
  * and handles, at each wake-up, every event that came meanwhile. When its work per event is small
  * next to the cost of waking up, its CPU follows the wake-ups rather than the requests, and the
  * wake-ups batch up as the rate rises: the requests per wake-up, X/W, grow along a straight line
