@@ -169,6 +169,11 @@ function predictorFor(kind: CpuModelKind, points: ReadonlyArray<readonly [number
   return driver ? (x) => wakeupCores(driver, x, 1) : null;
 }
 
+/** The wake-ups driver when the model uses it. */
+function driverInUse(model: CpuModel): WakeupDriver | undefined {
+  return model.kind === 'wake-ups' ? model.wakeups : undefined;
+}
+
 /** Busy cores of one of `instances` instances at x req/s through it: c·x/(base + slope·instances·x). */
 function wakeupCores(driver: WakeupDriver, rateRps: number, instances: number): number {
   const x = Math.max(0, rateRps);
@@ -199,8 +204,9 @@ export function fitWakeupDriver(points: ReadonlyArray<readonly [number, number]>
   const base = meanY - slope * meanX;
   // No positive intercept: the wake-ups do not come from the requests (timers, a scrape loop).
   if (!(base > 0)) return null;
-  const c = both.reduce((s, p) => s + p.w / p.u, 0) / both.reduce((s, p) => s + (p.w / p.u) ** 2, 0);
-  const d = both.reduce((s, p) => s + p.x / p.u, 0) / both.reduce((s, p) => s + (p.x / p.u) ** 2, 0);
+  // Both by the proportional form's relative least squares: U on W, and U on X.
+  const c = fitForm('proportional', both.map((p) => [p.w, p.u])).coefficient;
+  const d = fitForm('proportional', both.map((p) => [p.x, p.u])).coefficient;
   return {
     base,
     slope,
@@ -305,7 +311,7 @@ export function proportionalModel(demandS: number, rateRps: number, instances = 
  */
 export function instanceCores(model: CpuModel, rateRps: number): number {
   const k = model.instances;
-  const driver = model.kind === 'wake-ups' ? model.wakeups : undefined;
+  const driver = driverInUse(model);
   const perInstance = driver
     ? (x: number) => wakeupCores(driver, x, k)
     : (x: number) => model.floorCores / k + model.coefficient * Math.pow(k, model.exponent - 1) * Math.pow(Math.max(0, x), model.exponent);
@@ -351,7 +357,7 @@ export function demandAtInstanceLoad(model: CpuModel, targetCores: number): numb
 
 /** The formula, for reports: "U = 0.31 + 2.1e-4·X^0.92" (cores), or "U = 54.0 µs × W(X), W(X) = X/(0.44 + 0.00069·X) wake-ups/s". */
 export function describeCpuModel(model: CpuModel): string {
-  const driver = model.kind === 'wake-ups' ? model.wakeups : undefined;
+  const driver = driverInUse(model);
   if (driver) return `U = ${(driver.cpuSecondsPerWakeup * 1e6).toPrecision(3)} µs × W(X), W(X) = X/(${driver.base.toPrecision(3)} + ${driver.slope.toPrecision(3)}·X) wake-ups/s`;
   const a = model.coefficient.toPrecision(3);
   const growth = model.exponent === 1 ? `${a}·X` : `${a}·X^${model.exponent.toFixed(2)}`;

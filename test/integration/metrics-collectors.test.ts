@@ -18,7 +18,7 @@ import { counterIncreases, ownerLookup } from '../../src/metrics/prometheus/quer
 import { ProcSampler } from '../../src/metrics/proc/sampler.js';
 import { RedisInfoCollector } from '../../src/metrics/redis/collector.js';
 import { parseRedisUrl } from '../../src/metrics/redis/info.js';
-import { freePort, startRedis, type RunningService } from './support/services.js';
+import { freePort, startRedis, stopChild, type RunningService } from './support/services.js';
 
 const REQUESTS_PER_S = 50;
 const CPU_CORES = 0.2;
@@ -312,10 +312,8 @@ describe('/proc sampler', () => {
     await sampler.start(new Date());
     await sleep(1500);
     const series = await sampler.stop();
-    ticking.kill('SIGTERM');
-    sleeping.kill('SIGTERM');
-    await waitForExit(ticking);
-    await waitForExit(sleeping);
+    await stopChild(ticking, 'SIGTERM');
+    await stopChild(sleeping, 'SIGTERM');
     const mean = (instance: string) => {
       const points = series.find((s) => s.instance === instance && s.metric === 'wakeups_per_second')!.points;
       return points.reduce((sum, [, v]) => sum + v, 0) / points.length;

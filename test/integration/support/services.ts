@@ -49,7 +49,8 @@ async function waitForPort(port: number, child: ChildProcess, what: string, time
   throw new Error(`${what} did not listen on ${HOST}:${port} within ${timeoutMs} ms: ${output()}`);
 }
 
-function stopChild(child: ChildProcess, signal: NodeJS.Signals, timeoutMs = 10_000): Promise<void> {
+/** Stops a child we started with `signal`, SIGKILL after `timeoutMs`; resolves at once if it already ended. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals, timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
     const timer = setTimeout(() => {
